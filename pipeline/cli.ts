@@ -1,0 +1,116 @@
+#!/usr/bin/env node
+import { Command, CommanderError, Option } from 'commander';
+import { openContext, type Context } from './context.js';
+import { CliError, ExitCode } from './errors.js';
+import { createLogger, type Logger } from './log.js';
+
+/** The options every command shares. */
+export interface GlobalOptions { workspace?: string; json?: boolean; debug?: boolean; quiet?: boolean }
+
+/** What a command receives: its context opener (effects) and the shared options. */
+export interface CommandEnv {
+  globals: GlobalOptions;
+  logger: Logger;
+  stdout: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+  clock: () => Date;
+  open(): Promise<Context>;
+}
+
+/** Builds the `taxbrief` command line. Commands are imported only when they run, so `--help` stays instant. */
+export function program(io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv; clock: () => Date }): Command {
+  const cli = new Command('taxbrief')
+    .description('Tax revenue and relief data → checked analytics → Chinese briefs as PDF.')
+    .addOption(new Option('-w, --workspace <dir>', 'workspace folder for the warehouse, inbox, quarantine, out and logs').env('TAXBRIEF_WORKSPACE'))
+    .option('--json', 'log JSON lines (the default when stderr is not a terminal)')
+    .option('-q, --quiet', 'log only warnings and errors')
+    .option('--debug', 'show stack traces')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .exitOverride();
+
+  const envFor = (command: Command): CommandEnv => {
+    const globals = command.optsWithGlobals<GlobalOptions>();
+    const logger = createLogger({ format: globals.json ? 'json' : (io.stderr as NodeJS.WriteStream).isTTY ? 'human' : 'json', stream: io.stderr, clock: io.clock, quiet: globals.quiet });
+    return {
+      globals,
+      logger,
+      stdout: io.stdout,
+      env: io.env,
+      clock: io.clock,
+      open: () => openContext({ workspace: globals.workspace, env: io.env, logger, clock: io.clock }),
+    };
+  };
+  // Each action: import the command module lazily and hand it the environment.
+  const lazy = (load: () => Promise<{ default: (env: CommandEnv, ...args: any[]) => Promise<number> }>) =>
+    async (...args: any[]) => {
+      const command = args.at(-1) as Command;
+      const exitCode = await (await load()).default(envFor(command), ...args.slice(0, -1));
+      if (exitCode !== 0) throw new CliError('', exitCode);
+    };
+
+  cli.command('run')
+    .description('the nightly job: ingest the inbox, refresh aggregates, run checks, render every brief into out/')
+    .option('-p, --period <YYYY-MM>', 'the month to report on (default: the latest month with data)')
+    .action(lazy(() => import('./commands/run.js')));
+
+  cli.command('brief')
+    .description('rebuild one brief and print the path of each PDF written')
+    .argument('<id>', 'the brief id (see taxbrief list)')
+    .option('-p, --period <YYYY-MM>', 'the month to report on (default: the latest month with data)')
+    .option('-r, --region <code>', 'for city briefs: one city (GB/T 2260 code, e.g. 440100)')
+    .action(lazy(() => import('./commands/brief.js')));
+
+  cli.command('list')
+    .description('list the briefs with their ids, scope and queries')
+    .action(lazy(() => import('./commands/list.js')));
+
+  cli.command('demo')
+    .description('generate the bundled demo data into the inbox, then run the nightly job on it')
+    .option('--taxpayers <n>', 'number of taxpayers (6000000 for province scale)', '20000')
+    .option('--end <YYYY-MM>', 'last month of data (default: the month before today)')
+    .option('--months <n>', 'months of history', '36')
+    .option('--seed <n>', 'random seed: the same seed gives the same bytes', '20261')
+    .option('--no-run', 'only generate the files into the inbox')
+    .action(lazy(() => import('./commands/demo.js')));
+
+  cli.command('ingest')
+    .description('load a file or every file of a folder through the feed definitions (one transaction per file)')
+    .argument('<path>', 'a file or folder')
+    .action(lazy(() => import('./commands/ingest.js')));
+
+  cli.command('queries')
+    .description('list the queries with their parameters and a one-line description')
+    .action(lazy(() => import('./commands/queries.js')));
+
+  cli.command('query')
+    .description('run one query and print its rows')
+    .argument('<id>', 'the query id (see taxbrief queries)')
+    .option('--param <key=value...>', 'a query parameter, e.g. --param period=2026-10')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
+    .action(lazy(() => import('./commands/query.js')));
+
+  return cli;
+}
+
+/** Runs the CLI and returns the exit code. */
+export async function main(argv: string[], io = { stdout: process.stdout, stderr: process.stderr, env: process.env, clock: () => new Date() }): Promise<number> {
+  const cli = program(io);
+  try {
+    await cli.parseAsync(argv, { from: 'user' });
+    return ExitCode.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    if (error instanceof CliError) {
+      if (error.message) io.stderr.write(`taxbrief: ${error.message}\n`);
+      if (cli.opts<GlobalOptions>().debug && error.stack && error.message) io.stderr.write(`${error.stack}\n`);
+      return error.exitCode;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr.write(`taxbrief: unexpected error: ${message} (rerun with --debug for the stack trace)\n`);
+    if (cli.opts<GlobalOptions>().debug && error instanceof Error) io.stderr.write(`${error.stack}\n`);
+    return ExitCode.failure;
+  }
+}

@@ -1,0 +1,37 @@
+/** A month as YYYY-MM. */
+export type Period = string;
+
+function parts(period: Period): [number, number] {
+  const m = /^(\d{4})-(\d{2})$/.exec(period);
+  if (!m) throw new Error(`"${period}" is not a period (YYYY-MM).`);
+  return [Number(m[1]), Number(m[2])];
+}
+
+/** "2026年10月". */
+export function monthLabel(period: Period): string {
+  const [y, m] = parts(period);
+  return `${y}年${m}月`;
+}
+
+/** "1—10月" (em dash), or "1月" for January: the year-to-date span. */
+export function ytdSpan(period: Period): string {
+  const [, m] = parts(period);
+  return m === 1 ? '1月' : `1—${m}月`;
+}
+
+/** "2026年1—10月". */
+export function ytdLabel(period: Period): string {
+  const [y] = parts(period);
+  return `${y}年${ytdSpan(period)}`;
+}
+
+/** "2026年11月26日": a date as it is written on a document. */
+export function dateLabel(date: Date): string {
+  return `${date.getUTCFullYear()}年${date.getUTCMonth() + 1}月${date.getUTCDate()}日`;
+}
+
+/** The month before `date`'s month: the latest month whose data can be complete. */
+export function previousMonth(date: Date): Period {
+  const d = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() - 1, 1));
+  return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
+}

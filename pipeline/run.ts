@@ -1,0 +1,153 @@
+import path from 'node:path';
+import { buildBrief, writeBrief, type BriefOutput, type BriefRequest } from './brief.js';
+import { runChecks, type CheckResult } from './checks.js';
+import { hashTree, type Context } from './context.js';
+import { CliError, ExitCode } from './errors.js';
+import { readFeeds } from './ingest/feeds.js';
+import { ingestInbox, type IngestResult } from './ingest/ingest.js';
+import { narrativeHelpers } from './narrative/helpers.js';
+import { readQueries, runQuery, runScripts } from './queries.js';
+import { readReports, type ReportDefinition } from './reports.js';
+import type { Printer } from './render/printer.js';
+import { createTemplates } from './templates.js';
+
+/** Starts the one browser a run prints with. */
+export type PrinterFactory = () => Promise<Printer>;
+
+/** What happened to one brief. */
+export interface BriefOutcome {
+  brief: string;
+  region?: string;
+  period: string;
+  status: 'rendered' | 'held' | 'failed';
+  output?: BriefOutput;
+  reason?: string;
+}
+
+/** The account a run gives of itself; `exitCode` is 0 only when every brief due went out. */
+export interface RunSummary {
+  ingested: IngestResult[];
+  checks: CheckResult[];
+  briefs: BriefOutcome[];
+  exitCode: number;
+}
+
+/** The nightly job: inbox → ingest → marts → checks → every brief → out/. */
+export async function runNightly(ctx: Context, newPrinter: PrinterFactory, options: { period?: string } = {}): Promise<RunSummary> {
+  const { logger } = ctx;
+  const ingested = await ingestInbox(ctx.warehouse, ctx.workspace, readFeeds(path.join(ctx.project.root, 'data', 'feeds')), {
+    logger,
+    now: ctx.clock(),
+  });
+  for (const r of ingested.filter((r) => r.status === 'refused')) {
+    logger.error(`${path.basename(r.file)} refused and moved to quarantine: ${r.problems[0]?.message ?? ''}`, { problems: r.problemCount });
+  }
+  await refreshMarts(ctx);
+  const period = await resolvePeriod(ctx, options.period);
+  const checks = await runChecks(ctx.warehouse, path.join(ctx.project.queries, 'checks'), { period });
+  const failed = checks.filter((c) => !c.holds);
+  for (const c of failed) logger.error(`check ${c.id} fails: ${c.description}`, { rows: c.rows.length, first: JSON.stringify(c.rows[0]) });
+
+  const reports = readReports(ctx.project.reports);
+  const requests = await expand(ctx, reports, period);
+  let briefs: BriefOutcome[];
+  if (failed.length > 0) {
+    // A failed check means the numbers may be wrong: nothing is printed from them.
+    const reason = `held: check(s) ${failed.map((c) => c.id).join(', ')} fail`;
+    briefs = requests.map((r) => ({ brief: r.report.id, region: r.region, period, status: 'held', reason }));
+  } else {
+    briefs = await renderBriefs(ctx, newPrinter, requests);
+  }
+  const refused = ingested.some((r) => r.status === 'refused');
+  const allOut = briefs.every((b) => b.status === 'rendered');
+  const exitCode = allOut && !refused ? ExitCode.ok : ExitCode.held;
+  return { ingested, checks, briefs, exitCode };
+}
+
+/** The analyst's rerun: one brief (one region's edition, or every city's), for one period. */
+export async function runBrief(
+  ctx: Context,
+  newPrinter: PrinterFactory,
+  options: { id: string; period?: string; region?: string },
+): Promise<BriefOutcome[]> {
+  const reports = readReports(ctx.project.reports);
+  const report = reports.find((r) => r.id === options.id);
+  if (!report) throw new CliError(`No brief "${options.id}"; the briefs are ${reports.map((r) => r.id).join(', ')} (see taxbrief list).`, ExitCode.usage);
+  if (!(await martsExist(ctx))) await refreshMarts(ctx);
+  const period = await resolvePeriod(ctx, options.period);
+  const requests = await expand(ctx, [report], period, options.region);
+  return renderBriefs(ctx, newPrinter, requests);
+}
+
+/** Rebuilds the aggregate tables every brief reads. */
+export async function refreshMarts(ctx: Context): Promise<void> {
+  await ctx.warehouse.transaction(() => runScripts(ctx.warehouse, path.join(ctx.project.queries, 'marts')));
+}
+
+async function martsExist(ctx: Context): Promise<boolean> {
+  const rows = await ctx.warehouse.all(`select 1 from information_schema.tables where table_name = 'mart_revenue'`);
+  return rows.length > 0;
+}
+
+/** `YYYY-MM` as given, or the latest month with data. */
+async function resolvePeriod(ctx: Context, period: string | undefined): Promise<string> {
+  if (period !== undefined) {
+    if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(period)) throw new CliError(`--period ${period} is not a month; write it as YYYY-MM, e.g. 2026-10.`, ExitCode.usage);
+    return period;
+  }
+  const queries = readQueries(ctx.project.queries);
+  const [row] = await runQuery(ctx.warehouse, queries.get('latest_period')!, {});
+  const latest = row?.['period'];
+  if (typeof latest !== 'string') {
+    throw new CliError(`The warehouse ${ctx.workspace.warehouse} holds no revenue yet; put extracts into ${ctx.workspace.inbox} and run taxbrief run, or run taxbrief demo.`);
+  }
+  return latest;
+}
+
+/** One request per brief, or per city for city-scoped briefs. */
+async function expand(ctx: Context, reports: ReportDefinition[], period: string, region?: string): Promise<BriefRequest[]> {
+  const requests: BriefRequest[] = [];
+  for (const report of reports) {
+    if (report.scope === 'province') {
+      requests.push({ report, period });
+      continue;
+    }
+    const cities = await ctx.warehouse.all<{ code: string }>(
+      `select code from regions where level = 'city' and in_jurisdiction and ($region is null or code = $region) order by code`,
+      { region: region ?? null },
+    );
+    if (region && cities.length === 0) throw new CliError(`--region ${region} is not a city in the jurisdiction; see seeds/regions.csv for the codes.`, ExitCode.usage);
+    for (const c of cities) requests.push({ report, period, region: c.code });
+  }
+  return requests;
+}
+
+async function renderBriefs(ctx: Context, newPrinter: PrinterFactory, requests: BriefRequest[]): Promise<BriefOutcome[]> {
+  const queries = readQueries(ctx.project.queries);
+  const templates = createTemplates({ dir: ctx.project.templates, helpers: narrativeHelpers });
+  const templateSha256 = hashTree(ctx.project.templates);
+  const outcomes: BriefOutcome[] = [];
+  const printer = await newPrinter();
+  try {
+    for (const [i, request] of requests.entries()) {
+      const { report, period, region } = request;
+      ctx.logger.progress('briefs', i, requests.length);
+      try {
+        const now = ctx.clock();
+        const brief = await buildBrief(request, { warehouse: ctx.warehouse, queries, templates, now });
+        const inputFiles = await runQuery(ctx.warehouse, queries.get('input_files')!, { period });
+        const output = await writeBrief(brief, ctx.workspace.out, { printer, now, codeVersion: ctx.codeVersion, templateSha256, inputFiles });
+        ctx.logger.info(`brief ${report.id}${region ? ` (${region})` : ''} ${period}: ${output.pages} page(s)`, { pdf: output.pdf });
+        outcomes.push({ brief: report.id, region, period, status: 'rendered', output });
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        ctx.logger.error(`brief ${report.id}${region ? ` (${region})` : ''} failed: ${reason}`);
+        outcomes.push({ brief: report.id, region, period, status: 'failed', reason });
+      }
+    }
+    ctx.logger.progress('briefs', requests.length, requests.length);
+  } finally {
+    await printer.close();
+  }
+  return outcomes;
+}

@@ -1,0 +1,81 @@
+import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { CliError, ExitCode } from '../errors.js';
+
+/** Values bound to `$named` parameters. */
+export type Params = Record<string, string | number | boolean | null>;
+
+/** A row as JSON-friendly values: DECIMAL and BIGINT arrive as exact strings, DOUBLE and INTEGER as numbers. */
+export type Row = Record<string, string | number | boolean | null>;
+
+/** The warehouse: one DuckDB file, one connection, SQL in and JSON-friendly rows out. */
+export interface Warehouse {
+  readonly file: string;
+  run(sql: string, params?: Params): Promise<void>;
+  all<T extends Row = Row>(sql: string, params?: Params): Promise<T[]>;
+  /** Runs `work` in one transaction: all of it commits, or none of it does. */
+  transaction<T>(work: () => Promise<T>): Promise<T>;
+  close(): void;
+}
+
+/** Resources DuckDB may take; defaults leave the machine usable. */
+export interface WarehouseOptions {
+  threads?: number;
+  memoryLimit?: string;
+  readOnly?: boolean;
+}
+
+/** Opens (creating if needed) the DuckDB file at `file`. */
+export async function openWarehouse(file: string, options: WarehouseOptions = {}): Promise<Warehouse> {
+  const config: Record<string, string> = {
+    // No extension may be fetched at run time on this machine: fail fast instead of hanging.
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'false',
+  };
+  if (options.threads) config['threads'] = String(options.threads);
+  if (options.memoryLimit) config['memory_limit'] = options.memoryLimit;
+  if (options.readOnly) config['access_mode'] = 'READ_ONLY';
+  let instance: DuckDBInstance;
+  let connection: DuckDBConnection;
+  try {
+    instance = await DuckDBInstance.create(file, config);
+    connection = await instance.connect();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new CliError(`Cannot open the warehouse ${file}: ${reason}`, ExitCode.environment, { cause: error });
+  }
+  return wrap(file, instance, connection);
+}
+
+function wrap(file: string, instance: DuckDBInstance, connection: DuckDBConnection): Warehouse {
+  let inTransaction = false;
+  const warehouse: Warehouse = {
+    file,
+    async run(sql, params) {
+      await connection.run(sql, params as Record<string, DuckDBValue> | undefined);
+    },
+    async all<T extends Row = Row>(sql: string, params?: Params) {
+      const reader = await connection.runAndReadAll(sql, params as Record<string, DuckDBValue> | undefined);
+      return reader.getRowObjectsJson() as T[];
+    },
+    async transaction(work) {
+      if (inTransaction) return work();
+      inTransaction = true;
+      await connection.run('begin transaction');
+      try {
+        const result = await work();
+        await connection.run('commit');
+        return result;
+      } catch (error) {
+        await connection.run('rollback').catch(() => undefined);
+        throw error;
+      } finally {
+        inTransaction = false;
+      }
+    },
+    close() {
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+  return warehouse;
+}

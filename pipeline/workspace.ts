@@ -1,0 +1,64 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CliError, ExitCode } from './errors.js';
+
+/** The project's own folders (definitions, shipped with the code). */
+export interface ProjectPaths {
+  root: string;
+  seeds: string;
+  queries: string;
+  reports: string;
+  templates: string;
+}
+
+/** Where the CLI keeps all its state: the warehouse, inbox, quarantine, outputs, logs. */
+export interface Workspace {
+  root: string;
+  warehouse: string;
+  inbox: string;
+  archive: string;
+  quarantine: string;
+  out: string;
+  logs: string;
+}
+
+/** The project root: two levels above this file, whether run from pipeline/ or dist/pipeline/. */
+export function projectPaths(root = findProjectRoot()): ProjectPaths {
+  return {
+    root,
+    seeds: path.join(root, 'seeds'),
+    queries: path.join(root, 'queries'),
+    reports: path.join(root, 'reports'),
+    templates: path.join(root, 'templates'),
+  };
+}
+
+function findProjectRoot(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  // pipeline/ → root; dist/pipeline/ → root
+  return path.basename(path.dirname(here)) === 'dist' ? path.resolve(here, '../..') : path.resolve(here, '..');
+}
+
+/**
+ * The workspace directory: --workspace, else $TAXBRIEF_WORKSPACE, else ./workspace under the
+ * project root. Created on first use.
+ */
+export function resolveWorkspace(flag: string | undefined, env: NodeJS.ProcessEnv, root = projectPaths().root): Workspace {
+  const dir = path.resolve(flag ?? env['TAXBRIEF_WORKSPACE'] ?? path.join(root, 'workspace'));
+  const ws: Workspace = {
+    root: dir,
+    warehouse: path.join(dir, 'warehouse.duckdb'),
+    inbox: path.join(dir, 'inbox'),
+    archive: path.join(dir, 'archive'),
+    quarantine: path.join(dir, 'quarantine'),
+    out: path.join(dir, 'out'),
+    logs: path.join(dir, 'logs'),
+  };
+  try {
+    for (const d of [ws.root, ws.inbox, ws.archive, ws.quarantine, ws.out, ws.logs]) mkdirSync(d, { recursive: true });
+  } catch (error) {
+    throw new CliError(`Cannot create the workspace at ${dir}; pass --workspace DIR or set TAXBRIEF_WORKSPACE to a writable folder.`, ExitCode.environment, { cause: error });
+  }
+  return ws;
+}

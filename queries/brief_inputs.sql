@@ -1,0 +1,14 @@
+-- The input files a brief for $period stands on, one row per feed: files, rows, the period span and a fingerprint of their SHA-256 hashes.
+select
+  feed,
+  dataset,
+  count(*)::integer                                   as files,
+  sum(rows)::bigint                                   as rows,
+  strftime(min(period), '%Y-%m')                      as first_period,
+  strftime(max(period), '%Y-%m')                      as last_period,
+  sha256(string_agg(sha256, ',' order by name))       as fingerprint
+from files
+where status = 'loaded'
+  and (period is null or period <= strptime($period || '-01', '%Y-%m-%d')::date)
+group by feed, dataset
+order by dataset, feed;

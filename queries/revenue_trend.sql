@@ -1,0 +1,16 @@
+-- Monthly province revenue for the $months months up to $period, with each month's YoY (null without a prior year).
+with monthly as (
+  select period, sum(amount)::decimal(18,2) as amount
+  from mart_revenue
+  where in_jurisdiction
+  group by period
+)
+select
+  strftime(m.period, '%Y-%m')                                       as period,
+  m.amount,
+  (m.amount - p.amount)::double / abs(p.amount) * 100               as yoy_pct
+from monthly m
+left join monthly p on p.period = m.period - interval 1 year
+where m.period <= strptime($period || '-01', '%Y-%m-%d')::date
+  and m.period >  strptime($period || '-01', '%Y-%m-%d')::date - to_months($months::integer)
+order by m.period;
