@@ -17,8 +17,11 @@ export interface CommandEnv {
   open(): Promise<Context>;
 }
 
+/** The CLI's effects: its streams, its environment and its clock. */
+export interface CliIO { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv; clock: () => Date }
+
 /** Builds the `taxbrief` command line. Commands are imported only when they run, so `--help` stays instant. */
-export function program(io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv; clock: () => Date }): Command {
+export function program(io: CliIO): Command {
   const cli = new Command('taxbrief')
     .description('Tax revenue and relief data → checked analytics → Chinese briefs as PDF.')
     .addOption(new Option('-w, --workspace <dir>', 'workspace folder for the warehouse, inbox, quarantine, out and logs').env('TAXBRIEF_WORKSPACE'))
@@ -94,7 +97,7 @@ export function program(io: { stdout: NodeJS.WritableStream; stderr: NodeJS.Writ
 }
 
 /** Runs the CLI and returns the exit code. */
-export async function main(argv: string[], io = { stdout: process.stdout, stderr: process.stderr, env: process.env, clock: () => new Date() }): Promise<number> {
+export async function main(argv: string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env, clock: () => new Date() }): Promise<number> {
   const cli = program(io);
   try {
     await cli.parseAsync(argv, { from: 'user' });

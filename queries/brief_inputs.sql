@@ -6,7 +6,7 @@ select
   sum(rows)::bigint                                   as rows,
   strftime(min(period), '%Y-%m')                      as first_period,
   strftime(max(period), '%Y-%m')                      as last_period,
-  sha256(string_agg(sha256, ',' order by name))       as fingerprint
+  left(sha256(string_agg(sha256, ',' order by name)), 16) as fingerprint
 from files
 where status = 'loaded'
   and (period is null or period <= strptime($period || '-01', '%Y-%m-%d')::date)

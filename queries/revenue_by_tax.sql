@@ -18,15 +18,16 @@ total as (
 ),
 rows as (
   select
-    t.sort_order, false as is_total, x.tax_code, t.short_name as tax_name, x.ytd_amount, x.ytd_prev
+    t.sort_order, false as is_total, x.tax_code, t.name as tax_name, t.short_name as tax_short, x.ytd_amount, x.ytd_prev
   from by_tax x join tax_types t on t.code = x.tax_code
   where x.ytd_amount <> 0 or x.ytd_prev <> 0
   union all
-  select 1000000, true, null, '合计', ytd_amount, ytd_prev from total
+  select 1000000, true, null, '合计', '合计', ytd_amount, ytd_prev from total
 )
 select
   r.tax_code,
   r.tax_name,
+  r.tax_short,
   r.is_total,
   r.ytd_amount,
   r.ytd_prev,

@@ -1,6 +1,6 @@
 import type { HelperDelegate } from 'handlebars';
 import { dateLabel, monthLabel, ytdLabel, ytdSpan } from './periods.js';
-import { change, gain, isDecline, percent, pull, shareChange, signed, wan, yi, yoy } from './phrases.js';
+import { change, fixed, gain, isDecline, percent, pull, shareChange, signed, wan, yi, yoy } from './phrases.js';
 
 // Handlebars passes its options object last; the phrase functions take plain values only.
 const plain = <A extends unknown[]>(fn: (...args: A) => string | boolean): HelperDelegate =>
@@ -15,6 +15,7 @@ export const narrativeHelpers: Record<string, HelperDelegate> = {
   gain: plain(gain),
   percent: plain(percent),
   signed: plain(signed),
+  fixed: plain(fixed),
   shareChange: plain(shareChange),
   pull: plain((pp: number, what?: string) => pull(pp, typeof what === 'string' ? what : undefined)),
   isDecline: plain(isDecline),

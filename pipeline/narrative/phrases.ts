@@ -40,6 +40,11 @@ export function percent(pct: number | null | undefined): string {
   return pct === null || pct === undefined || !Number.isFinite(pct) ? '—' : `${roundRate(pct)}%`;
 }
 
+/** "35.6": a rate for tables, 1 decimal, no sign and no unit (the header carries it). */
+export function fixed(value: number | null | undefined, digits = 1): string {
+  return value === null || value === undefined || !Number.isFinite(value) ? '—' : roundRate(value, digits);
+}
+
 /** "+3.2" / "-1.4": a signed rate for tables (the header carries the unit). */
 export function signed(value: number | null | undefined, digits = 1): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '—';

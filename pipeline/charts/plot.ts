@@ -1,0 +1,98 @@
+import * as Plot from '@observablehq/plot';
+import { parseHTML } from 'linkedom';
+
+/** Fonts for chart text: the CJK sans face installed by fonts-noto-cjk, then generic fallbacks. */
+export const CHART_FONT = '"Noto Sans CJK SC", "Noto Sans CJK", sans-serif';
+
+/** Grayscale-safe palette: charts must read the same on a black-and-white office printer. */
+export const CHART_INK = { text: '#000000', dark: '#333333', mid: '#8c8c8c', light: '#c8c8c8', rule: '#555555' } as const;
+
+/** One chart panel placed inside a composed SVG: its Plot options and its vertical offset. */
+export interface Panel {
+  options: Plot.PlotOptions;
+  y: number;
+}
+
+/** Extra text drawn in the composed SVG (e.g. the source line), in SVG user units. */
+export interface SvgText {
+  text: string;
+  x: number;
+  y: number;
+  anchor?: 'start' | 'middle' | 'end';
+  fontSize?: number;
+  fill?: string;
+}
+
+/** Renders one Plot chart against a fresh linkedom document and returns the SVG element. */
+export function plotSvg(options: Plot.PlotOptions): Element {
+  // A fresh document per chart: Plot appends nodes to it, and nothing may leak between charts.
+  const { document } = parseHTML('<!doctype html><html><body></body></html>');
+  const node = Plot.plot({ ...options, document, className: 'tb-plot' }) as unknown as Element;
+  if (node.tagName.toLowerCase() !== 'svg') {
+    // Plot wraps the SVG in a <figure> when given a title/caption/legend; charts keep those outside.
+    throw new Error('plotSvg expects options without title, subtitle, caption or legend; put them in the template.');
+  }
+  return node;
+}
+
+/**
+ * Stacks Plot panels (sharing one x layout) into a single self-contained SVG string.
+ * Plot has no dual axis; panels let a bar chart and a rate line share x without a misleading second scale.
+ */
+export function composeSvg(parts: { width: number; height: number; panels: Panel[]; texts?: SvgText[]; label?: string; fontSize?: number }): string {
+  const { width, height } = parts;
+  const groups = parts.panels.map(({ options, y }) => panelGroup(plotSvg(options), y));
+  const texts = (parts.texts ?? []).map(textElement);
+  const aria = parts.label ? ` role="img" aria-label="${escapeXml(parts.label)}"` : '';
+  const svg =
+    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}"` +
+    ` font-family="${escapeXml(CHART_FONT)}" font-size="${parts.fontSize ?? 12}" fill="${CHART_INK.text}" text-anchor="middle"${aria}>` +
+    groups.join('') +
+    texts.join('') +
+    '</svg>';
+  return normaliseSvg(svg);
+}
+
+/** Moves a Plot SVG's marks into a translated <g>, dropping Plot's <style> (the page CSS owns styling). */
+function panelGroup(svg: Element, y: number): string {
+  const inner = Array.from(svg.childNodes)
+    .filter((n) => !(n.nodeType === 1 && (n as Element).tagName.toLowerCase() === 'style'))
+    .map((n) => (n as Element).outerHTML ?? '')
+    .join('');
+  return `<g transform="translate(0,${y})">${inner}</g>`;
+}
+
+function textElement(t: SvgText): string {
+  const size = t.fontSize ? ` font-size="${t.fontSize}"` : '';
+  const fill = t.fill ? ` fill="${t.fill}"` : '';
+  return `<text x="${t.x}" y="${t.y}" text-anchor="${t.anchor ?? 'start'}"${size}${fill}>${escapeXml(t.text)}</text>`;
+}
+
+/** Escapes text for an XML attribute or text node. */
+export function escapeXml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/**
+ * Makes SVG output stable: Plot's global clip/pattern counters and class names depend on how many
+ * charts were drawn before, so they are renumbered in order of appearance.
+ */
+export function normaliseSvg(svg: string): string {
+  const ids = new Map<string, string>();
+  const renumber = (kind: string) => (m: string) => {
+    if (!ids.has(m)) ids.set(m, `tb-${kind}-${[...ids.keys()].filter((k) => k.includes(kind)).length + 1}`);
+    return ids.get(m)!;
+  };
+  return svg
+    .replace(/plot-clip-\d+/g, renumber('clip'))
+    .replace(/plot-pattern-\d+/g, renumber('pattern'))
+    .replace(/\bplot-[0-9a-f]{6}\b/g, 'tb-plot');
+}
+
+/** Rounds every decimal number in an SVG string to `digits` places: for golden-file comparisons. */
+export function roundSvgNumbers(svg: string, digits = 1): string {
+  return svg.replace(/-?\d+\.\d+/g, (m) => {
+    const r = Number(Number(m).toFixed(digits));
+    return String(Object.is(r, -0) ? 0 : r);
+  });
+}

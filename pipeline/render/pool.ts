@@ -1,0 +1,51 @@
+/** A fixed number of reusable resources (browser tabs); a broken one is destroyed and replaced on demand. */
+export interface Pool<T> {
+  /** Runs `work` with a resource; if `work` throws, the resource is destroyed rather than reused. */
+  use<R>(work: (item: T) => Promise<R>): Promise<R>;
+  /** Destroys idle resources and refuses new work; waits for nothing in flight. */
+  drain(): Promise<void>;
+}
+
+/** A lazily filled pool of at most `size` resources. */
+export function createPool<T>(options: { size: number; create: () => Promise<T>; destroy: (item: T) => Promise<void> }): Pool<T> {
+  const { size, create, destroy } = options;
+  if (!Number.isInteger(size) || size < 1) throw new Error(`Pool size must be a whole number ≥ 1, got ${size}.`);
+  const idle: T[] = [];
+  const waiting: (() => void)[] = [];
+  let busy = 0;
+  let closed = false;
+
+  const acquireSlot = async (): Promise<void> => {
+    while (busy >= size) await new Promise<void>((resolve) => waiting.push(resolve));
+    busy++;
+  };
+  const releaseSlot = (): void => {
+    busy--;
+    waiting.shift()?.();
+  };
+  const destroyQuietly = (item: T): Promise<void> => destroy(item).catch(() => undefined);
+
+  return {
+    async use(work) {
+      if (closed) throw new Error('The pool is closed.');
+      await acquireSlot();
+      let item: T | undefined;
+      try {
+        item = idle.pop() ?? (await create());
+        const result = await work(item);
+        if (closed) await destroyQuietly(item);
+        else idle.push(item);
+        return result;
+      } catch (err) {
+        if (item !== undefined) await destroyQuietly(item);
+        throw err;
+      } finally {
+        releaseSlot();
+      }
+    },
+    async drain() {
+      closed = true;
+      await Promise.all(idle.splice(0).map(destroyQuietly));
+    },
+  };
+}
