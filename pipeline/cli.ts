@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
-import { openContext, type Context } from './context.js';
+import type { Context } from './context.js';
 import { CliError, ExitCode } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 
@@ -41,7 +41,8 @@ export function program(io: CliIO): Command {
       stdout: io.stdout,
       env: io.env,
       clock: io.clock,
-      open: () => openContext({ workspace: globals.workspace, env: io.env, logger, clock: io.clock }),
+      // The warehouse (DuckDB's native module) loads only for commands that need it.
+      open: async () => (await import('./context.js')).openContext({ workspace: globals.workspace, env: io.env, logger, clock: io.clock }),
     };
   };
   // Each action: import the command module lazily and hand it the environment.
