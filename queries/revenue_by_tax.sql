@@ -1,4 +1,4 @@
--- Year-to-date revenue by tax type: amount, 增收/减收, YoY, share and its change (百分点), contribution to growth (百分点); the total last.
+-- Year-to-date revenue of the province (or city $region) by tax type: amount, 增收/减收, YoY, share and its change (百分点), contribution to growth (百分点); the total last.
 with bounds as (
   select
     strptime($period || '-01', '%Y-%m-%d')::date                  as cur,
@@ -10,7 +10,7 @@ by_tax as (
     coalesce(sum(amount) filter (where period between date_trunc('year', b.cur) and b.cur), 0)::decimal(18,2)   as ytd_amount,
     coalesce(sum(amount) filter (where period between date_trunc('year', b.prev) and b.prev), 0)::decimal(18,2) as ytd_prev
   from mart_revenue m, bounds b
-  where m.in_jurisdiction
+  where m.in_jurisdiction and ($region::varchar is null or m.city_code = $region::varchar)
   group by m.tax_code
 ),
 total as (

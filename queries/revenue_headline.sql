@@ -1,4 +1,4 @@
--- Province revenue for the month and the year to date: amounts, 增收/减收, YoY, and YoY after adding back VAT credit refunds (留抵退税) in both years.
+-- Revenue of the province (or of city $region when given) for the month and the year to date: amounts, 增收/减收, YoY, and YoY after adding back VAT credit refunds (留抵退税) in both years.
 with bounds as (
   select
     strptime($period || '-01', '%Y-%m-%d')::date                  as cur,
@@ -11,14 +11,14 @@ revenue as (
     sum(amount) filter (where period between date_trunc('year', b.cur) and b.cur)              as ytd_amount,
     sum(amount) filter (where period between date_trunc('year', b.prev) and b.prev)            as ytd_prev
   from mart_revenue, bounds b
-  where in_jurisdiction
+  where in_jurisdiction and ($region::varchar is null or city_code = $region::varchar)
 ),
 refunds as (
   select
     coalesce(sum(amount) filter (where period between date_trunc('year', b.cur) and b.cur), 0)   as ytd_refund,
     coalesce(sum(amount) filter (where period between date_trunc('year', b.prev) and b.prev), 0) as ytd_refund_prev
   from mart_relief, bounds b
-  where in_jurisdiction and kind = 'refund'
+  where in_jurisdiction and kind = 'refund' and ($region::varchar is null or city_code = $region::varchar)
 )
 select
   $period                                                              as period,

@@ -1,8 +1,8 @@
--- Monthly province revenue for the $months months up to $period, with each month's YoY (null without a prior year).
+-- Monthly revenue of the province (or city $region) for the $months months up to $period, with each month's YoY (null without a prior year).
 with monthly as (
   select period, sum(amount)::decimal(18,2) as amount
   from mart_revenue
-  where in_jurisdiction
+  where in_jurisdiction and ($region::varchar is null or city_code = $region::varchar)
   group by period
 )
 select

@@ -13,7 +13,8 @@ export default async function query(env: CommandEnv, id: string, options: { para
     for (const p of options.param ?? []) {
       const eq = p.indexOf('=');
       if (eq < 1) throw new CliError(`--param ${p} must read key=value.`, ExitCode.usage);
-      params[p.slice(0, eq)] = p.slice(eq + 1);
+      // key= (empty) binds NULL: e.g. --param region= for the province rather than one city
+      params[p.slice(0, eq)] = eq === p.length - 1 ? null : p.slice(eq + 1);
     }
     const rows = await runQuery(ctx.warehouse, q, params);
     env.stdout.write(format(rows, options.format));
