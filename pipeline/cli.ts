@@ -56,6 +56,7 @@ export function program(io: CliIO): Command {
   cli.command('run')
     .description('the nightly job: ingest the inbox, refresh aggregates, run checks, render every brief into out/')
     .option('-p, --period <YYYY-MM>', 'the month to report on (default: the latest month with data)')
+    .addOption(new Option('--lang <lang>', 'edition: zh (Chinese) or en (English; files end in .en.pdf)').choices(['zh', 'en']).default('zh'))
     .action(lazy(() => import('./commands/run.js')));
 
   cli.command('brief')
@@ -63,6 +64,7 @@ export function program(io: CliIO): Command {
     .argument('<id>', 'the brief id (see taxbrief list)')
     .option('-p, --period <YYYY-MM>', 'the month to report on (default: the latest month with data)')
     .option('-r, --region <code>', 'for city briefs: one city (GB/T 2260 code, e.g. 440100)')
+    .addOption(new Option('--lang <lang>', 'edition: zh (Chinese) or en (English; files end in .en.pdf)').choices(['zh', 'en']).default('zh'))
     .action(lazy(() => import('./commands/brief.js')));
 
   cli.command('list')

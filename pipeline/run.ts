@@ -5,7 +5,7 @@ import { hashTree, type Context } from './context.js';
 import { CliError, ExitCode } from './errors.js';
 import { readFeeds } from './ingest/feeds.js';
 import { ingestInbox, type IngestResult } from './ingest/ingest.js';
-import { narrativeHelpers } from './narrative/helpers.js';
+import { helpersFor, type Lang } from './narrative/helpers.js';
 import { readQueries, runQuery, runScripts } from './queries.js';
 import { readReports, type ReportDefinition } from './reports.js';
 import type { Printer } from './render/printer.js';
@@ -33,7 +33,7 @@ export interface RunSummary {
 }
 
 /** The nightly job: inbox → ingest → marts → checks → every brief → out/. */
-export async function runNightly(ctx: Context, newPrinter: PrinterFactory, options: { period?: string } = {}): Promise<RunSummary> {
+export async function runNightly(ctx: Context, newPrinter: PrinterFactory, options: { period?: string; lang?: Lang } = {}): Promise<RunSummary> {
   const { logger } = ctx;
   const ingested = await ingestInbox(ctx.warehouse, ctx.workspace, readFeeds(path.join(ctx.project.root, 'data', 'feeds')), {
     logger,
@@ -49,7 +49,7 @@ export async function runNightly(ctx: Context, newPrinter: PrinterFactory, optio
   for (const c of failed) logger.error(`check ${c.id} fails: ${c.description}`, { rows: c.rows.length, first: JSON.stringify(c.rows[0]) });
 
   const reports = readReports(ctx.project.reports);
-  const requests = await expand(ctx, reports, period);
+  const requests = (await expand(ctx, reports, period)).map((r) => ({ ...r, lang: options.lang }));
   let briefs: BriefOutcome[];
   if (failed.length > 0) {
     // A failed check means the numbers may be wrong: nothing is printed from them.
@@ -68,14 +68,14 @@ export async function runNightly(ctx: Context, newPrinter: PrinterFactory, optio
 export async function runBrief(
   ctx: Context,
   newPrinter: PrinterFactory,
-  options: { id: string; period?: string; region?: string },
+  options: { id: string; period?: string; region?: string; lang?: Lang },
 ): Promise<BriefOutcome[]> {
   const reports = readReports(ctx.project.reports);
   const report = reports.find((r) => r.id === options.id);
   if (!report) throw new CliError(`No brief "${options.id}"; the briefs are ${reports.map((r) => r.id).join(', ')} (see taxbrief list).`, ExitCode.usage);
   if (!(await martsExist(ctx))) await refreshMarts(ctx);
   const period = await resolvePeriod(ctx, options.period);
-  const requests = await expand(ctx, [report], period, options.region);
+  const requests = (await expand(ctx, [report], period, options.region)).map((r) => ({ ...r, lang: options.lang }));
   return renderBriefs(ctx, newPrinter, requests);
 }
 
@@ -122,30 +122,51 @@ async function expand(ctx: Context, reports: ReportDefinition[], period: string,
   return requests;
 }
 
+/**
+ * Builds each brief (queries run one at a time on the one warehouse connection) and prints up to
+ * `printer.parallel` of them at once on the page pool; a brief that fails is reported and the others go on.
+ */
 async function renderBriefs(ctx: Context, newPrinter: PrinterFactory, requests: BriefRequest[]): Promise<BriefOutcome[]> {
   const queries = readQueries(ctx.project.queries);
-  const templates = createTemplates({ dir: ctx.project.templates, helpers: narrativeHelpers });
+  const lang = requests[0]?.lang ?? 'zh';
+  const templates = createTemplates({ dir: ctx.project.templates, helpers: helpersFor(lang) });
   const templateSha256 = hashTree(ctx.project.templates);
-  const outcomes: BriefOutcome[] = [];
+  const outcomes: BriefOutcome[] = new Array(requests.length);
   const printer = await newPrinter();
+  const inFlight = new Set<Promise<void>>();
+  let done = 0;
+  const fail = (i: number, request: BriefRequest, error: unknown) => {
+    const { report, period, region } = request;
+    const reason = error instanceof Error ? error.message : String(error);
+    ctx.logger.error(`brief ${report.id}${region ? ` (${region})` : ''} failed: ${reason}`);
+    outcomes[i] = { brief: report.id, region, period, status: 'failed', reason };
+  };
   try {
     for (const [i, request] of requests.entries()) {
       const { report, period, region } = request;
-      ctx.logger.progress('briefs', i, requests.length);
       try {
         const now = ctx.clock();
         const brief = await buildBrief(request, { warehouse: ctx.warehouse, queries, templates, now });
         const inputFiles = await runQuery(ctx.warehouse, queries.get('input_files')!, { period });
-        const output = await writeBrief(brief, ctx.workspace.out, { printer, now, codeVersion: ctx.codeVersion, templateSha256, inputFiles });
-        ctx.logger.info(`brief ${report.id}${region ? ` (${region})` : ''} ${period}: ${output.pages} page(s)`, { pdf: output.pdf });
-        outcomes.push({ brief: report.id, region, period, status: 'rendered', output });
+        const printing = writeBrief(brief, ctx.workspace.out, { printer, now, codeVersion: ctx.codeVersion, templateSha256, inputFiles })
+          .then((output) => {
+            ctx.logger.info(`brief ${report.id}${region ? ` (${region})` : ''} ${period}: ${output.pages} page(s)`, { pdf: output.pdf });
+            outcomes[i] = { brief: report.id, region, period, status: 'rendered', output };
+          })
+          .catch((error: unknown) => fail(i, request, error))
+          .finally(() => {
+            inFlight.delete(printing);
+            ctx.logger.progress('briefs', ++done, requests.length);
+          });
+        inFlight.add(printing);
+        // keep the pool busy but no busier: build the next brief while the tabs print
+        if (inFlight.size >= printer.parallel) await Promise.race(inFlight);
       } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        ctx.logger.error(`brief ${report.id}${region ? ` (${region})` : ''} failed: ${reason}`);
-        outcomes.push({ brief: report.id, region, period, status: 'failed', reason });
+        fail(i, request, error);
+        ctx.logger.progress('briefs', ++done, requests.length);
       }
     }
-    ctx.logger.progress('briefs', requests.length, requests.length);
+    await Promise.all(inFlight);
   } finally {
     await printer.close();
   }

@@ -3,10 +3,10 @@ import { runNightly, type RunSummary } from '../run.js';
 import { printerFor } from './printer.js';
 
 /** `taxbrief run`: the nightly job. Exit 0 only when every brief went out and every file loaded. */
-export default async function run(env: CommandEnv, options: { period?: string }): Promise<number> {
+export default async function run(env: CommandEnv, options: { period?: string; lang?: 'zh' | 'en' }): Promise<number> {
   const ctx = await env.open();
   try {
-    const summary = await runNightly(ctx, printerFor(env), { period: options.period });
+    const summary = await runNightly(ctx, printerFor(env), { period: options.period, lang: options.lang });
     report(env, summary);
     return summary.exitCode;
   } finally {
