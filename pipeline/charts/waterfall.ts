@@ -28,7 +28,7 @@ export function waterfallChart(steps: WaterfallStep[], total: WaterfallStep, opt
   const lo = Math.min(0, ...ends);
   const hi = Math.max(0, ...ends);
   const pad = (hi - lo) * 0.14 || 1;
-  const plotH = 250;
+  const plotH = 220;
   const height = plotH + 20;
   const fill = (b: { kind: string }) => (b.kind === 'total' ? CHART_INK.text : b.kind === 'down' ? CHART_INK.dark : CHART_INK.mid);
   const signedLabel = (b: { value: number; kind: string }) => `${b.value > 0 && b.kind !== 'total' ? '+' : ''}${formatOne(b.value)}`;

@@ -20,6 +20,7 @@ import type { Row } from '../warehouse/warehouse.js';
 export interface Evidence { text: string; src: string[] }
 
 /** A finding as printed: the judgement (bold), its evidence, and the recommendation that follows from it. */
+/** `judgement` carries no final full stop: the template punctuates it. */
 export interface Finding { rule: string; score: number; judgement: string; evidence: Evidence[]; recommendation: string }
 
 /** A rule's switches in the report definition; any other key is a threshold the rule documents. */
@@ -57,8 +58,8 @@ export const RULES: Rule[] = [
         rule: 'tax-driver',
         score: Math.abs(n(top['contribution_pp'])),
         judgement: lang === 'en'
-          ? `${name} is the largest single ${up ? 'driver of' : 'drag on'} revenue growth this year.`
-          : `${name}${up ? '是拉动税收增长的主要税种' : '是拖累税收增长的主要因素'}。`,
+          ? `${name} is the largest single ${up ? 'driver of' : 'drag on'} revenue growth this year`
+          : `${name}${up ? '是拉动税收增长的主要税种' : '是拖累税收增长的主要因素'}`,
         evidence: [
           { text: lang === 'en'
             ? `${name}: ${yi(String(top['ytd_amount']))} (100 million yuan), ${p.change(n(top['yoy_pct']))}, ${p.pull(n(top['contribution_pp']))}.`
@@ -87,8 +88,8 @@ export const RULES: Rule[] = [
         rule: 'industry-driver',
         score: Math.abs(n(top['contribution_pp'])),
         judgement: lang === 'en'
-          ? `${name} moves total revenue more than any other industry.`
-          : `${name}税收${up ? '增长对全省税收拉动作用最大' : '下降对全省税收拖累最大'}。`,
+          ? `${name} moves total revenue more than any other industry`
+          : `${name}税收${up ? '增长对全省税收拉动作用最大' : '下降对全省税收拖累最大'}`,
         evidence: [
           { text: lang === 'en'
             ? `${name}: ${yi(String(top['ytd_amount']))} (100 million yuan), ${p.change(n(top['yoy_pct']))}, ${p.pull(n(top['contribution_pp']))}; its share is ${percent(n(top['share_pct']))}, ${p.shareChange(n(top['share_change_pp']))}.`
@@ -115,7 +116,7 @@ export const RULES: Rule[] = [
       return {
         rule: 'city-divergence',
         score: gap / 10,
-        judgement: lang === 'en' ? 'Growth differs widely between cities.' : '地市间税收增速分化明显。',
+        judgement: lang === 'en' ? 'Growth differs widely between cities' : '地市间税收增速分化明显',
         evidence: [
           { text: lang === 'en'
             ? `${nm(lang, fast['city_name'])} grew fastest (${p.change(n(fast['yoy_pct']))}); ${nm(lang, slow['city_name'])} slowest (${p.change(n(slow['yoy_pct']))}).`
@@ -141,7 +142,7 @@ export const RULES: Rule[] = [
       return {
         rule: 'anomaly',
         score: Math.abs(n(top['z'])) / 3,
-        judgement: lang === 'en' ? `${tax} in ${city} moved unusually this month.` : `${city}${tax}本月波动异常。`,
+        judgement: lang === 'en' ? `${tax} in ${city} moved unusually this month` : `${city}${tax}本月波动异常`,
         evidence: [
           { text: lang === 'en'
             ? `${tax} in ${city}: ${p.yoy(n(top['yoy_pct']))} in the month, against a median of ${roundRate(n(top['baseline_yoy_pct']))}% over the previous ${top['baseline_months']} months: ${z} robust standard deviations away.`
@@ -164,7 +165,7 @@ export const RULES: Rule[] = [
       return {
         rule: 'relief-small-micro',
         score: n(r['intensity_pct']) / 10,
-        judgement: lang === 'en' ? 'Tax and fee relief keeps reaching small and micro firms.' : '小微企业减税降费红利持续释放。',
+        judgement: lang === 'en' ? 'Tax and fee relief keeps reaching small and micro firms' : '小微企业减税降费红利持续释放',
         evidence: [
           { text: lang === 'en'
             ? `Relief (new tax and fee cuts, refunds and deferrals) ${yi(String(r['ytd_amount']))} (100 million yuan) so far this year, ${p.change(n(r['yoy_pct']))}; small and micro firms received ${percent(n(r['small_micro_share_pct']))} of it; ${zh.percent(n(r['intensity_pct']))} relief intensity.`
@@ -189,7 +190,7 @@ export const RULES: Rule[] = [
       return {
         rule: 'refund-factor',
         score: gap,
-        judgement: lang === 'en' ? 'VAT credit refunds change the picture of revenue growth.' : '留抵退税因素对收入增速影响较大。',
+        judgement: lang === 'en' ? 'VAT credit refunds change the picture of revenue growth' : '留抵退税因素对收入增速影响较大',
         evidence: [
           { text: lang === 'en'
             ? `Revenue ${p.yoy(n(h['ytd_yoy_pct']))}; with VAT credit refunds added back in both years it is ${p.change(n(h['ytd_comparable_yoy_pct']))}. Refunds this year: ${yi(String(h['ytd_refund']))} (100 million yuan), against ${yi(String(h['ytd_refund_prev']))} a year earlier.`

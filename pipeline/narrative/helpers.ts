@@ -3,7 +3,7 @@ import { roundedPartsAddUp, thousands } from './numbers.js';
 import { englishName } from './names-en.js';
 import * as en from './phrases-en.js';
 import { dateLabel, monthLabel, ytdLabel, ytdSpan } from './periods.js';
-import { change, fixed, gain, isDecline, percent, pull, shareChange, signed, wan, yi, yoy } from './phrases.js';
+import { change, deviation, fixed, gain, isDecline, percent, pull, shareChange, signed, wan, yi, yoy } from './phrases.js';
 
 // Handlebars passes its options object last; the phrase functions take plain values only.
 const plain = <A extends unknown[]>(fn: (...args: A) => string | boolean): HelperDelegate =>
@@ -29,11 +29,13 @@ export const narrativeHelpers: Record<string, HelperDelegate> = {
   ytdLabel: plain(ytdLabel),
   ytdSpan: plain(ytdSpan),
   dateLabel: plain(dateLabel),
+  deviation: plain(deviation),
   count: plain((n: number | string) => thousands(String(n))),
   addsUp: plain(addsUp),
   src,
   layout: plain((name: string) => `layouts/${name}`),
   eq: plain((a: unknown, b: unknown) => a === b),
+  lt: plain((a: number, b: number) => a < b),
   name: plain((n: string) => n),
 };
 
@@ -48,6 +50,7 @@ export const englishHelpers: Record<string, HelperDelegate> = {
   monthLabel: plain(en.monthLabel),
   ytdLabel: plain(en.ytdLabel),
   dateLabel: plain(en.dateLabel),
+  deviation: plain(en.deviation),
   name: plain((n: string) => englishName(n)),
 };
 

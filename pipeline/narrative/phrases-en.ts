@@ -59,3 +59,9 @@ export function ytdLabel(period: string): string {
 export function dateLabel(date: Date): string {
   return `${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()}`;
 }
+
+/** "3.2 robust standard deviations above the baseline" / "… below …". */
+export function deviation(z: number | null | undefined): string {
+  if (z === null || z === undefined || !Number.isFinite(z)) return '';
+  return `${roundRate(Math.abs(z))} robust standard deviations ${z >= 0 ? 'above' : 'below'} the baseline`;
+}

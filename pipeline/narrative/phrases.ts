@@ -4,12 +4,14 @@ import { roundRate, scaleAmount, thousands, type Yuan } from './numbers.js';
 export const FLAT_BELOW_PCT = 0.05;
 
 /** "11,234.56" — an amount in 元 written in 亿元 with 2 decimals. */
-export function yi(amount: Yuan): string {
+export function yi(amount: Yuan | null | undefined): string {
+  if (amount === null || amount === undefined) return '—';
   return thousands(scaleAmount(amount, 'yi'));
 }
 
 /** "1,234.56" — an amount in 元 written in 万元 with 2 decimals (county tables). */
-export function wan(amount: Yuan): string {
+export function wan(amount: Yuan | null | undefined): string {
+  if (amount === null || amount === undefined) return '—';
   return thousands(scaleAmount(amount, 'wan'));
 }
 
@@ -70,4 +72,10 @@ export function pull(pp: number | null | undefined, what = '全省税收'): stri
 /** True when a rate is negative once rounded for print (for marking cells). */
 export function isDecline(pct: number | null | undefined): boolean {
   return typeof pct === 'number' && Number(roundRate(pct)) < 0;
+}
+
+/** "高于基准3.2个稳健标准差" / "低于基准3.3个稳健标准差": a signal's deviation from its baseline, by sign. */
+export function deviation(z: number | null | undefined): string {
+  if (z === null || z === undefined || !Number.isFinite(z)) return '';
+  return `${z >= 0 ? '高于' : '低于'}基准${roundRate(Math.abs(z))}个稳健标准差`;
 }
