@@ -71,7 +71,8 @@ export function fontCoverage(families: readonly string[] = BRIEF_FONTS): FontCov
 export function visibleText(html: string): string {
   const { document } = parseHTML(html);
   for (const el of Array.from(document.querySelectorAll('style, script'))) el.remove();
-  return `${document.title ?? ''}\n${document.body?.textContent ?? document.documentElement.textContent ?? ''}`;
+  // the whole document's text: body, title, and anything a fragment left outside <body>
+  return `${document.title ?? ''}\n${document.documentElement?.textContent ?? ''}`;
 }
 
 /** The distinct characters of `text` that none of the faces can draw (whitespace and controls aside). */
