@@ -24,7 +24,7 @@ export interface CliIO { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableS
 export function program(io: CliIO): Command {
   const cli = new Command('taxbrief')
     .description('Tax revenue and relief data → checked analytics → Chinese briefs as PDF.')
-    .addOption(new Option('-w, --workspace <dir>', 'workspace folder for the warehouse, inbox, quarantine, out and logs').env('TAXBRIEF_WORKSPACE'))
+    .option('-w, --workspace <dir>', 'workspace folder for the warehouse, inbox, quarantine, out and logs (default: $TAXBRIEF_WORKSPACE, else ./workspace)')
     .option('--json', 'log JSON lines (the default when stderr is not a terminal)')
     .option('-q, --quiet', 'log only warnings and errors')
     .option('--debug', 'show stack traces')
