@@ -102,6 +102,7 @@ export async function buildBrief(request: BriefRequest, effects: BriefEffects): 
       date: english ? en.dateLabel(effects.now) : dateLabel(effects.now),
       lang: english ? 'en' : 'zh-CN',
       layout: report.layout,
+      modern: report.layout === 'modern',
       key,
     },
     period: periodInfo,

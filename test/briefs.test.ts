@@ -229,4 +229,25 @@ describe('the catalogue on the demo data', () => {
       if (readdirSync(notes).length === 0) rmSync(notes, { recursive: true });
     }
   });
+
+  it('reports a city that cannot print (a glyph no font has) and prints all the others', async () => {
+    const notes = path.join(projectPaths().reports, 'city', 'notes');
+    const bad = cities[0]!;
+    const note = path.join(notes, `2026-09-${bad.code}.md`);
+    mkdirSync(notes, { recursive: true });
+    writeFileSync(note, '本市情况说明：\u0E01\n');
+    try {
+      const r = await cli(['brief', 'city', '--period', '2026-09', '--json']);
+      expect(r.code).toBe(3);
+      expect(r.err).toContain(`city-${bad.code}.pdf has 1 character(s) no installed brief font can draw`);
+      expect(r.err).toContain('U+0E01');
+      const written = r.out.trim().split('\n');
+      expect(written).toHaveLength(cities.length - 1);
+      expect(written).not.toContain(path.join(ws.dir, 'out', '2026-09', `city-${bad.code}.pdf`));
+      expect(existsSync(path.join(ws.dir, 'out', '2026-09', `city-${bad.code}.pdf`))).toBe(false);
+    } finally {
+      rmSync(note);
+      if (readdirSync(notes).length === 0) rmSync(notes, { recursive: true });
+    }
+  });
 });

@@ -36,7 +36,7 @@ describe('taxbrief CLI', () => {
   it('exits 2 for an unknown brief and names the ones that exist', () => {
     const r = taxbrief('brief', 'no-such-brief');
     expect(r.code).toBe(2);
-    expect(r.err).toContain('No brief "no-such-brief"; the briefs are monthly-revenue');
+    expect(r.err).toContain('No brief "no-such-brief"; the briefs are advisory, city, industry, monthly-revenue, relief');
   });
 
   it('exits 2 for a malformed period', () => {
@@ -53,6 +53,6 @@ describe('taxbrief CLI', () => {
 
   it('lists the briefs and the queries with their parameters', () => {
     expect(taxbrief('list').out).toMatch(/^monthly-revenue\t月度税收收入分析\tprovince/m);
-    expect(taxbrief('queries').out).toMatch(/^revenue_headline \(\$period\)$/m);
+    expect(taxbrief('queries').out).toMatch(/^revenue_headline \(\$period, \$region\)$/m);
   });
 });

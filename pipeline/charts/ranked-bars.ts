@@ -14,7 +14,7 @@ export function rankedBarsChart(bars: RankedBar[], options: { unit: string; unit
   if (bars.length === 0) throw new Error('rankedBarsChart needs at least one bar; check the query it draws.');
   const width = options.width ?? 580;
   const rows = [...bars].sort((a, b) => b.value - a.value || a.label.localeCompare(b.label));
-  const band = 17;
+  const band = 14;
   const marginLeft = Math.ceil(Math.max(...rows.map((r) => textWidth(r.label, FONT)))) + 10;
   const plotH = rows.length * band + 44;
   const height = plotH + 20;

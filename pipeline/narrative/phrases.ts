@@ -54,11 +54,11 @@ export function signed(value: number | null | undefined, digits = 1): string {
   return Number(r) > 0 ? `+${r}` : r;
 }
 
-/** "提高0.8个百分点" / "降低0.3个百分点" / "与上年持平": a change of share, always in 百分点. */
+/** "提高0.8个百分点" / "降低0.3个百分点" / "持平": a change of share, always in 百分点, read after "比上年同期". */
 export function shareChange(pp: number | null | undefined): string {
   if (pp === null || pp === undefined || !Number.isFinite(pp)) return '无可比数据';
   const r = roundRate(Math.abs(pp));
-  if (Number(r) === 0) return '与上年同期持平';
+  if (Number(r) === 0) return '持平'; // "比上年同期持平"
   return `${pp > 0 ? '提高' : '降低'}${r}个百分点`;
 }
 
