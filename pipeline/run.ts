@@ -6,7 +6,8 @@ import { CliError, ExitCode } from './errors.js';
 import { readFeeds } from './ingest/feeds.js';
 import { ingestInbox, type IngestResult } from './ingest/ingest.js';
 import { narrativeHelpers } from './narrative/helpers.js';
-import { readQueries, runQuery, runScripts } from './queries.js';
+import { refreshMartsFor, type MartRefresh } from './marts.js';
+import { readQueries, runQuery } from './queries.js';
 import { readReports, type ReportDefinition } from './reports.js';
 import type { Printer } from './render/printer.js';
 import { createTemplates } from './templates.js';
@@ -42,7 +43,7 @@ export async function runNightly(ctx: Context, newPrinter: PrinterFactory, optio
   for (const r of ingested.filter((r) => r.status === 'refused')) {
     logger.error(`${path.basename(r.file)} refused and moved to quarantine: ${r.problems[0]?.message ?? ''}`, { problems: r.problemCount });
   }
-  await refreshMarts(ctx);
+  await refreshMarts(ctx, ingested.filter((r) => r.status === 'loaded').flatMap((r) => r.periods));
   const period = await resolvePeriod(ctx, options.period);
   const checks = await runChecks(ctx.warehouse, path.join(ctx.project.queries, 'checks'), { period });
   const failed = checks.filter((c) => !c.holds);
@@ -73,20 +74,18 @@ export async function runBrief(
   const reports = readReports(ctx.project.reports);
   const report = reports.find((r) => r.id === options.id);
   if (!report) throw new CliError(`No brief "${options.id}"; the briefs are ${reports.map((r) => r.id).join(', ')} (see taxbrief list).`, ExitCode.usage);
-  if (!(await martsExist(ctx))) await refreshMarts(ctx);
+  // Files loaded by `taxbrief ingest` since the last run are folded in first (nothing to do otherwise).
+  await refreshMarts(ctx);
   const period = await resolvePeriod(ctx, options.period);
   const requests = await expand(ctx, [report], period, options.region);
   return renderBriefs(ctx, newPrinter, requests);
 }
 
-/** Rebuilds the aggregate tables every brief reads. */
-export async function refreshMarts(ctx: Context): Promise<void> {
-  await ctx.warehouse.transaction(() => runScripts(ctx.warehouse, path.join(ctx.project.queries, 'marts')));
-}
-
-async function martsExist(ctx: Context): Promise<boolean> {
-  const rows = await ctx.warehouse.all(`select 1 from information_schema.tables where table_name = 'mart_revenue'`);
-  return rows.length > 0;
+/** Refreshes the aggregate tables every brief reads, for the months that changed (`changed`, plus what the files ledger shows). */
+export async function refreshMarts(ctx: Context, changed: string[] = []): Promise<MartRefresh> {
+  const refresh = await refreshMartsFor({ warehouse: ctx.warehouse, dir: path.join(ctx.project.queries, 'marts'), now: ctx.clock() }, changed);
+  if (refresh.mode !== 'none') ctx.logger.info(`marts refreshed (${refresh.mode}): ${refresh.periods.length} month(s)`, { periods: refresh.periods.join(',') });
+  return refresh;
 }
 
 /** `YYYY-MM` as given, or the latest month with data. */
