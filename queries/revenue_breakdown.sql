@@ -8,8 +8,8 @@
 --   share_pct (YTD share of the total, %), share_change_pp (百分点), contribution_pp (拉动, 百分点: parts and 其他 add up to the total's ytd_yoy_pct),
 --   rank (by ytd_amount, 1 = largest; null for 其他/合计), folded_cells (cells folded into 其他), note (why 其他 exists; null otherwise).
 -- 口径: net tax revenue (入库 after refunds), is_tax codes only, in the jurisdiction (Shenzhen excluded) or the city $region.
--- Disclosure: a part is published only when, in each of its four windows, it has ≥ 3 taxpayers (lower bound: the largest
--- mart cell's count) and no taxpayer above 85% (upper bound: the sum over months and taxes of the cells' largest taxpayer);
+-- Disclosure: a part is published only when, in each of its four windows, it has ≥ 3 taxpayers (lower bound: the most
+-- taxpayers of any one month and tax, exact because the mart cells of one month and tax partition the taxpayers) and no taxpayer above 85% (upper bound: the sum over months and taxes of the cells' largest taxpayer);
 -- the folded 其他 takes in the next smallest parts until it passes the same rule.
 with w as (
   select * from report_windows($period, $combine_jan_feb::boolean)
@@ -24,7 +24,7 @@ cells as (
       when 'region_group' then m.region_group when 'section' then m.section_code when 'size' then m.size_code
     end as code,
     w.span, m.period, m.tax_code,
-    sum(m.amount) as amount, max(m.taxpayers) as taxpayers, max(m.largest_amount) as largest
+    sum(m.amount) as amount, sum(m.taxpayers) as taxpayers, max(m.largest_amount) as largest
   from mart_revenue m
   join w on m.period between w.date_from and w.date_to
   where m.is_tax and in_scope(m.in_jurisdiction, m.city_code, $region)

@@ -53,6 +53,6 @@ describe('taxbrief CLI', () => {
 
   it('lists the briefs and the queries with their parameters', () => {
     expect(taxbrief('list').out).toMatch(/^monthly-revenue\t月度税收收入分析\tprovince/m);
-    expect(taxbrief('queries').out).toMatch(/^revenue_headline \(\$period\)$/m);
+    expect(taxbrief('queries').out).toMatch(/^revenue_headline \(\$period, \$region\?, \$combine_jan_feb\?\)$/m);
   });
 });
