@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CliError, ExitCode } from './errors.js';
-import type { Params, Row, Warehouse } from './warehouse/warehouse.js';
+import type { Column, Params, Row, Warehouse } from './warehouse/warehouse.js';
 
 /** A query file: queries/<id>.sql, its one-line description and the `$named` parameters it takes. */
 export interface Query {
@@ -67,15 +67,25 @@ function parameters(sql: string): string[] {
   return [...new Set([...withoutComments.matchAll(/\$([a-z_][a-z0-9_]*)/gi)].map((m) => m[1]!))];
 }
 
-/** Runs a query with its parameters bound by the driver (never spliced into the SQL). */
-export async function runQuery(warehouse: Warehouse, query: Query, params: Params): Promise<Row[]> {
+/** The values a query binds: the given ones, its defaults for the rest; a missing required parameter is a usage error. */
+export function bindParams(query: Query, params: Params): Params {
   const missing = query.paramDocs.filter((p) => !p.optional && params[p.name] === undefined).map((p) => p.name);
   if (missing.length > 0) {
     throw new CliError(`Query ${query.id} needs parameter(s) ${missing.map((p) => `$${p}`).join(', ')}; pass them (e.g. --param ${missing[0]}=…).`, ExitCode.usage);
   }
-  const bound = Object.fromEntries(query.paramDocs.map((p) => [p.name, params[p.name] ?? p.default]));
+  return Object.fromEntries(query.paramDocs.map((p) => [p.name, params[p.name] ?? p.default]));
+}
+
+/** Runs a query with its parameters bound by the driver (never spliced into the SQL). */
+export async function runQuery(warehouse: Warehouse, query: Query, params: Params): Promise<Row[]> {
+  return (await runQueryTyped(warehouse, query, params)).rows;
+}
+
+/** Like `runQuery`, with each column's DuckDB type (for typed exports). */
+export async function runQueryTyped(warehouse: Warehouse, query: Query, params: Params): Promise<{ columns: Column[]; rows: Row[] }> {
+  const bound = bindParams(query, params);
   try {
-    return await warehouse.all(query.sql, bound);
+    return await warehouse.allTyped(query.sql, bound);
   } catch (error) {
     const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
     throw new CliError(`Query ${query.id} failed: ${reason}`, ExitCode.failure, { cause: error });

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { buildBrief, writeBrief, type BriefOutput, type BriefRequest } from './brief.js';
-import { runChecks, type CheckResult } from './checks.js';
+import { checksHolding, runChecks, type CheckResult } from './checks.js';
 import { hashTree, type Context } from './context.js';
 import { CliError, ExitCode } from './errors.js';
 import { readFeeds } from './ingest/feeds.js';
@@ -51,14 +51,17 @@ export async function runNightly(ctx: Context, newPrinter: PrinterFactory, optio
 
   const reports = readReports(ctx.project.reports);
   const requests = await expand(ctx, reports, period);
-  let briefs: BriefOutcome[];
-  if (failed.length > 0) {
-    // A failed check means the numbers may be wrong: nothing is printed from them.
-    const reason = `held: check(s) ${failed.map((c) => c.id).join(', ')} fail`;
-    briefs = requests.map((r) => ({ brief: r.report.id, region: r.region, period, status: 'held', reason }));
-  } else {
-    briefs = await renderBriefs(ctx, newPrinter, requests);
+  // A failed check means some numbers may be wrong: the briefs that read them are held, the others go out.
+  const queries = readQueries(ctx.project.queries);
+  const held: BriefOutcome[] = [];
+  const due: BriefRequest[] = [];
+  for (const r of requests) {
+    const holding = checksHolding(r.report, queries, checks);
+    if (holding.length === 0) due.push(r);
+    else held.push({ brief: r.report.id, region: r.region, period, status: 'held', reason: `held: check(s) ${holding.map((c) => c.id).join(', ')} fail` });
   }
+  for (const id of new Set(held.map((h) => h.brief))) logger.error(`brief ${id} ${held.find((h) => h.brief === id)!.reason}`);
+  const briefs = [...held, ...(due.length > 0 ? await renderBriefs(ctx, newPrinter, due) : [])];
   const refused = ingested.some((r) => r.status === 'refused');
   const allOut = briefs.every((b) => b.status === 'rendered');
   const exitCode = allOut && !refused ? ExitCode.ok : ExitCode.held;
@@ -89,7 +92,7 @@ export async function refreshMarts(ctx: Context, changed: string[] = []): Promis
 }
 
 /** `YYYY-MM` as given, or the latest month with data. */
-async function resolvePeriod(ctx: Context, period: string | undefined): Promise<string> {
+export async function resolvePeriod(ctx: Context, period: string | undefined): Promise<string> {
   if (period !== undefined) {
     if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(period)) throw new CliError(`--period ${period} is not a month; write it as YYYY-MM, e.g. 2026-10.`, ExitCode.usage);
     return period;
