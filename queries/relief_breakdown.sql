@@ -152,8 +152,8 @@ select
   case when t.ytd_amount <> 0 then r.ytd_amount::double / t.ytd_amount * 100 end as share_pct,
   case when t.ytd_amount <> 0 and t.ytd_prev <> 0
        then (r.ytd_amount::double / t.ytd_amount - r.ytd_prev::double / t.ytd_prev) * 100 end as share_change_pp,
-  r.beneficiaries::bigint                                                     as beneficiaries,
-  r.beneficiaries_prev::bigint                                                as beneficiaries_prev,
+  case when not (r.is_other and $dimension in ('kind', 'policy')) then coalesce(r.beneficiaries, 0) end::bigint      as beneficiaries,
+  case when not (r.is_other and $dimension in ('kind', 'policy')) then coalesce(r.beneficiaries_prev, 0) end::bigint as beneficiaries_prev,
   case when r.beneficiaries > 0 then (r.ytd_amount / r.beneficiaries)::decimal(18,2) end as per_beneficiary,
   case when (r.is_total or (not r.is_other and $dimension in ('section', 'size', 'city', 'region_group')))
             and v.ytd_revenue + r.ytd_amount <> 0
