@@ -6,7 +6,7 @@
 --   ytd_amount, ytd_prev, ytd_diff, ytd_yoy_pct, share_pct (of the total relief, %), share_change_pp (百分点),
 --   beneficiaries, beneficiaries_prev (distinct taxpayers 1—N月; null for 其他 when the dimension is kind or policy, whose parts overlap),
 --   per_beneficiary (元/户), intensity_pct (relief / (revenue + relief), %, for section, size, city, region_group and the total),
---   rank (by ytd_amount), folded_cells, note.
+--   rank (by ytd_amount), folded_cells, note, withheld (as revenue_breakdown).
 -- 口径: relief enjoyed in the jurisdiction (or city $region), all four kinds (新增减税, 新增降费, 留抵退税, 缓税缓费);
 -- revenue in the intensity is all revenue the bureau collects (taxes and fees), as relief includes fee cuts.
 -- Disclosure: as revenue_breakdown; the taxpayer count of a year-to-date cell is its exact distinct beneficiaries.
@@ -72,23 +72,37 @@ candidates as (
   select code, row_number() over (order by abs(ytd), code) as k from part_ok where ok
 ),
 folded_base as (
-  select p.span, sum(p.amount) as amount, max(p.taxpayers) as taxpayers, sum(p.largest) as largest
+  -- parts of a dimension that partitions the taxpayers (each taxpayer in one part) add up their counts and keep the
+  -- largest taxpayer's bound; parts that overlap (a taxpayer pays several taxes, enjoys several policies) do the opposite
+  select p.span, sum(p.amount) as amount,
+         case when $dimension in ('city', 'region_group', 'section', 'size') then sum(p.taxpayers) else max(p.taxpayers) end as taxpayers,
+         case when $dimension in ('city', 'region_group', 'section', 'size') then max(p.largest) else sum(p.largest) end as largest
   from parts p join part_ok o using (code) where not o.ok group by p.span
 ),
 grown as (
   select c.k, p.span,
          sum(p.amount) over (partition by p.span order by c.k) as amount,
-         max(p.taxpayers) over (partition by p.span order by c.k) as taxpayers,
-         sum(p.largest) over (partition by p.span order by c.k) as largest
+         case when $dimension in ('city', 'region_group', 'section', 'size') then sum(p.taxpayers) over (partition by p.span order by c.k)
+              else max(p.taxpayers) over (partition by p.span order by c.k) end as taxpayers,
+         case when $dimension in ('city', 'region_group', 'section', 'size') then max(p.largest) over (partition by p.span order by c.k)
+              else sum(p.largest) over (partition by p.span order by c.k) end as largest
   from parts p join candidates c using (code)
 ),
+fold_options as (
+  select 0 as k, bool_and(disclosable(taxpayers, largest, amount)) as ok from folded_base
+  union all
+  select g.k, bool_and(disclosable(
+    case when $dimension in ('city', 'region_group', 'section', 'size') then g.taxpayers + b.taxpayers else greatest(g.taxpayers, b.taxpayers) end,
+    case when $dimension in ('city', 'region_group', 'section', 'size') then greatest(g.largest, b.largest) else g.largest + b.largest end,
+    g.amount + b.amount))
+  from grown g join folded_base b using (span) group by g.k
+),
+-- k: how many passing parts join 其他; ok: false when even all of them do not make it publishable (then 其他 and 合计 are withheld)
 extra as (
-  select coalesce(min(k), 0) as k from (
-    select 0 as k, bool_and(disclosable(taxpayers, largest, amount)) as ok from folded_base
-    union all
-    select g.k, bool_and(disclosable(greatest(g.taxpayers, b.taxpayers), g.largest + b.largest, g.amount + b.amount))
-    from grown g join folded_base b using (span) group by g.k
-  ) where ok and exists (select 1 from folded_base)
+  select
+    case when not exists (select 1 from folded_base) then 0
+         else coalesce((select min(k) from fold_options where ok), (select count(*) from candidates)) end as k,
+    not exists (select 1 from folded_base) or exists (select 1 from fold_options where ok) as ok
 ),
 labelled as (
   select case when o.ok and coalesce(c.k, 0) > (select k from extra) then p.code end as code, p.code as part, p.span, p.amount
@@ -137,7 +151,15 @@ labels as (
   union all select 'section', code, name, sort_order from industries where level = 'section'
   union all select 'size', code, name, sort_order from taxpayer_sizes
 ),
-all_rows as (select * from rows union all select * from total)
+all_rows as (
+  -- when 其他 cannot be made publishable, its amounts and the total's are withheld (null)
+  select x.code, x.is_other, x.is_total,
+    case when e.ok or not (x.is_other or x.is_total) then x.month_amount end as month_amount,
+    case when e.ok or not (x.is_other or x.is_total) then x.month_prev end as month_prev,
+    case when e.ok or not (x.is_other or x.is_total) then x.ytd_amount end as ytd_amount,
+    case when e.ok or not (x.is_other or x.is_total) then x.ytd_prev end as ytd_prev, x.beneficiaries, x.beneficiaries_prev
+  from (select * from rows union all select * from total) x, extra e
+)
 select
   r.code,
   case when r.is_total then '合计' when r.is_other then '其他' else coalesce(l.name, r.code) end as name,
@@ -161,7 +183,8 @@ select
   case when not r.is_other and not r.is_total
        then rank() over (partition by r.is_other or r.is_total order by r.ytd_amount desc)::integer end as rank,
   case when r.is_other then (select count(*) from part_ok) - (select count(*) from rows where not is_other) end::integer as folded_cells,
-  case when r.is_other then '其他：含纳税人少于3户或单户占比超过85%而合并披露的项目' end as note
+  case when r.is_other then '其他：含纳税人少于3户或单户占比超过85%而合并披露的项目' end as note,
+  (select not ok from extra) as withheld
 from all_rows r
 cross join total t
 left join labels l on l.dimension = $dimension and l.code = r.code

@@ -6,11 +6,14 @@
 -- Columns: code, name (其他 / 合计 for the folded and total rows), is_other, is_total,
 --   month_amount, month_prev, month_diff, month_yoy_pct, ytd_amount, ytd_prev, ytd_diff, ytd_yoy_pct (元, %),
 --   share_pct (YTD share of the total, %), share_change_pp (百分点), contribution_pp (拉动, 百分点: parts and 其他 add up to the total's ytd_yoy_pct),
---   rank (by ytd_amount, 1 = largest; null for 其他/合计), folded_cells (cells folded into 其他), note (why 其他 exists; null otherwise).
+--   rank (by ytd_amount, 1 = largest; null for 其他/合计), folded_cells (cells folded into 其他), note (why 其他 exists; null otherwise),
+--   withheld (true when even 其他 would reveal a taxpayer: its amounts and the total's are then null).
 -- 口径: net tax revenue (入库 after refunds), is_tax codes only, in the jurisdiction (Shenzhen excluded) or the city $region.
 -- Disclosure: a part is published only when, in each of its four windows, it has ≥ 3 taxpayers (lower bound: the most
 -- taxpayers of any one month and tax, exact because the mart cells of one month and tax partition the taxpayers) and no taxpayer above 85% (upper bound: the sum over months and taxes of the cells' largest taxpayer);
--- the folded 其他 takes in the next smallest parts until it passes the same rule.
+-- the folded 其他 takes in the next smallest parts until it passes the same rule (for dimensions whose parts partition the
+-- taxpayers its count is the sum of the parts' and its largest taxpayer the largest part bound; for tax types the reverse);
+-- when no 其他 passes, its amounts and the total's are withheld.
 with w as (
   select * from report_windows($period, $combine_jan_feb::boolean)
   where case when $dimension in ('tax', 'city', 'county', 'region_group', 'section', 'size') then true
@@ -44,24 +47,38 @@ candidates as (
   select code, row_number() over (order by abs(ytd), code) as k from part_ok where ok
 ),
 folded_base as (
-  select p.span, sum(p.amount) as amount, max(p.taxpayers) as taxpayers, sum(p.largest) as largest, count(*) as n
+  -- parts of a dimension that partitions the taxpayers (each taxpayer in one part) add up their counts and keep the
+  -- largest taxpayer's bound; parts that overlap (a taxpayer pays several taxes, enjoys several policies) do the opposite
+  select p.span, sum(p.amount) as amount,
+         case when $dimension in ('city', 'county', 'region_group', 'section', 'size') then sum(p.taxpayers) else max(p.taxpayers) end as taxpayers,
+         case when $dimension in ('city', 'county', 'region_group', 'section', 'size') then max(p.largest) else sum(p.largest) end as largest, count(*) as n
   from parts p join part_ok o using (code) where not o.ok group by p.span
 ),
 -- the folded group with the k smallest passing parts added, for every k: the least k that passes is taken
 grown as (
   select c.k, p.span,
          sum(p.amount) over (partition by p.span order by c.k) as amount,
-         max(p.taxpayers) over (partition by p.span order by c.k) as taxpayers,
-         sum(p.largest) over (partition by p.span order by c.k) as largest
+         case when $dimension in ('city', 'county', 'region_group', 'section', 'size') then sum(p.taxpayers) over (partition by p.span order by c.k)
+              else max(p.taxpayers) over (partition by p.span order by c.k) end as taxpayers,
+         case when $dimension in ('city', 'county', 'region_group', 'section', 'size') then max(p.largest) over (partition by p.span order by c.k)
+              else sum(p.largest) over (partition by p.span order by c.k) end as largest
   from parts p join candidates c using (code)
 ),
+fold_options as (
+  select 0 as k, bool_and(disclosable(taxpayers, largest, amount)) as ok from folded_base
+  union all
+  select g.k, bool_and(disclosable(
+    case when $dimension in ('city', 'county', 'region_group', 'section', 'size') then g.taxpayers + b.taxpayers else greatest(g.taxpayers, b.taxpayers) end,
+    case when $dimension in ('city', 'county', 'region_group', 'section', 'size') then greatest(g.largest, b.largest) else g.largest + b.largest end,
+    g.amount + b.amount))
+  from grown g join folded_base b using (span) group by g.k
+),
+-- k: how many passing parts join 其他; ok: false when even all of them do not make it publishable (then 其他 and 合计 are withheld)
 extra as (
-  select coalesce(min(k), 0) as k from (
-    select 0 as k, bool_and(disclosable(taxpayers, largest, amount)) as ok from folded_base
-    union all
-    select g.k, bool_and(disclosable(greatest(g.taxpayers, b.taxpayers), g.largest + b.largest, g.amount + b.amount))
-    from grown g join folded_base b using (span) group by g.k
-  ) where ok and exists (select 1 from folded_base)
+  select
+    case when not exists (select 1 from folded_base) then 0
+         else coalesce((select min(k) from fold_options where ok), (select count(*) from candidates)) end as k,
+    not exists (select 1 from folded_base) or exists (select 1 from fold_options where ok) as ok
 ),
 labelled as (
   select
@@ -91,7 +108,15 @@ labels as (
   union all select 'section', code, name, sort_order from industries where level = 'section'
   union all select 'size', code, name, sort_order from taxpayer_sizes
 ),
-all_rows as (select * from rows union all select * from total)
+all_rows as (
+  -- when 其他 cannot be made publishable, its amounts and the total's are withheld (null)
+  select x.code, x.is_other, x.is_total,
+    case when e.ok or not (x.is_other or x.is_total) then x.month_amount end as month_amount,
+    case when e.ok or not (x.is_other or x.is_total) then x.month_prev end as month_prev,
+    case when e.ok or not (x.is_other or x.is_total) then x.ytd_amount end as ytd_amount,
+    case when e.ok or not (x.is_other or x.is_total) then x.ytd_prev end as ytd_prev
+  from (select * from rows union all select * from total) x, extra e
+)
 select
   r.code,
   case when r.is_total then '合计' when r.is_other then '其他' else coalesce(l.name, r.code) end as name,
@@ -112,7 +137,8 @@ select
   case when not r.is_other and not r.is_total
        then rank() over (partition by r.is_other or r.is_total order by r.ytd_amount desc)::integer end as rank,
   case when r.is_other then (select count(*) from part_ok) - (select count(*) from rows where not is_other) end::integer as folded_cells,
-  case when r.is_other then '其他：含纳税人少于3户或单户占比超过85%而合并披露的项目' end as note
+  case when r.is_other then '其他：含纳税人少于3户或单户占比超过85%而合并披露的项目' end as note,
+  (select not ok from extra) as withheld
 from all_rows r
 cross join total t
 left join labels l on l.dimension = $dimension and l.code = r.code
