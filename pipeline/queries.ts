@@ -49,7 +49,9 @@ function paramDocs(sql: string, params: string[]): ParamDoc[] {
     const value = d?.[1]?.trim();
     docs.set(m[1]!, { name: m[1]!, description: text, optional: d !== null, default: value === undefined || value === 'null' ? null : value });
   }
-  return params.map((p) => docs.get(p) ?? { name: p, description: '', optional: false, default: null });
+  // in the order the header documents them, then any undocumented ones
+  return [...[...docs.keys()].filter((p) => params.includes(p)), ...params.filter((p) => !docs.has(p))]
+    .map((p) => docs.get(p) ?? { name: p, description: '', optional: false, default: null });
 }
 
 function reads(sql: string): string[] {
