@@ -37,54 +37,11 @@ parts as (
   select code, span, sum(amount) as amount, max(taxpayers) as taxpayers, sum(largest) as largest
   from cells group by all
 ),
-part_ok as (
-  select p.code, bool_and(disclosable(p.taxpayers, p.largest, p.amount)) as ok,
-         sum(p.amount) filter (where p.span = 'ytd') as ytd
-  from parts p group by p.code
-),
--- the passing parts, smallest first: candidates for secondary folding
-candidates as (
-  select code, row_number() over (order by abs(ytd), code) as k from part_ok where ok
-),
-folded_base as (
-  -- parts of a dimension that partitions the taxpayers (each taxpayer in one part) add up their counts and keep the
-  -- largest taxpayer's bound; parts that overlap (a taxpayer pays several taxes, enjoys several policies) do the opposite
-  select p.span, sum(p.amount) as amount,
-         case when $dimension in ('city', 'county', 'region_group', 'section', 'size') then sum(p.taxpayers) else max(p.taxpayers) end as taxpayers,
-         case when $dimension in ('city', 'county', 'region_group', 'section', 'size') then max(p.largest) else sum(p.largest) end as largest, count(*) as n
-  from parts p join part_ok o using (code) where not o.ok group by p.span
-),
--- the folded group with the k smallest passing parts added, for every k: the least k that passes is taken
-grown as (
-  select c.k, p.span,
-         sum(p.amount) over (partition by p.span order by c.k) as amount,
-         case when $dimension in ('city', 'county', 'region_group', 'section', 'size') then sum(p.taxpayers) over (partition by p.span order by c.k)
-              else max(p.taxpayers) over (partition by p.span order by c.k) end as taxpayers,
-         case when $dimension in ('city', 'county', 'region_group', 'section', 'size') then max(p.largest) over (partition by p.span order by c.k)
-              else sum(p.largest) over (partition by p.span order by c.k) end as largest
-  from parts p join candidates c using (code)
-),
-fold_options as (
-  select 0 as k, bool_and(disclosable(taxpayers, largest, amount)) as ok from folded_base
-  union all
-  select g.k, bool_and(disclosable(
-    case when $dimension in ('city', 'county', 'region_group', 'section', 'size') then g.taxpayers + b.taxpayers else greatest(g.taxpayers, b.taxpayers) end,
-    case when $dimension in ('city', 'county', 'region_group', 'section', 'size') then greatest(g.largest, b.largest) else g.largest + b.largest end,
-    g.amount + b.amount))
-  from grown g join folded_base b using (span) group by g.k
-),
--- k: how many passing parts join 其他; ok: false when even all of them do not make it publishable (then 其他 and 合计 are withheld)
-extra as (
-  select
-    case when not exists (select 1 from folded_base) then 0
-         else coalesce((select min(k) from fold_options where ok), (select count(*) from candidates)) end as k,
-    not exists (select 1 from folded_base) or exists (select 1 from fold_options where ok) as ok
-),
 labelled as (
-  select
-    case when o.ok and coalesce(c.k, 0) > (select k from extra) then p.code end as code,
-    p.span, p.amount
-  from parts p join part_ok o using (code) left join candidates c using (code)
+  -- disclosure control (the fold_parts macro): parts that would reveal a taxpayer fold into 其他 (code null)
+  select * from fold_parts(
+    (select list({'code': code, 'span': span, 'amount': amount, 'taxpayers': taxpayers, 'largest': largest}) from parts),
+    $dimension in ('city', 'county', 'region_group', 'section', 'size'))
 ),
 rows as (
   select
@@ -115,7 +72,8 @@ all_rows as (
     case when e.ok or not (x.is_other or x.is_total) then x.month_prev end as month_prev,
     case when e.ok or not (x.is_other or x.is_total) then x.ytd_amount end as ytd_amount,
     case when e.ok or not (x.is_other or x.is_total) then x.ytd_prev end as ytd_prev
-  from (select * from rows union all select * from total) x, extra e
+  from (select * from rows union all select * from total) x,
+    (select coalesce(bool_and(publishable), true) as ok from labelled) e
 )
 select
   r.code,
@@ -136,9 +94,9 @@ select
   case when t.ytd_prev <> 0 then (r.ytd_amount - r.ytd_prev)::double / abs(t.ytd_prev) * 100 end as contribution_pp,
   case when not r.is_other and not r.is_total
        then rank() over (partition by r.is_other or r.is_total order by r.ytd_amount desc)::integer end as rank,
-  case when r.is_other then (select count(*) from part_ok) - (select count(*) from rows where not is_other) end::integer as folded_cells,
+  case when r.is_other then (select max(parts) from labelled) - (select count(*) from rows where not is_other) end::integer as folded_cells,
   case when r.is_other then '其他：含纳税人少于3户或单户占比超过85%而合并披露的项目' end as note,
-  (select not ok from extra) as withheld
+  not (select coalesce(bool_and(publishable), true) from labelled) as withheld
 from all_rows r
 cross join total t
 left join labels l on l.dimension = $dimension and l.code = r.code

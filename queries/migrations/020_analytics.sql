@@ -119,3 +119,61 @@ from report_periods(p, combine_jan_feb) b,
   lateral (values
     ('month', b.month_from, b.cur), ('month_prev', b.prev_month_from, b.prev),
     ('ytd', b.ytd_from, b.cur), ('ytd_prev', b.prev_ytd_from, b.prev)) w(span, date_from, date_to);
+
+-- Disclosure folding for a breakdown. `parts` lists one struct per part and window:
+-- {code, span, amount, taxpayers (a lower bound of the part's taxpayers), largest (an upper bound of its largest taxpayer)};
+-- `partitions` is true when each taxpayer belongs to one part (city, section, size …), false when parts overlap (taxes, policies).
+-- A part is shown when every window passes `disclosable`; the others fold into 其他 (code null). When 其他 alone would
+-- reveal a taxpayer, the smallest shown parts join it until it passes; when none does, `publishable` is false and the
+-- caller withholds 其他 and the total. Returns one row per part and window: part, code (null = 其他), span, amount,
+-- publishable, parts (how many parts there were).
+create or replace macro fold_parts(parts, partitions) as table
+with p as (
+  select unnest(parts, recursive := true)
+),
+part_ok as (
+  select code, bool_and(disclosable(taxpayers, largest, amount)) as ok, sum(amount) filter (where span = 'ytd') as ytd
+  from p group by code
+),
+candidates as (
+  select code, row_number() over (order by abs(ytd), code) as k from part_ok where ok
+),
+folded_base as (
+  select p.span, sum(p.amount) as amount,
+         case when partitions then sum(p.taxpayers) else max(p.taxpayers) end as taxpayers,
+         case when partitions then max(p.largest) else sum(p.largest) end as largest
+  from p join part_ok o using (code) where not o.ok group by p.span
+),
+grown as (
+  select c.k, p.span,
+         sum(p.amount) over (partition by p.span order by c.k) as amount,
+         case when partitions then sum(p.taxpayers) over (partition by p.span order by c.k)
+              else max(p.taxpayers) over (partition by p.span order by c.k) end as taxpayers,
+         case when partitions then max(p.largest) over (partition by p.span order by c.k)
+              else sum(p.largest) over (partition by p.span order by c.k) end as largest
+  from p join candidates c using (code)
+),
+fold_options as (
+  select 0 as k, bool_and(disclosable(taxpayers, largest, amount)) as ok from folded_base
+  union all
+  select g.k, bool_and(disclosable(
+    case when partitions then g.taxpayers + b.taxpayers else greatest(g.taxpayers, b.taxpayers) end,
+    case when partitions then greatest(g.largest, b.largest) else g.largest + b.largest end,
+    g.amount + b.amount))
+  from grown g join folded_base b using (span) group by g.k
+),
+extra as (
+  select
+    case when not exists (select 1 from folded_base) then 0
+         else coalesce((select min(k) from fold_options where ok), (select count(*) from candidates)) end as k,
+    not exists (select 1 from folded_base) or exists (select 1 from fold_options where ok) as publishable
+)
+select
+  p.code as part,
+  case when o.ok and coalesce(c.k, 0) > e.k then p.code end as code,
+  p.span, p.amount, e.publishable,
+  (select count(*) from part_ok) as parts
+from p
+join part_ok o using (code)
+left join candidates c using (code)
+cross join extra e;
