@@ -14,4 +14,5 @@ select
 from revenue r
 join regions g on g.code = r.region_code
 join industries i on i.code = r.industry_code
+where r.superseded_by is null  -- current rows only: restated ones are kept for reproducing earlier briefs
 group by all;

@@ -15,4 +15,5 @@ from relief r
 join regions g on g.code = r.region_code
 join industries i on i.code = r.industry_code
 join relief_policies p on p.code = r.policy_code
+where r.superseded_by is null  -- current rows only: restated ones are kept for reproducing earlier briefs
 group by all;
