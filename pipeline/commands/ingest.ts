@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { CommandEnv } from '../cli.js';
 import { CliError, ExitCode } from '../errors.js';
 import { feedFor, readFeeds } from '../ingest/feeds.js';
+import { unmatched } from '../ingest/formats.js';
 import { formatProblem, ingestFile, summaryLine } from '../ingest/ingest.js';
 
 /** `taxbrief ingest <path> [--feed NAME] [--dry-run]`: load a file or a folder's files in place (they are not moved). */
@@ -27,17 +28,19 @@ export default async function ingest(env: CommandEnv, target: string, options: {
       env.logger.progress('ingest', i, files.length);
       const feed = forced ?? feedFor(feeds, path.basename(file));
       if (!feed) {
-        env.logger.error(`${file}: matches no feed definition in data/feeds/; pass --feed NAME, add a definition, or rename the file.`);
+        env.logger.error(`${file}: ${unmatched(file)}`);
+        env.stdout.write(`refused\t0\t${file}\n`);
         refused++;
         continue;
       }
       const result = await ingestFile(ctx.warehouse, file, feed, { logger: env.logger, now: ctx.clock() }, { dryRun: options.dryRun });
       env.stdout.write(`${result.status}\t${result.rows}\t${file}\n`);
-      for (const p of result.problems) (p.severity === 'error' ? env.logger.error : env.logger.warn)(formatProblem(p));
-      if (result.status === 'refused') {
-        refused++;
-        env.logger.error(summaryLine(result));
-      } else env.logger.info(summaryLine(result));
+      // A loaded file's warnings were logged as it loaded; a refused or dry-run file's problems are listed here.
+      if (result.status === 'refused' || result.status === 'checked') {
+        for (const p of result.problems) (p.severity === 'error' ? env.logger.error : env.logger.warn)(formatProblem(p));
+      }
+      if (result.status === 'refused') refused++;
+      (result.status === 'refused' ? env.logger.error : env.logger.info)(summaryLine(result));
     }
     env.logger.progress('ingest', files.length, files.length);
     return refused > 0 ? ExitCode.held : ExitCode.ok;

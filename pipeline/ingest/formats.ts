@@ -54,16 +54,23 @@ export async function digestFile(file: string, findNul = false): Promise<{ sha25
   return { sha256: hash.digest('hex'), nulAt };
 }
 
+/** Why a file no feed matches is refused: a workbook ingest cannot open says what to do about it. */
+export function unmatched(file: string): string {
+  const name = path.basename(file);
+  if (sniff(file) === 'ole2') return legacyWorkbook(name);
+  return `${name} matches no feed definition; pass --feed NAME, add a definition under data/feeds/ (see taxbrief feeds), or rename the file.`;
+}
+
+function legacyWorkbook(name: string): string {
+  return `${name} is a legacy .xls or a password-protected workbook (an OLE2 file), which taxbrief cannot read; ` +
+    'open it in Excel or WPS, remove any password, save it as .xlsx (or as CSV UTF-8) and put that file in the inbox.';
+}
+
 /** Refuses what cannot be read before anything is staged: legacy/encrypted workbooks, format mismatches, empty files. */
 export function checkKind(file: string, feed: Feed, kind: FileKind): void {
   const name = path.basename(file);
   if (kind === 'empty') throw new Unreadable(`${name} is empty (0 bytes); the export probably failed: export it again.`);
-  if (kind === 'ole2') {
-    throw new Unreadable(
-      `${name} is a legacy .xls or a password-protected workbook (an OLE2 file), which taxbrief cannot read; ` +
-        'open it in Excel or WPS, remove any password, save it as .xlsx (or as CSV UTF-8) and put that file in the inbox.',
-    );
-  }
+  if (kind === 'ole2') throw new Unreadable(legacyWorkbook(name));
   const expected: Record<Feed['format'], FileKind[]> = { csv: ['text'], json: ['text'], xlsx: ['zip'], parquet: ['parquet'] };
   if (!expected[feed.format].includes(kind)) {
     const what = kind === 'zip' ? 'an .xlsx workbook (zip)' : kind === 'parquet' ? 'a Parquet file' : 'a text file';
@@ -103,7 +110,7 @@ export async function prepare(file: string, feed: Feed, tmpDir: string, headerNa
 }
 
 function csvReader(file: string, skip: number): string {
-  return `read_csv(${lit(file)}, header = true, all_varchar = true, delim = ',', quote = '"', escape = '"', skip = ${skip}, null_padding = false)`;
+  return `read_csv(${lit(file)}, header = true, all_varchar = true, delim = ',', quote = '"', escape = '"', skip = ${skip}, null_padding = true)`;
 }
 
 /** A SQL string literal (paths and definition values; never data). */

@@ -7,7 +7,7 @@ import type { Workspace } from '../workspace.js';
 import { projectPaths } from '../workspace.js';
 import { datasets, type Dataset } from './datasets.js';
 import { feedFor, type Feed } from './feeds.js';
-import { checkKind, digestFile, firstLine, prepare, sniff, Unreadable, type Prepared } from './formats.js';
+import { checkKind, digestFile, firstLine, prepare, sniff, unmatched, Unreadable, type Prepared } from './formats.js';
 import { canonicalSql, checksFor, resolveSources, type Check, type Sources } from './transform.js';
 
 /** One problem found in a file: where (row is the line of a CSV, header included, or the row of a sheet) and what. */
@@ -59,7 +59,7 @@ export async function ingestInbox(warehouse: Warehouse, workspace: Workspace, fe
     const feed = feedFor(feeds, name);
     effects.logger.progress('ingest', i, names.length);
     if (!feed) {
-      const problem: Problem = { file, severity: 'error', message: `${name} matches no feed definition; add one under data/feeds/ (see taxbrief feeds) or rename the file.` };
+      const problem: Problem = { file, severity: 'error', message: unmatched(file) };
       quarantine(workspace, file, [problem], 1);
       results.push({ ...emptyResult(file, ''), status: 'refused', problems: [problem], problemCount: 1 });
       continue;
@@ -346,6 +346,7 @@ async function fileChecks(warehouse: Warehouse, file: string, feed: Feed, source
       group by all
       having abs(p.v_amount - sum(c.v_amount)) > ${feed.hierarchy.tolerance} * ${sources.scale}
       order by p._line`);
+    bad.sort((a, b) => Number(a._line) - Number(b._line) || String(a.col).localeCompare(String(b.col)));
     result.warnings = {
       count: bad.length,
       list: bad.slice(0, MAX_EXAMPLES).map((b) => ({
