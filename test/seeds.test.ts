@@ -20,7 +20,7 @@ async function seeded(seedsDir = projectPaths().seeds) {
 describe('seeds', () => {
   it('load with their declared types and pass every data test', async () => {
     const { warehouse, result } = await seeded();
-    expect(result.loaded.sort()).toEqual(['industries', 'regions', 'relief_policies', 'tax_types', 'taxpayer_sizes']);
+    expect(result.loaded.sort()).toEqual(['fiscal_items', 'fiscal_regions', 'industries', 'regions', 'relief_policies', 'tax_types', 'taxpayer_sizes']);
     const types = await warehouse.all(`select column_name, data_type from information_schema.columns where table_name = 'regions' order by ordinal_position`);
     expect(types).toContainEqual({ column_name: 'code', data_type: 'VARCHAR' });
     expect(types).toContainEqual({ column_name: 'in_jurisdiction', data_type: 'BOOLEAN' });
