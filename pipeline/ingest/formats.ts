@@ -18,6 +18,8 @@ export interface Prepared {
   reader: string;
   /** SQL giving each row the line (CSV, header = its line) or row (xlsx, JSON, Parquet) an analyst sees. */
   line: string;
+  /** The same reader keeping broken rows aside (DuckDB's reject_errors), to locate parse errors. */
+  rejects?: string;
   /** Whether the reader yields text only (CSV, xlsx) rather than typed columns. */
   text: boolean;
   /** Temporary files to remove once the load is over. */
@@ -90,10 +92,12 @@ export async function prepare(file: string, feed: Feed, tmpDir: string, headerNa
     case 'xlsx': {
       const out = tmp('csv');
       const sheetHeader = await xlsxToCsv(file, feed, out, headerNames);
-      return { reader: csvReader(out, 0), line: '"_line"::bigint', text: true, temporary: [out], encoding: `xlsx:${sheetHeader}` };
+      const names = columnNames(splitCsvLine(firstLines(out, 1)[0]!));
+      return { reader: csvReader(out, 0, names), line: '"_line"::bigint', text: true, temporary: [out], encoding: `xlsx:${sheetHeader}` };
     }
     case 'csv': {
       const encoding = feed.encoding === 'auto' ? detectEncoding(file) : feed.encoding;
+      if (encoding !== 'utf-8') checkNotMixed(file);
       if (encoding === 'utf-8') checkUtf8(file, feed);
       let source = file;
       const temporary: string[] = [];
@@ -103,14 +107,35 @@ export async function prepare(file: string, feed: Feed, tmpDir: string, headerNa
         // DuckDB reads UTF-8 only: transcode by streaming, never holding the file in memory.
         await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), iconv.decodeStream(encoding), iconv.encodeStream('utf8'), createWriteStream(source));
       }
-      const headerLine = feed.header === 'auto' ? findHeader(firstLines(source, 60), headerNames) : feed.header;
-      return { reader: csvReader(source, headerLine - 1), line: `(row_number() over () + ${headerLine})`, text: true, temporary, encoding };
+      const lines = firstLines(source, 60);
+      const headerLine = feed.header === 'auto' ? findHeader(lines, headerNames) : feed.header;
+      const names = columnNames(splitCsvLine(lines[headerLine - 1] ?? ''));
+      return {
+        reader: csvReader(source, headerLine - 1, names),
+        rejects: csvReader(source, headerLine - 1, names, true),
+        line: `(row_number() over () + ${headerLine})`, text: true, temporary, encoding,
+      };
     }
   }
 }
 
-function csvReader(file: string, skip: number): string {
-  return `read_csv(${lit(file)}, header = true, all_varchar = true, delim = ',', quote = '"', escape = '"', skip = ${skip}, null_padding = true)`;
+// The dialect is fixed and the header read here: DuckDB's sniffer is skipped (faster, and a broken row
+// then fails with its line number instead of "cannot sniff").
+function csvReader(file: string, skip: number, names: string[], rejects = false): string {
+  const columns = names.map((n) => `${lit(n)}: 'VARCHAR'`).join(', ');
+  return `read_csv(${lit(file)}, auto_detect = false, header = true, columns = {${columns}}, delim = ',', quote = '"', escape = '"', ` +
+    `skip = ${skip}, null_padding = true${rejects ? ', store_rejects = true' : ''})`;
+}
+
+// Header cells as column names: blank ones numbered, repeated ones suffixed, as DuckDB would.
+function columnNames(cells: string[]): string[] {
+  const seen = new Map<string, number>();
+  return cells.map((c, i) => {
+    const name = c.trim().replace(/^\uFEFF/, '') || `column${i}`;
+    const n = seen.get(name) ?? 0;
+    seen.set(name, n + 1);
+    return n === 0 ? name : `${name}_${n}`;
+  });
 }
 
 /** A SQL string literal (paths and definition values; never data). */
@@ -134,6 +159,26 @@ function detectEncoding(file: string): 'utf-8' | 'gb18030' {
   const head = readHead(file, 1 << 20);
   if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return 'utf-8';
   return validUtf8(trimPartial(head)) ? 'utf-8' : 'gb18030';
+}
+
+// A file where some lines are valid UTF-8 Chinese and others are not was pasted together from two
+// exports: no single decoding reads it right, so it is refused rather than half-garbled.
+function checkNotMixed(file: string): void {
+  const lines = trimPartial(readHead(file, 1 << 20)).toString('latin1').split('\n');
+  let utf8Line = 0;
+  let otherLine = 0;
+  for (const [i, l] of lines.entries()) {
+    const bytes = Buffer.from(l, 'latin1');
+    const nonAscii = bytes.filter((b) => b >= 0x80).length;
+    if (nonAscii === 0) continue;
+    if (validUtf8(bytes) && nonAscii >= 6) utf8Line ||= i + 1;
+    else if (!validUtf8(bytes)) otherLine ||= i + 1;
+    if (utf8Line && otherLine) {
+      throw new Unreadable(
+        `${path.basename(file)} mixes encodings: line ${utf8Line} is UTF-8 but line ${otherLine} is not (GBK?); re-export the whole file in one encoding (UTF-8).`,
+      );
+    }
+  }
 }
 
 function checkUtf8(file: string, feed: Feed): void {

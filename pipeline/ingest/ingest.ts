@@ -247,6 +247,22 @@ async function load(
 /** Reads a refused file again with line numbers and runs every check on it, to say where and why. */
 async function diagnose(warehouse: Warehouse, file: string, feed: Feed, dataset: Dataset, prepared: Prepared, effects: IngestEffects): Promise<{ list: Problem[]; count: number }> {
   await createMacros(warehouse);
+  if (prepared.rejects) {
+    // Rows the CSV reader cannot split (a stray quote, too many fields), each with its line.
+    await warehouse.run('drop table if exists reject_errors; drop table if exists reject_scans');
+    await warehouse.run(`create or replace temp table _stage as select * from ${prepared.rejects}`);
+    const rejects = await warehouse.all<{ line: string; column_name: string | null; error_type: string; error_message: string }>(
+      `select line, column_name, error_type, error_message from reject_errors
+       qualify row_number() over (partition by line order by column_idx) = 1 order by line`,
+    );
+    if (rejects.length > 0) {
+      const list: Problem[] = rejects.slice(0, MAX_EXAMPLES).map((r) => ({
+        file, row: Number(r.line), column: r.column_name ?? undefined, severity: 'error',
+        message: `${r.error_type.toLowerCase()}: ${r.error_message.replace(/\.$/, '')}; fix the row (quote fields holding commas or quotes, one field per header column)`,
+      }));
+      return { list, count: rejects.length };
+    }
+  }
   let sources: Sources;
   try {
     sources = await setup(warehouse, file, feed, dataset, prepared, true);
