@@ -189,7 +189,7 @@ async function load(
   const [{ id }] = (await warehouse.all<{ id: number }>(`select nextval('file_id_seq')::integer as id`)) as [{ id: number }];
   const names = dataset.columns.map((c) => c.name);
   // Every row check is folded into the insert: the first failing row aborts it (and the transaction).
-  const guard = checks.map((c) => `(${c.where})`).join(' or ') || 'false';
+  const guard = checks.filter((c) => !c.after).map((c) => `(${c.where})`).join(' or ') || 'false';
   const inserted = await warehouse.all<{ Count: string }>(
     `insert into ${dataset.table} (${names.join(', ')}, file_id)
      select ${names.map((n) => `"v_${n}"`).join(', ')},
@@ -202,11 +202,15 @@ async function load(
   // Duplicate keys, checked on a 64-bit hash first (cheap); only a possible duplicate is checked exactly.
   const key = dataset.key.map((k) => `${k}`).join(', ');
   const periodColumn = dataset.columns.find((c) => c.type === 'period' || c.type === 'year')?.name;
-  const [summary] = await warehouse.all<{ n: string; distinct_keys: string; periods: string | null }>(
+  // One scan of the rows just inserted: key hashes, periods, and the checks that look codes up in the seeds.
+  const after = checks.filter((c) => c.after).map((c) => `count(*) filter (where ${c.after})`);
+  const [summary] = await warehouse.all<{ n: string; distinct_keys: string; periods: string | null; bad: string }>(
     `select count(*)::bigint as n, count(distinct hash(${key}))::bigint as distinct_keys,
-            ${periodColumn ? `string_agg(distinct ${periodColumn}::varchar, ',' order by ${periodColumn}::varchar)` : 'null'} as periods
+            ${periodColumn ? `string_agg(distinct ${periodColumn}::varchar, ',' order by ${periodColumn}::varchar)` : 'null'} as periods,
+            (${after.join(' + ') || '0'})::bigint as bad
      from ${dataset.table} where file_id = ${id}`,
   );
+  if (summary && Number(summary.bad) > 0) throw new Rollback('problems', `${summary.bad} code(s) unknown to the seeds`);
   if (summary && summary.n !== summary.distinct_keys) {
     const [dup] = await warehouse.all<{ n: string }>(`select count(*)::bigint as n from (select ${key} from ${dataset.table} where file_id = ${id} group by all having count(*) > 1)`);
     if (dup && Number(dup.n) > 0) throw new Rollback('problems', `${dup.n} key(s) (${dataset.key.join(', ')}) occur more than once`);

@@ -33,6 +33,8 @@ export interface Check {
   message: string;
   window?: boolean;
   severity?: 'error' | 'warning';
+  /** The same check over the loaded table's columns, run after the insert (a seed lookup would make the insert serial). */
+  after?: string;
 }
 
 const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
@@ -124,7 +126,8 @@ function valueSql(feed: Feed, dataset: Dataset, s: Sources, c: DatasetColumn): s
   const raw = s.raw[c.name];
   if (feed.codes[c.name]) return `m_${c.name}.code`;
   switch (c.type) {
-    case 'varchar': return `nullif(trim(${t}, ' 　\t'), '')`;
+    // (trim with a set of multi-byte characters is slow on millions of rows: ASCII whitespace only)
+    case 'varchar': return `nullif(trim(${t}), '')`;
     case 'period': return raw && temporal.test(raw.type) ? `date_trunc('month', "r_${c.name}")::date` : `tb_period(${t})`;
     case 'year': return raw && numeric.test(raw.type) ? `try_cast("r_${c.name}" as integer)` : `year(tb_period(${t}))::integer`;
     case 'date': return raw && temporal.test(raw.type) ? `"r_${c.name}"::date` : `try_cast(nullif(trim(${t}), '') as date)`;
@@ -134,7 +137,13 @@ function valueSql(feed: Feed, dataset: Dataset, s: Sources, c: DatasetColumn): s
       return p && temporal.test(p.type) ? `'month'` : `tb_period_basis("t_period")`;
     }
     case 'money': {
-      if (raw && numeric.test(raw.type)) return `(try_cast("r_${c.name}" as decimal(38,8)) * ${s.scale})`;
+      if (raw && numeric.test(raw.type)) {
+        // 元 already in whole 分 (an integer, or a decimal of scale ≤ 2 that fits): no arithmetic needed.
+        const d = /^DECIMAL\((\d+),(\d+)\)/.exec(raw.type);
+        const exact = /^(INTEGER|BIGINT|SMALLINT|TINYINT)/.test(raw.type) || (d && Number(d[1]) - Number(d[2]) <= 16 && Number(d[2]) <= 2);
+        if (exact && s.scale === '1') return `"r_${c.name}"::decimal(18,2)`;
+        return `(try_cast("r_${c.name}" as decimal(38,8)) * ${s.scale})`;
+      }
       // Plain 元 figures take the cheap exact cast; anything else the full reading of Chinese number formats.
       if (feed.numbers === 'plain' && s.scale === '1' && dataset.bounds.max <= 1e13) return `try_cast(trim(${t}) as decimal(18,4))`;
       const text = feed.numbers === 'plain' ? `trim(${t})` : `tb_number_text(${t})`;
@@ -143,9 +152,10 @@ function valueSql(feed: Feed, dataset: Dataset, s: Sources, c: DatasetColumn): s
   }
 }
 
-function blankSql(feed: Feed, c: DatasetColumn): string {
+function blankSql(feed: Feed, s: Sources, c: DatasetColumn): string {
+  if (s.raw[c.name]) return `("r_${c.name}" is null)`; // typed: no text to read
   const t = `"t_${c.name}"`;
-  return c.type === 'money' && feed.numbers === 'formatted' ? `(tb_number_text(${t}) is null)` : `(nullif(trim(${t}, ' 　\t'), '') is null)`;
+  return c.type === 'money' && feed.numbers === 'formatted' ? `(tb_number_text(${t}) is null)` : `(nullif(trim(${t}), '') is null)`;
 }
 
 /** The SELECT that turns the file into canonical columns: t_<col> (text), v_<col> (value), f_<col> (code found). */
@@ -186,7 +196,7 @@ export function checksFor(feed: Feed, dataset: Dataset, s: Sources, now: Date): 
     if (s.text[c.name] === null) continue; // optional and absent
     const t = `"t_${c.name}"`;
     const v = `"v_${c.name}"`;
-    const blank = blankSql(feed, c);
+    const blank = blankSql(feed, s, c);
     const at = { column: s.label[c.name]!, value: t };
     if (c.required) checks.push({ where: `${blank} and ${v} is null`, ...at, message: 'is empty; the column is required' });
     if (feed.codes[c.name]) {
@@ -221,7 +231,10 @@ export function checksFor(feed: Feed, dataset: Dataset, s: Sources, now: Date): 
     }
     if (c.references) {
       const [table, key] = c.references.split('.') as [string, string];
-      checks.push({ where: `${v} is not null and ${v} not in (select ${key} from ${table})`, column: at.column, value: `coalesce(${v}, ${t})`, message: `is not a code in the ${table} seed` });
+      checks.push({
+        where: `${v} is not null and ${v} not in (select ${key} from ${table})`, column: at.column, value: `coalesce(${v}, ${t})`, message: `is not a code in the ${table} seed`,
+        after: `${c.name} is not null and ${c.name} not in (select ${key} from ${table})`,
+      });
     }
   }
   return checks;

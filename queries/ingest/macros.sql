@@ -2,8 +2,10 @@
 -- They return null for text they cannot read; ingest's validation turns a null where text was into an error.
 
 -- Half-width text: full-width digits, signs and punctuation (Ｅxcel/WPS exports, 全角) to ASCII.
-create or replace temp macro tb_halfwidth(s) as
-  translate(trim(s::varchar), '０１２３４５６７８９．，－−（）／年月　', '0123456789.,--()/年月 ');
+-- (translate is slow on multi-byte text: plain ASCII, the usual case, skips it.)
+create or replace temp macro tb_halfwidth(s) as case
+  when regexp_full_match(s::varchar, '[ -~]*') then trim(s::varchar)
+  else translate(trim(s::varchar, ' 　	'), '０１２３４５６７８９．，－−（）／年月　', '0123456789.,--()/年月 ') end;
 
 -- A number as written in Chinese tables → its plain decimal text, or null for "no figure":
 -- thousands separators, full-width digits, "－"/"−" minus, (123) negative, blanks, "—", "NA", "…".
@@ -24,7 +26,9 @@ create or replace temp macro tb_period_of(v) as case
   when regexp_full_match(v, '\d{4}(年|年度)?(\.0+)?') then try_strptime(left(v, 4), '%Y')::date
   when regexp_full_match(v, '\d{5}(\.0+)?') and try_cast(v as double) between 1 and 2958465 then date_trunc('month', date '1899-12-30' + floor(v::double)::integer)::date
   else null end;
-create or replace temp macro tb_period(s) as tb_period_of(tb_period_norm(s));
+create or replace temp macro tb_period(s) as case
+  when regexp_full_match(s::varchar, '\d{4}-\d{2}') then try_strptime(s::varchar, '%Y-%m')::date
+  else tb_period_of(tb_period_norm(s)) end;
 
 -- What a period text means: year, month, or ytd (January to the month, cumulative), as written.
 create or replace temp macro tb_period_basis_of(v) as case
@@ -32,7 +36,9 @@ create or replace temp macro tb_period_basis_of(v) as case
   when regexp_full_match(v, '\d{4}年1-\d{1,2}月(份)?') then 'ytd'
   when regexp_full_match(v, '\d{4}(年|年度)?(\.0+)?') then 'year'
   else 'month' end;
-create or replace temp macro tb_period_basis(s) as tb_period_basis_of(tb_period_norm(s));
+create or replace temp macro tb_period_basis(s) as case
+  when regexp_full_match(s::varchar, '\d{4}-\d{2}') then 'month'
+  else tb_period_basis_of(tb_period_norm(s)) end;
 
 -- Leading indentation of an item label (spaces, full-width spaces, tabs): its depth in the item tree.
 create or replace temp macro tb_indent(s) as length(s::varchar) - length(ltrim(s::varchar, ' 　	'));
