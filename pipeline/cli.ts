@@ -81,7 +81,14 @@ export function program(io: CliIO): Command {
   cli.command('ingest')
     .description('load a file or every file of a folder through the feed definitions (one transaction per file)')
     .argument('<path>', 'a file or folder')
+    .option('--feed <name>', 'read every file with this feed (default: the feed whose file pattern matches the name)')
+    .option('--dry-run', 'validate and report every problem, load nothing')
+    .addHelpText('after', '\nA refused file is reported as file:row:column: reason, with a summary line; exit 3 when any file is refused.')
     .action(lazy(() => import('./commands/ingest.js')));
+
+  cli.command('feeds')
+    .description('list the feed definitions of data/feeds/ (name, dataset, file pattern, format, encoding, unit, layout)')
+    .action(lazy(() => import('./commands/feeds.js')));
 
   cli.command('queries')
     .description('list the queries with their parameters and a one-line description')

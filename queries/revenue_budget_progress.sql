@@ -15,7 +15,7 @@ ytd as (
 targets as (
   select region_code, sum(amount) as target
   from budget_targets, b
-  where year = year(b.cur) and tax_code is null
+  where year = year(b.cur) and tax_code is null and superseded_by is null
   group by region_code
 )
 select

@@ -54,7 +54,7 @@ beforeAll(async () => {
   wh = await analyticsWarehouse();
   await wh.load('revenue', revenueRows.join(',\n'));
   await wh.load('relief', reliefRows.join(',\n'));
-  await wh.warehouse.run(`insert into budget_targets values (2026, '440000', null, 4140, 0), (2026, '440100', null, 2820, 0), (2026, '440800', null, 1100, 0)`);
+  await wh.warehouse.run(`insert into budget_targets (year, region_code, tax_code, amount, file_id) values (2026, '440000', null, 4140, 0), (2026, '440100', null, 2820, 0), (2026, '440800', null, 1100, 0)`);
   await wh.refresh();
 });
 afterAll(() => wh?.cleanup());

@@ -20,4 +20,5 @@ join regions g on g.code = r.region_code
 join industries i on i.code = r.industry_code
 left join tax_types t on t.code = r.tax_code
 where r.period in (select period from _mart_periods)
+  and r.superseded_by is null  -- current rows only: restated ones are kept for reproducing earlier briefs
 group by all;

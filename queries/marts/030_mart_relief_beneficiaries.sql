@@ -11,6 +11,7 @@ facts as (
     g.in_jurisdiction, g.city_code, g.region_group, p.kind, r.policy_code, i.section_code, r.size_code
   from relief r
   join years y on r.period >= make_date(y.year, 1, 1) and r.period < make_date(y.year + 1, 1, 1)
+   and r.superseded_by is null
   join regions g on g.code = r.region_code
   join industries i on i.code = r.industry_code
   join relief_policies p on p.code = r.policy_code

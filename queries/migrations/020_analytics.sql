@@ -68,15 +68,6 @@ create table mart_refreshes (
   seeds_sha256        varchar not null       -- hash of the loaded seeds: changed codes rebuild everything
 );
 
--- Annual budget targets (预算收入目标) by region and optionally tax type; the ingest feed fills it.
-create table if not exists budget_targets (
-  year        integer not null,
-  region_code varchar not null,
-  tax_code    varchar,
-  amount      decimal(18,2) not null,
-  file_id     integer not null
-);
-
 -- 'YYYY-MM' → the first day of that month.
 create or replace macro month_start(p) as strptime(p || '-01', '%Y-%m-%d')::date;
 

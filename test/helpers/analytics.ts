@@ -24,7 +24,7 @@ export async function analyticsWarehouse() {
     /** Loads fact rows straight into the fact tables under a new file of the ledger (as ingest would). */
     async load(dataset: 'revenue' | 'relief', values: string): Promise<number> {
       fileId += 1;
-      await wh.warehouse.run(`insert into files values ($id, $name, 'sha', $feed, $dataset, null, 0, 'loaded', $at::timestamp)`, {
+      await wh.warehouse.run(`insert into files (file_id, name, sha256, feed, dataset, period, rows, status, loaded_at) values ($id, $name, 'sha', $feed, $dataset, null, 0, 'loaded', $at::timestamp)`, {
         id: fileId, name: `${dataset}-${fileId}.csv`, feed: `test-${dataset}`, dataset, at: now.toISOString(),
       });
       const columns = dataset === 'revenue'
