@@ -83,7 +83,14 @@ export function program(io: CliIO): Command {
   cli.command('ingest')
     .description('load a file or every file of a folder through the feed definitions (one transaction per file)')
     .argument('<path>', 'a file or folder')
+    .option('--feed <name>', 'read every file with this feed (default: the feed whose file pattern matches the name)')
+    .option('--dry-run', 'validate and report every problem, load nothing')
+    .addHelpText('after', '\nA refused file is reported as file:row:column: reason, with a summary line; exit 3 when any file is refused.')
     .action(lazy(() => import('./commands/ingest.js')));
+
+  cli.command('feeds')
+    .description('list the feed definitions of data/feeds/ (name, dataset, file pattern, format, encoding, unit, layout)')
+    .action(lazy(() => import('./commands/feeds.js')));
 
   cli.command('queries')
     .description('list the queries with their parameters and a one-line description')
@@ -92,9 +99,15 @@ export function program(io: CliIO): Command {
   cli.command('query')
     .description('run one query and print its rows')
     .argument('<id>', 'the query id (see taxbrief queries)')
-    .option('--param <key=value...>', 'a query parameter, e.g. --param period=2026-10')
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
+    .option('--param <key=value...>', 'a query parameter, e.g. --param period=2026-10 (an empty value or null binds SQL null)')
+    .addOption(new Option('--format <format>', 'output format (arrow = Arrow IPC file; arrow, parquet and xlsx need --out)').choices(['table', 'csv', 'json', 'arrow', 'parquet', 'xlsx']).default('table'))
+    .option('-o, --out <file>', 'write to this file instead of stdout')
     .action(lazy(() => import('./commands/query.js')));
+
+  cli.command('check')
+    .description('refresh the marts for changed months and run the checks; print offending rows and the briefs each failure holds (exit 3 on a failure)')
+    .option('-p, --period <YYYY-MM>', 'the month checked (default: the latest month with data)')
+    .action(lazy(() => import('./commands/check.js')));
 
   return cli;
 }

@@ -30,7 +30,7 @@ export interface ReportDefinition {
   queries: Record<string, ReportQuery>;
   charts: Record<string, ReportChart>;
   /** `official` (GB/T 9704, the default) or `modern`: templates/layouts/<layout>.hbs. */
-  layout: string;
+  layout?: string;
   /** The advisory's findings rules and their switches (pipeline/findings/rules.ts). */
   findings?: FindingsConfig;
   /** The English edition's title, mark and issuer. */

@@ -1,12 +1,13 @@
 import path from 'node:path';
 import { buildBrief, writeBrief, type BriefOutput, type BriefRequest } from './brief.js';
-import { runChecks, type CheckResult } from './checks.js';
+import { checksHolding, runChecks, type CheckResult } from './checks.js';
 import { hashTree, type Context } from './context.js';
 import { CliError, ExitCode } from './errors.js';
 import { readFeeds } from './ingest/feeds.js';
 import { ingestInbox, type IngestResult } from './ingest/ingest.js';
 import { helpersFor, type Lang } from './narrative/helpers.js';
-import { readQueries, runQuery, runScripts } from './queries.js';
+import { refreshMartsFor, type MartRefresh } from './marts.js';
+import { readQueries, runQuery } from './queries.js';
 import { readReports, type ReportDefinition } from './reports.js';
 import type { Printer } from './render/printer.js';
 import { createTemplates } from './templates.js';
@@ -42,7 +43,7 @@ export async function runNightly(ctx: Context, newPrinter: PrinterFactory, optio
   for (const r of ingested.filter((r) => r.status === 'refused')) {
     logger.error(`${path.basename(r.file)} refused and moved to quarantine: ${r.problems[0]?.message ?? ''}`, { problems: r.problemCount });
   }
-  await refreshMarts(ctx);
+  await refreshMarts(ctx, ingested.filter((r) => r.status === 'loaded').flatMap((r) => r.periods));
   const period = await resolvePeriod(ctx, options.period);
   const checks = await runChecks(ctx.warehouse, path.join(ctx.project.queries, 'checks'), { period });
   const failed = checks.filter((c) => !c.holds);
@@ -50,14 +51,17 @@ export async function runNightly(ctx: Context, newPrinter: PrinterFactory, optio
 
   const reports = readReports(ctx.project.reports);
   const requests = (await expand(ctx, reports, period)).map((r) => ({ ...r, lang: options.lang }));
-  let briefs: BriefOutcome[];
-  if (failed.length > 0) {
-    // A failed check means the numbers may be wrong: nothing is printed from them.
-    const reason = `held: check(s) ${failed.map((c) => c.id).join(', ')} fail`;
-    briefs = requests.map((r) => ({ brief: r.report.id, region: r.region, period, status: 'held', reason }));
-  } else {
-    briefs = await renderBriefs(ctx, newPrinter, requests);
+  // A failed check means some numbers may be wrong: the briefs that read them are held, the others go out.
+  const queries = readQueries(ctx.project.queries);
+  const held: BriefOutcome[] = [];
+  const due: BriefRequest[] = [];
+  for (const r of requests) {
+    const holding = checksHolding(r.report, queries, checks);
+    if (holding.length === 0) due.push(r);
+    else held.push({ brief: r.report.id, region: r.region, period, status: 'held', reason: `held: check(s) ${holding.map((c) => c.id).join(', ')} fail` });
   }
+  for (const id of new Set(held.map((h) => h.brief))) logger.error(`brief ${id} ${held.find((h) => h.brief === id)!.reason}`);
+  const briefs = [...held, ...(due.length > 0 ? await renderBriefs(ctx, newPrinter, due) : [])];
   const refused = ingested.some((r) => r.status === 'refused');
   const allOut = briefs.every((b) => b.status === 'rendered');
   const exitCode = allOut && !refused ? ExitCode.ok : ExitCode.held;
@@ -73,24 +77,22 @@ export async function runBrief(
   const reports = readReports(ctx.project.reports);
   const report = reports.find((r) => r.id === options.id);
   if (!report) throw new CliError(`No brief "${options.id}"; the briefs are ${reports.map((r) => r.id).join(', ')} (see taxbrief list).`, ExitCode.usage);
-  if (!(await martsExist(ctx))) await refreshMarts(ctx);
+  // Files loaded by `taxbrief ingest` since the last run are folded in first (nothing to do otherwise).
+  await refreshMarts(ctx);
   const period = await resolvePeriod(ctx, options.period);
   const requests = (await expand(ctx, [report], period, options.region)).map((r) => ({ ...r, lang: options.lang }));
   return renderBriefs(ctx, newPrinter, requests);
 }
 
-/** Rebuilds the aggregate tables every brief reads. */
-export async function refreshMarts(ctx: Context): Promise<void> {
-  await ctx.warehouse.transaction(() => runScripts(ctx.warehouse, path.join(ctx.project.queries, 'marts')));
-}
-
-async function martsExist(ctx: Context): Promise<boolean> {
-  const rows = await ctx.warehouse.all(`select 1 from information_schema.tables where table_name = 'mart_revenue'`);
-  return rows.length > 0;
+/** Refreshes the aggregate tables every brief reads, for the months that changed (`changed`, plus what the files ledger shows). */
+export async function refreshMarts(ctx: Context, changed: string[] = []): Promise<MartRefresh> {
+  const refresh = await refreshMartsFor({ warehouse: ctx.warehouse, dir: path.join(ctx.project.queries, 'marts'), now: ctx.clock() }, changed);
+  if (refresh.mode !== 'none') ctx.logger.info(`marts refreshed (${refresh.mode}): ${refresh.periods.length} month(s)`, { periods: refresh.periods.join(',') });
+  return refresh;
 }
 
 /** `YYYY-MM` as given, or the latest month with data. */
-async function resolvePeriod(ctx: Context, period: string | undefined): Promise<string> {
+export async function resolvePeriod(ctx: Context, period: string | undefined): Promise<string> {
   if (period !== undefined) {
     if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(period)) throw new CliError(`--period ${period} is not a month; write it as YYYY-MM, e.g. 2026-10.`, ExitCode.usage);
     return period;

@@ -1,4 +1,6 @@
 -- One city ($region) against the province: its name and area, year-to-date share of the province, and its ranks among the cities by amount and by growth.
+-- @param period  the month reported, YYYY-MM
+-- @param region  the city, a GB/T 2260 code such as 440100
 select city_code, city_name, region_group, ytd_amount, share_pct, share_change_pp, contribution_pp, rank_amount, rank_growth, cities
 from (
   with bounds as (
@@ -12,7 +14,7 @@ from (
       coalesce(sum(amount) filter (where period between date_trunc('year', b.cur) and b.cur), 0)::decimal(18,2)   as ytd_amount,
       coalesce(sum(amount) filter (where period between date_trunc('year', b.prev) and b.prev), 0)::decimal(18,2) as ytd_prev
     from mart_revenue m, bounds b
-    where m.in_jurisdiction
+    where m.in_jurisdiction and m.is_tax
     group by m.city_code
   ),
   total as (select sum(ytd_amount) as ytd_amount, sum(ytd_prev) as ytd_prev from by_city)

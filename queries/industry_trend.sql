@@ -1,11 +1,14 @@
 -- Monthly revenue of the key industries (C, E, F, I, J, K) of the province (or city $region) for the $months months up to $period, with YoY: the small multiples of 重点行业税收监测.
+-- @param period  the month reported, YYYY-MM
+-- @param months  how many months (default: 13)
+-- @param region  a city code (e.g. 440800) for one city's figures, or null for the province's jurisdiction (default: null)
 with key_sections(section_code, short_name, sort_order) as (
   values ('C', '制造业', 1), ('E', '建筑业', 2), ('F', '批发和零售业', 3), ('I', '信息服务业', 4), ('J', '金融业', 5), ('K', '房地产业', 6)
 ),
 monthly as (
   select section_code, period, sum(amount)::decimal(18,2) as amount
   from mart_revenue
-  where in_jurisdiction and ($region::varchar is null or city_code = $region::varchar)
+  where is_tax and in_scope(in_jurisdiction, city_code, $region)
     and section_code in (select section_code from key_sections)
   group by all
 )

@@ -1,4 +1,7 @@
 -- The key industries of 重点行业税收监测 (制造业 C, 建筑业 E, 批发和零售业 F, 信息服务 I, 金融业 J, 房地产业 K): year-to-date and month revenue, YoY, share, contribution (百分点), months of YoY decline in a row.
+-- @param period  the month reported, YYYY-MM
+-- @param region  a city code (e.g. 440800) for one city's figures, or null for the province's jurisdiction (default: null)
+-- 口径: net tax revenue, is_tax codes; shares against all industries of the same scope.
 with bounds as (
   select
     strptime($period || '-01', '%Y-%m-%d')::date                  as cur,
@@ -10,7 +13,7 @@ key_sections(section_code, short_name, sort_order) as (
 monthly as (
   select section_code, period, sum(amount) as amount
   from mart_revenue
-  where in_jurisdiction and ($region::varchar is null or city_code = $region::varchar)
+  where is_tax and in_scope(in_jurisdiction, city_code, $region)
   group by all
 ),
 yoy as (

@@ -1,4 +1,6 @@
 -- Year-to-date revenue by area (珠三角, 粤东, 粤西, 粤北): amount, YoY, share, contribution to the province's growth (百分点).
+-- @param period  the month reported, YYYY-MM
+-- 口径: net tax revenue, is_tax codes, in the jurisdiction.
 with bounds as (
   select
     strptime($period || '-01', '%Y-%m-%d')::date                  as cur,
@@ -10,7 +12,7 @@ by_area as (
     coalesce(sum(m.amount) filter (where m.period between date_trunc('year', b.cur) and b.cur), 0)::decimal(18,2)   as ytd_amount,
     coalesce(sum(m.amount) filter (where m.period between date_trunc('year', b.prev) and b.prev), 0)::decimal(18,2) as ytd_prev
   from mart_revenue m join regions g on g.code = m.city_code, bounds b
-  where m.in_jurisdiction
+  where m.in_jurisdiction and m.is_tax
   group by g.region_group
 ),
 total as (select sum(ytd_amount) as ytd_amount, sum(ytd_prev) as ytd_prev from by_area)

@@ -1,4 +1,6 @@
 -- Year-to-date revenue by city of the jurisdiction: amount, 增减收, YoY, share and its change (百分点), contribution to the province's growth (百分点), ranks; the month's YoY too.
+-- @param period  the month reported, YYYY-MM
+-- 口径: net tax revenue, is_tax codes, the cities of the jurisdiction (Shenzhen excluded).
 with bounds as (
   select
     strptime($period || '-01', '%Y-%m-%d')::date                  as cur,
@@ -12,7 +14,7 @@ by_city as (
     coalesce(sum(amount) filter (where period = b.cur), 0)::decimal(18,2)                                       as month_amount,
     coalesce(sum(amount) filter (where period = b.prev), 0)::decimal(18,2)                                      as month_prev
   from mart_revenue m, bounds b
-  where m.in_jurisdiction
+  where m.in_jurisdiction and m.is_tax
   group by m.city_code
 ),
 total as (select sum(ytd_amount) as ytd_amount, sum(ytd_prev) as ytd_prev from by_city)

@@ -1,4 +1,8 @@
 -- Year-to-date revenue of the province (or city $region) by industry section: the $top largest, then 其他 (the rest) and 合计; YoY, share and its change, contribution (百分点).
+-- @param period  the month reported, YYYY-MM
+-- @param top  how many sections are listed before 其他 (default: 8)
+-- @param region  a city code (e.g. 440800) for one city's figures, or null for the province's jurisdiction (default: null)
+-- 口径: net tax revenue, is_tax codes; not disclosure-controlled (province scope: use revenue_breakdown dimension=section for a city).
 with bounds as (
   select
     strptime($period || '-01', '%Y-%m-%d')::date                  as cur,
@@ -10,7 +14,7 @@ by_section as (
     coalesce(sum(amount) filter (where period between date_trunc('year', b.cur) and b.cur), 0)::decimal(18,2)   as ytd_amount,
     coalesce(sum(amount) filter (where period between date_trunc('year', b.prev) and b.prev), 0)::decimal(18,2) as ytd_prev
   from mart_revenue m, bounds b
-  where m.in_jurisdiction and ($region::varchar is null or m.city_code = $region::varchar)
+  where m.is_tax and in_scope(m.in_jurisdiction, m.city_code, $region)
   group by m.section_code
 ),
 ranked as (

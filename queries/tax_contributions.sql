@@ -1,4 +1,7 @@
 -- Contributions (拉动, 百分点) of the $top tax types that move the year-to-date total most (by absolute contribution), the rest folded into 其他税种, then 合计: what the contribution waterfall draws.
+-- @param period  the month reported, YYYY-MM
+-- @param top  how many tax types are drawn before 其他税种 (default: 6)
+-- @param region  a city code (e.g. 440800) for one city's figures, or null for the province's jurisdiction (default: null)
 with bounds as (
   select
     strptime($period || '-01', '%Y-%m-%d')::date                  as cur,
@@ -10,7 +13,7 @@ by_tax as (
     coalesce(sum(amount) filter (where period between date_trunc('year', b.cur) and b.cur), 0)   as ytd_amount,
     coalesce(sum(amount) filter (where period between date_trunc('year', b.prev) and b.prev), 0) as ytd_prev
   from mart_revenue m, bounds b
-  where m.in_jurisdiction and ($region::varchar is null or m.city_code = $region::varchar)
+  where m.is_tax and in_scope(m.in_jurisdiction, m.city_code, $region)
   group by m.tax_code
 ),
 total as (select sum(ytd_amount) as ytd_amount, sum(ytd_prev) as ytd_prev from by_tax),

@@ -130,23 +130,23 @@ export const RULES: Rule[] = [
   },
   {
     id: 'anomaly',
-    description: 'The strongest unusual city × tax movement this month (robust z against the same cell\'s previous 12 months, |z| ≥ `min_z`, default 3); score = |z| / 3.',
+    description: 'The strongest unusual city × tax movement this month (revenue_anomalies: robust z against a seasonal baseline, |z| ≥ `min_z`, default 3.5); score = |z| / 3.',
     needs: ['anomalies'],
     derive({ data, lang, options }) {
-      const top = rowsOf(data, 'anomalies').filter((r) => Math.abs(n(r['z'])) >= opt(options, 'min_z', 3)).sort(byAbs('z'))[0];
+      const top = rowsOf(data, 'anomalies').filter((r) => Math.abs(n(r['robust_z'])) >= opt(options, 'min_z', 3.5)).sort(byAbs('robust_z'))[0];
       if (!top) return null;
       const p = P[lang];
-      const z = roundRate(Math.abs(n(top['z'])));
+      const z = roundRate(Math.abs(n(top['robust_z'])));
       const city = nm(lang, top['city_name']);
       const tax = nm(lang, top['tax_name']);
       return {
         rule: 'anomaly',
-        score: Math.abs(n(top['z'])) / 3,
+        score: Math.abs(n(top['robust_z'])) / 3,
         judgement: lang === 'en' ? `${tax} in ${city} moved unusually this month` : `${city}${tax}本月波动异常`,
         evidence: [
           { text: lang === 'en'
-            ? `${tax} in ${city}: ${p.yoy(n(top['yoy_pct']))} in the month, against a median of ${roundRate(n(top['baseline_yoy_pct']))}% over the previous ${top['baseline_months']} months: ${z} robust standard deviations away.`
-            : `${city}${tax}当月${p.yoy(n(top['yoy_pct']))}，而此前${top['baseline_months']}个月同比增速的中位数为${roundRate(n(top['baseline_yoy_pct']))}%，偏离${z}个稳健标准差。`, src: ['anomalies'] },
+            ? `${tax} in ${city}: ${yi(String(top['amount']))} (100 million yuan) in the month against a seasonal baseline of ${yi(String(top['baseline']))}, ${p.change(n(top['deviation_pct']))}: ${z} robust standard deviations away.`
+            : `${city}${tax}当月入库${yi(String(top['amount']))}亿元，比按历史规律推算的基准（${yi(String(top['baseline']))}亿元）${p.change(n(top['deviation_pct']))}，偏离${z}个稳健标准差。`, src: ['anomalies'] },
         ],
         recommendation: lang === 'en'
           ? `Ask the ${city} bureau to verify the entries behind this movement (large one-off payments or refunds, data errors) and report the cause.`
@@ -168,8 +168,8 @@ export const RULES: Rule[] = [
         judgement: lang === 'en' ? 'Tax and fee relief keeps reaching small and micro firms' : '小微企业减税降费红利持续释放',
         evidence: [
           { text: lang === 'en'
-            ? `Relief (new tax and fee cuts, refunds and deferrals) ${yi(String(r['ytd_amount']))} (100 million yuan) so far this year, ${p.change(n(r['yoy_pct']))}; small and micro firms received ${percent(n(r['small_micro_share_pct']))} of it; ${zh.percent(n(r['intensity_pct']))} relief intensity.`
-            : `新增减税降费及退税缓费${yi(String(r['ytd_amount']))}亿元，${p.change(n(r['yoy_pct']))}，其中小微企业享受占比${percent(n(r['small_micro_share_pct']))}；减免强度${percent(n(r['intensity_pct']))}。`, src: ['relief'] },
+            ? `Relief (new tax and fee cuts, refunds and deferrals) ${yi(String(r['ytd_amount']))} (100 million yuan) so far this year, ${p.change(n(r['ytd_yoy_pct']))}; small and micro firms received ${percent(n(r['small_micro_share_pct']))} of it; ${zh.percent(n(r['intensity_pct']))} relief intensity.`
+            : `新增减税降费及退税缓费${yi(String(r['ytd_amount']))}亿元，${p.change(n(r['ytd_yoy_pct']))}，其中小微企业享受占比${percent(n(r['small_micro_share_pct']))}；减免强度${percent(n(r['intensity_pct']))}。`, src: ['relief'] },
         ],
         recommendation: lang === 'en'
           ? 'Keep the relief easy to claim (automatic eligibility checks, pre-filled returns) and watch for firms entitled to relief that do not claim it.'

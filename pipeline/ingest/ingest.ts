@@ -1,38 +1,48 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import iconv from 'iconv-lite';
 import type { Logger } from '../log.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import type { Workspace } from '../workspace.js';
-import { datasets, type Dataset, type DatasetColumn } from './datasets.js';
+import { projectPaths } from '../workspace.js';
+import { datasets, type Dataset } from './datasets.js';
 import { feedFor, type Feed } from './feeds.js';
+import { checkKind, digestFile, firstLine, prepare, sniff, unmatched, Unreadable, type Prepared } from './formats.js';
+import { canonicalSql, checksFor, resolveSources, type Check, type Sources } from './transform.js';
 
-/** One problem found in a file: where (row is the line number in a CSV, header = 1) and what. */
-export interface Problem { file: string; row?: number; column?: string; message: string }
+/** One problem found in a file: where (row is the line of a CSV, header included, or the row of a sheet) and what. */
+export interface Problem { file: string; row?: number; column?: string; message: string; severity: 'error' | 'warning' }
 
 /** What happened to one file offered to ingest. */
 export interface IngestResult {
   file: string;
   feed: string;
-  status: 'loaded' | 'duplicate' | 'refused';
+  /** `checked`: a dry run found nothing wrong (nothing was loaded). */
+  status: 'loaded' | 'duplicate' | 'refused' | 'checked';
   rows: number;
   periods: string[];
+  /** The first few errors and warnings, located. */
   problems: Problem[];
-  /** How many problems there were in all (problems lists the first few). */
+  /** How many errors there were in all (problems lists the first few). */
   problemCount: number;
+  warningCount: number;
+  /** Files of the same feed this one restated (their rows are kept, marked superseded). */
+  restated: number[];
 }
 
-/** The effects ingest needs: the clock (periods may not lie in the future) and a logger. */
-export interface IngestEffects { logger: Logger; now: Date }
+/** The effects ingest needs: the clock (periods may not lie in the future), a logger, a folder for temporary files. */
+export interface IngestEffects { logger: Logger; now: Date; tmpDir?: string }
 
-const MAX_EXAMPLES = 5;
+/** `dryRun`: validate and report, load nothing. */
+export interface IngestOptions { dryRun?: boolean }
 
-/** Thrown inside the load transaction to roll it back with the file's problems. */
-class Refusal extends Error {
-  constructor(readonly problems: Problem[], readonly problemCount: number) {
-    super(problems[0]?.message ?? 'refused');
+/** Errors listed per file (all are counted). */
+export const MAX_EXAMPLES = 20;
+
+/** Thrown inside the load transaction to roll it back. */
+class Rollback extends Error {
+  constructor(readonly reason: 'problems' | 'dry-run', readonly detail = '') {
+    super(reason);
   }
 }
 
@@ -49,15 +59,14 @@ export async function ingestInbox(warehouse: Warehouse, workspace: Workspace, fe
     const feed = feedFor(feeds, name);
     effects.logger.progress('ingest', i, names.length);
     if (!feed) {
-      const problem = { file, message: `${name} matches no feed definition; add one under data/feeds/ or rename the file.` };
+      const problem: Problem = { file, severity: 'error', message: unmatched(file) };
       quarantine(workspace, file, [problem], 1);
-      results.push({ file, feed: '', status: 'refused', rows: 0, periods: [], problems: [problem], problemCount: 1 });
+      results.push({ ...emptyResult(file, ''), status: 'refused', problems: [problem], problemCount: 1 });
       continue;
     }
     const result = await ingestFile(warehouse, file, feed, effects);
     if (result.status === 'refused') quarantine(workspace, file, result.problems, result.problemCount);
-    else if (result.status === 'duplicate') rmSync(file); // its bytes are committed and archived already
-    else archive(workspace, file);
+    else archive(workspace, file, result.status === 'duplicate');
     results.push(result);
   }
   effects.logger.progress('ingest', names.length, names.length);
@@ -70,165 +79,350 @@ function byDatasetOrder(feeds: Feed[]) {
   return (a: string, b: string) => rank(a) - rank(b) || a.localeCompare(b);
 }
 
-/** Loads one file through its feed in one transaction; a problem anywhere leaves the warehouse as it was. */
-export async function ingestFile(warehouse: Warehouse, file: string, feed: Feed, effects: IngestEffects): Promise<IngestResult> {
-  const base: IngestResult = { file, feed: feed.name, status: 'loaded', rows: 0, periods: [], problems: [], problemCount: 0 };
-  const sha256 = await hashFile(file);
-  const seen = await warehouse.all('select 1 from files where sha256 = $sha256 and status in (\'loaded\', \'superseded\')', { sha256 });
-  if (seen.length > 0) {
-    effects.logger.info(`${path.basename(file)}: already loaded, skipped`, { feed: feed.name });
-    return { ...base, status: 'duplicate' };
-  }
+function emptyResult(file: string, feed: string): IngestResult {
+  return { file, feed, status: 'loaded', rows: 0, periods: [], problems: [], problemCount: 0, warningCount: 0, restated: [] };
+}
+
+/**
+ * Loads one file through its feed in one transaction; a problem anywhere leaves the warehouse as it was.
+ * The fast path inserts straight from DuckDB's reader with every row check folded into the insert
+ * (a failing row aborts it); only a refused file is read again, slowly, to locate each problem.
+ */
+export async function ingestFile(warehouse: Warehouse, file: string, feed: Feed, effects: IngestEffects, options: IngestOptions = {}): Promise<IngestResult> {
+  const base = emptyResult(file, feed.name);
+  const refuse = (problems: Problem[], count = problems.filter((p) => p.severity === 'error').length): IngestResult => ({
+    ...base, status: 'refused', problems, problemCount: count, warningCount: problems.filter((p) => p.severity === 'warning').length,
+  });
   const dataset = datasets[feed.dataset]!;
-  const utf8 = feed.format === 'csv' && feed.encoding !== 'utf-8' ? await transcode(file, feed.encoding) : file;
+  let prepared: Prepared | undefined;
   try {
-    return await warehouse.transaction(async () => {
-      await stage(warehouse, utf8, feed);
-      const problems = await validate(warehouse, file, feed, dataset, effects.now);
-      if (problems.count > 0) throw new Refusal(problems.list, problems.count);
-      const loaded = await load(warehouse, file, sha256, feed, dataset, effects.now);
-      effects.logger.info(`${path.basename(file)}: loaded ${loaded.rows} rows`, { feed: feed.name, dataset: feed.dataset });
-      return { ...base, ...loaded };
-    });
+    const kind = sniff(file);
+    checkKind(file, feed, kind);
+    const { sha256, nulAt } = await digestFile(file, kind === 'text');
+    if (nulAt >= 0) throw new Unreadable(`${path.basename(file)} contains a NUL byte at byte ${nulAt}: it is binary or corrupted, not ${feed.format.toUpperCase()} text; export it again.`);
+    const seen = await warehouse.all('select file_id from files where sha256 = $sha256', { sha256 });
+    if (seen.length > 0) {
+      effects.logger.info(`${path.basename(file)}: already loaded (same SHA-256), skipped`, { feed: feed.name });
+      return { ...base, status: 'duplicate' };
+    }
+    prepared = await prepare(file, feed, effects.tmpDir ?? os.tmpdir(), headerNames(feed));
+    await createMacros(warehouse);
+    return await warehouse.transaction(() => load(warehouse, file, sha256, feed, dataset, prepared!, effects, options, base));
   } catch (error) {
-    if (error instanceof Refusal) return { ...base, status: 'refused', problems: error.problems, problemCount: error.problemCount };
-    const message = `${path.basename(file)} cannot be read as ${feed.format} (${firstLine(error)}); check that it is a complete ${feed.format.toUpperCase()} file of feed ${feed.name}.`;
-    return { ...base, status: 'refused', problems: [{ file, message }], problemCount: 1 };
+    if (error instanceof Unreadable) return refuse([{ file, severity: 'error', message: error.message }]);
+    if (error instanceof Rollback && error.reason === 'dry-run') return { ...base, status: 'checked', ...JSON.parse(error.detail) };
+    if (!prepared) throw error;
+    // Something in the file failed: read it again, slowly, to say where and why.
+    const problems = await diagnose(warehouse, file, feed, dataset, prepared, effects).catch((e: unknown) => ({
+      count: 1,
+      list: [{ file, severity: 'error' as const, message: `${path.basename(file)} cannot be read as ${feed.format} (${firstLine(e)}); check that it is a complete ${feed.format.toUpperCase()} file of feed ${feed.name}.` }],
+    }));
+    if (problems.list.length === 0) {
+      const reason = error instanceof Rollback ? error.detail : firstLine(error);
+      return refuse([{ file, severity: 'error', message: `${path.basename(file)} was refused: ${reason}.` }]);
+    }
+    return refuse(problems.list, problems.count);
   } finally {
-    await warehouse.run('drop table if exists _staging');
-    if (utf8 !== file) rmSync(utf8, { force: true });
+    for (const t of prepared?.temporary ?? []) rmSync(t, { force: true });
+    await warehouse.run('drop view if exists _canon; drop view if exists _raw; drop table if exists _stage; drop table if exists _codes; drop table if exists _parents').catch(() => undefined);
   }
 }
 
-async function stage(warehouse: Warehouse, file: string, feed: Feed): Promise<void> {
-  const reader =
-    feed.format === 'csv'
-      ? `read_csv($file, header = true, all_varchar = true, delim = ',', quote = '"', escape = '"')`
-      : `read_parquet($file)`;
-  // The line number lets every problem point at the row an analyst opens in an editor (header = line 1).
-  await warehouse.run(`create or replace temp table _staging as select (row_number() over () + 1)::bigint as _line, * from ${reader}`, { file });
+/** The header names a feed expects, to find the header row below any title rows. */
+function headerNames(feed: Feed): string[] {
+  const names = Object.values(feed.columns).filter((c) => !/^#\d+$/.test(c));
+  if (feed.unpivot && Array.isArray(feed.unpivot.columns)) names.push(feed.unpivot.columns[0]!);
+  return names;
 }
 
-/** The SQL expression that reads a canonical column from the staging table. */
-function source(feed: Feed, column: DatasetColumn): string {
-  return `"${(feed.columns[column.name] ?? column.name).replaceAll('"', '""')}"::varchar`;
+async function createMacros(warehouse: Warehouse): Promise<void> {
+  await warehouse.run(readFileSync(path.join(projectPaths().queries, 'ingest', 'macros.sql'), 'utf8'));
 }
 
-/** The SQL expression that turns the staged text into the warehouse type. */
-function typed(feed: Feed, column: DatasetColumn): string {
-  const s = `nullif(trim(${source(feed, column)}), '')`;
-  switch (column.type) {
-    case 'period': return `strptime(${s} || '-01', '%Y-%m-%d')::date`;
-    case 'date': return `${s}::date`;
-    case 'money': return `${s}::decimal(18,2)`;
-    case 'varchar': return s;
-  }
-}
-
-async function validate(warehouse: Warehouse, file: string, feed: Feed, dataset: Dataset, now: Date): Promise<{ list: Problem[]; count: number }> {
-  const present = new Set((await warehouse.all<{ column_name: string }>('select column_name from (describe _staging)')).map((r) => r.column_name));
-  const missing = dataset.columns.filter((c) => c.required && !present.has(feed.columns[c.name] ?? c.name));
-  if (missing.length > 0) {
-    const names = missing.map((c) => feed.columns[c.name] ?? c.name);
-    return { list: [{ file, row: 1, message: `${path.basename(file)}: missing column(s) ${names.join(', ')} in the header; the feed ${feed.name} needs them.` }], count: 1 };
-  }
-  const [{ n }] = (await warehouse.all<{ n: number }>('select count(*)::integer as n from _staging')) as [{ n: number }];
-  if (n === 0) return { list: [{ file, message: `${path.basename(file)} has no data rows; an empty extract is not loaded.` }], count: 1 };
-
-  const month = `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, '0')}-01`;
-  const checks: { column?: string; where: string; message: string }[] = [];
-  for (const c of dataset.columns.filter((c) => present.has(feed.columns[c.name] ?? c.name))) {
-    const name = feed.columns[c.name] ?? c.name;
-    const s = `nullif(trim(${source(feed, c)}), '')`;
-    if (c.required) checks.push({ column: name, where: `${s} is null`, message: 'is empty' });
-    if (c.type === 'period') {
-      checks.push({ column: name, where: `${s} is not null and try_strptime(${s} || '-01', '%Y-%m-%d') is null`, message: 'is not a period (YYYY-MM)' });
-      checks.push({ column: name, where: `try_strptime(${s} || '-01', '%Y-%m-%d') >= date '${month}'`, message: 'lies in the current month or the future' });
-    }
-    if (c.type === 'date') checks.push({ column: name, where: `${s} is not null and try_cast(${s} as date) is null`, message: 'is not a date (YYYY-MM-DD)' });
-    if (c.type === 'money') checks.push({ column: name, where: `${s} is not null and not regexp_full_match(${s}, '-?[0-9]{1,16}(\\.[0-9]{1,2})?')`, message: 'is not an amount in 元 with at most 2 decimals' });
-    if (c.references) {
-      const [table, key] = c.references.split('.') as [string, string];
-      checks.push({ column: name, where: `${s} is not null and ${s} not in (select ${key} from ${table})`, message: `is not a code in the ${table} seed` });
+/** Creates `_raw` (the file as DuckDB reads it) and the code tables, and works out where each column comes from. */
+async function setup(warehouse: Warehouse, file: string, feed: Feed, dataset: Dataset, prepared: Prepared, withLines: boolean): Promise<Sources> {
+  const line = withLines ? `${prepared.line} as _line, ` : '';
+  const star = prepared.text ? '* exclude (_line)' : '*';
+  const hasLine = prepared.line === '"_line"::bigint';
+  await warehouse.run(`create or replace temp view _raw as select ${line}${hasLine ? star : '*'} from ${prepared.reader}`);
+  const described = await warehouse.all<{ column_name: string; column_type: string }>('select column_name, column_type from (describe select * from _raw)');
+  const sources = resolveSources(file, feed, dataset, described.map((d) => ({ name: d.column_name, type: d.column_type })).filter((c) => c.name !== '_line'));
+  await warehouse.run('create or replace temp table _codes (col varchar, src varchar, code varchar, ord integer)');
+  for (const [column, maps] of Object.entries(feed.codes)) {
+    for (const [ord, map] of maps.entries()) {
+      if (typeof map === 'string') {
+        const [table, key] = map.split('.') as [string, string];
+        const exists = await warehouse.all(`select 1 from information_schema.columns where table_name = $table and column_name = $key`, { table, key });
+        if (exists.length === 0) throw new Unreadable(`Feed definition ${feed.source}: codes.${column} looks up ${map}, which is not a seed column; fix the definition.`);
+        await warehouse.run(`insert into _codes select $column, trim(${key}::varchar), code::varchar, $ord from ${table}`, { column, ord });
+      } else {
+        for (const [src, code] of Object.entries(map)) {
+          await warehouse.run('insert into _codes values ($column, $src, $code, $ord)', { column, src: src.trim(), code, ord });
+        }
+      }
     }
   }
-  const keyExpr = dataset.key.map((k) => source(feed, dataset.columns.find((c) => c.name === k)!)).join(', ');
-  checks.push({ where: `count(*) over (partition by ${keyExpr}) > 1`, message: `duplicates the key (${dataset.key.join(', ')}) of another row` });
-
-  const list: Problem[] = [];
-  let count = 0;
-  for (const check of checks) {
-    const isWindow = check.where.includes(' over ');
-    const filtered = `select _line, ${check.column ? `"${check.column}"::varchar` : 'null'} as value from _staging ${isWindow ? 'qualify' : 'where'} ${check.where}`;
-    const [{ bad }] = (await warehouse.all<{ bad: number }>(`select count(*)::integer as bad from (${filtered})`)) as [{ bad: number }];
-    if (bad === 0) continue;
-    count += bad;
-    const examples = await warehouse.all<{ _line: string; value: string | null }>(`${filtered} order by _line limit ${MAX_EXAMPLES}`);
-    for (const e of examples) {
-      const value = e.value === null ? '' : ` "${e.value}"`;
-      list.push({ file, row: Number(e._line), column: check.column, message: `${check.column ?? 'row'}${value} ${check.message}` });
-    }
-  }
-  return { list, count };
+  return sources;
 }
 
-async function load(warehouse: Warehouse, file: string, sha256: string, feed: Feed, dataset: Dataset, now: Date): Promise<Pick<IngestResult, 'rows' | 'periods'>> {
-  const period = dataset.columns.find((c) => c.type === 'period');
-  const periods = period
-    ? (await warehouse.all<{ p: string }>(`select distinct strftime(${typed(feed, period)}, '%Y-%m') as p from _staging order by p`)).map((r) => r.p)
-    : [];
-  // A newer file of the same feed restates the periods it covers (or, for a snapshot, everything).
-  if (dataset.replaces === 'period') {
-    await warehouse.run(
-      `delete from ${dataset.table} where strftime(period, '%Y-%m') in (select unnest(string_split($periods, ','))) and file_id in (select file_id from files where feed = $feed)`,
-      { periods: periods.join(','), feed: feed.name },
-    );
-    await warehouse.run(
-      `update files set status = 'superseded' where feed = $feed and status = 'loaded' and strftime(period, '%Y-%m') in (select unnest(string_split($periods, ',')))`,
-      { periods: periods.join(','), feed: feed.name },
-    );
-  } else {
-    await warehouse.run(`delete from ${dataset.table} where file_id in (select file_id from files where feed = $feed)`, { feed: feed.name });
-    await warehouse.run(`update files set status = 'superseded' where feed = $feed and status = 'loaded'`, { feed: feed.name });
+async function load(
+  warehouse: Warehouse, file: string, sha256: string, feed: Feed, dataset: Dataset, prepared: Prepared,
+  effects: IngestEffects, options: IngestOptions, base: IngestResult,
+): Promise<IngestResult> {
+  const small = Boolean(feed.totals || feed.hierarchy);
+  const sources = await setup(warehouse, file, feed, dataset, prepared, small);
+  const checks = checksFor(feed, dataset, sources, effects.now);
+  const sql = canonicalSql(feed, dataset, sources, small);
+  await warehouse.run(`create or replace temp view _canon as ${sql}`);
+  let warnings: Problem[] = [];
+  let warningCount = 0;
+  let from = '_canon';
+  if (small) {
+    // Totals and item trees need the rows side by side: stage them (such files are small).
+    await warehouse.run('create or replace temp table _stage as select * from _canon');
+    const totals = await fileChecks(warehouse, file, feed, sources);
+    if (totals.errors.count > 0) throw new Rollback('problems', totals.errors.list[0]!.message);
+    warnings = totals.warnings.list;
+    warningCount = totals.warnings.count;
+    from = '_stage where not _total';
   }
   const [{ id }] = (await warehouse.all<{ id: number }>(`select nextval('file_id_seq')::integer as id`)) as [{ id: number }];
   const names = dataset.columns.map((c) => c.name);
-  const values = dataset.columns.map((c) => typed(feed, c));
-  await warehouse.run(
-    `insert into ${dataset.table} (${names.join(', ')}, file_id) select ${values.join(', ')}, $id from _staging`,
-    { id },
+  // Every row check is folded into the insert: the first failing row aborts it (and the transaction).
+  const guard = checks.filter((c) => !c.after).map((c) => `(${c.where})`).join(' or ') || 'false';
+  const inserted = await warehouse.all<{ Count: string }>(
+    `insert into ${dataset.table} (${names.join(', ')}, file_id)
+     select ${names.map((n) => `"v_${n}"`).join(', ')},
+            case when ${guard} then error('a row fails validation') else ${id} end
+     from ${from}`,
   );
-  const [{ rows }] = (await warehouse.all<{ rows: number }>('select count(*)::integer as rows from _staging')) as [{ rows: number }];
-  await warehouse.run(
-    `insert into files values ($id, $name, $sha256, $feed, $dataset, $period::date, $rows, 'loaded', $at::timestamp)`,
-    { id, name: path.basename(file), sha256, feed: feed.name, dataset: feed.dataset, period: periods[0] ? `${periods[0]}-01` : null, rows, at: now.toISOString() },
+  const rows = Number(inserted[0]?.Count ?? 0);
+  if (rows === 0) throw new Unreadable(`${path.basename(file)} has no data rows (only a header, or every row blank); an empty extract is not loaded.`);
+
+  // Duplicate keys, checked on a 64-bit hash first (cheap); only a possible duplicate is checked exactly.
+  const key = dataset.key.map((k) => `${k}`).join(', ');
+  const periodColumn = dataset.columns.find((c) => c.type === 'period' || c.type === 'year')?.name;
+  // One scan of the rows just inserted: key hashes, periods, and the checks that look codes up in the seeds.
+  const after = checks.filter((c) => c.after).map((c) => `count(*) filter (where ${c.after})`);
+  const [summary] = await warehouse.all<{ n: string; distinct_keys: string; periods: string | null; bad: string }>(
+    `select count(*)::bigint as n, count(distinct hash(${key}))::bigint as distinct_keys,
+            ${periodColumn ? `string_agg(distinct ${periodColumn}::varchar, ',' order by ${periodColumn}::varchar)` : 'null'} as periods,
+            (${after.join(' + ') || '0'})::bigint as bad
+     from ${dataset.table} where file_id = ${id}`,
   );
-  return { rows, periods };
+  if (summary && Number(summary.bad) > 0) throw new Rollback('problems', `${summary.bad} code(s) unknown to the seeds`);
+  if (summary && summary.n !== summary.distinct_keys) {
+    const [dup] = await warehouse.all<{ n: string }>(`select count(*)::bigint as n from (select ${key} from ${dataset.table} where file_id = ${id} group by all having count(*) > 1)`);
+    if (dup && Number(dup.n) > 0) throw new Rollback('problems', `${dup.n} key(s) (${dataset.key.join(', ')}) occur more than once`);
+  }
+  const periods = summary?.periods ? summary.periods.split(',').map((p) => p.slice(0, periodColumn === 'year' ? 4 : 7)) : [];
+  if (options.dryRun) {
+    throw new Rollback('dry-run', JSON.stringify({ rows, periods, problems: warnings, warningCount }));
+  }
+
+  // A newer file of the same feed restates the periods it covers (a snapshot: everything). The rows it
+  // replaces stay, marked with the file that superseded them, so an earlier brief can be reproduced.
+  const scope = dataset.replaces === 'period' && periodColumn ? `and ${periodColumn} in (select ${periodColumn} from ${dataset.table} where file_id = ${id})` : '';
+  const current = `superseded_by is null and file_id <> ${id} and file_id in (select file_id from files where feed = $feed) ${scope}`;
+  const restated = await warehouse.all<{ file_id: number }>(`select distinct file_id from ${dataset.table} where ${current}`, { feed: feed.name });
+  if (restated.length > 0) await warehouse.run(`update ${dataset.table} set superseded_by = ${id} where ${current}`, { feed: feed.name });
+  const restatedIds = [...new Set(restated.map((r) => Number(r.file_id)))].sort((a, b) => a - b);
+  if (restatedIds.length > 0) {
+    await warehouse.run(
+      `update files set status = 'superseded'
+       where status = 'loaded' and file_id in (select unnest(string_split($ids, ','))::integer)
+         and not exists (select 1 from ${dataset.table} t where t.file_id = files.file_id and t.superseded_by is null)`,
+      { ids: restatedIds.join(',') },
+    );
+  }
+  const first = periods[0] ? (periodColumn === 'year' ? `${periods[0]}-01-01` : `${periods[0]}-01`) : null;
+  await warehouse.run(
+    `insert into files (file_id, name, sha256, feed, dataset, period, rows, status, loaded_at, restates)
+     values ($id, $name, $sha256, $feed, $dataset, $period::date, $rows, 'loaded', $at::timestamp, $restates)`,
+    { id, name: path.basename(file), sha256, feed: feed.name, dataset: feed.dataset, period: first, rows, at: effects.now.toISOString(), restates: restatedIds.join(',') || null },
+  );
+  for (const w of warnings) effects.logger.warn(formatProblem(w));
+  effects.logger.info(`${path.basename(file)}: loaded ${rows} rows${restatedIds.length ? `, restating file(s) ${restatedIds.join(', ')}` : ''}`, {
+    feed: feed.name, dataset: feed.dataset, encoding: prepared.encoding, warnings: warningCount,
+  });
+  return { ...base, rows, periods, problems: warnings, warningCount, restated: restatedIds };
+}
+
+/** Reads a refused file again with line numbers and runs every check on it, to say where and why. */
+async function diagnose(warehouse: Warehouse, file: string, feed: Feed, dataset: Dataset, prepared: Prepared, effects: IngestEffects): Promise<{ list: Problem[]; count: number }> {
+  await createMacros(warehouse);
+  if (prepared.rejects) {
+    // Rows the CSV reader cannot split (a stray quote, too many fields), each with its line.
+    await warehouse.run('drop table if exists reject_errors; drop table if exists reject_scans');
+    await warehouse.run(`create or replace temp table _stage as select * from ${prepared.rejects}`);
+    const rejects = await warehouse.all<{ line: string; column_name: string | null; error_type: string; error_message: string }>(
+      `select line, column_name, error_type, error_message from reject_errors
+       qualify row_number() over (partition by line order by column_idx) = 1 order by line`,
+    );
+    if (rejects.length > 0) {
+      const list: Problem[] = rejects.slice(0, MAX_EXAMPLES).map((r) => ({
+        file, row: Number(r.line), column: r.column_name ?? undefined, severity: 'error',
+        message: `${r.error_type.toLowerCase()}: ${r.error_message.replace(/\.$/, '')}; fix the row (quote fields holding commas or quotes, one field per header column)`,
+      }));
+      return { list, count: rejects.length };
+    }
+  }
+  let sources: Sources;
+  try {
+    sources = await setup(warehouse, file, feed, dataset, prepared, true);
+  } catch (error) {
+    if (error instanceof Unreadable) return { list: [{ file, severity: 'error', message: error.message }], count: 1 };
+    throw error;
+  }
+  await warehouse.run(`create or replace temp table _stage as ${canonicalSql(feed, dataset, sources, true)}`);
+  const [{ n }] = (await warehouse.all<{ n: string }>('select count(*)::bigint as n from _stage where not _total')) as [{ n: string }];
+  if (Number(n) === 0) return { list: [{ file, severity: 'error', message: `${path.basename(file)} has no data rows (only a header, or every row blank); an empty extract is not loaded.` }], count: 1 };
+  const list: Problem[] = [];
+  let count = 0;
+  const add = (problems: { list: Problem[]; count: number }) => {
+    count += problems.count;
+    for (const p of problems.list) if (list.length < MAX_EXAMPLES) list.push(p);
+  };
+  for (const check of checksFor(feed, dataset, sources, effects.now)) add(await located(warehouse, file, check, '_stage where not _total'));
+  const key = dataset.key.map((k) => `"v_${k}"`).join(', ');
+  add(await located(warehouse, file, {
+    where: `count(*) over (partition by ${key}) > 1`, window: true, column: 'null', value: 'null',
+    message: `duplicates the key (${dataset.key.join(', ')}) of another row of the file`,
+  }, '_stage where not _total'));
+  const totals = await fileChecks(warehouse, file, feed, sources);
+  add(totals.errors);
+  return { list, count };
+}
+
+/** The rows failing one check, with their line, column and value. */
+async function located(warehouse: Warehouse, file: string, check: Check, from: string): Promise<{ list: Problem[]; count: number }> {
+  const filtered = `select _line, ${check.column} as col, ${check.value}::varchar as value from ${from} ${check.window ? 'qualify' : 'and'} ${check.where}`;
+  const [{ bad }] = (await warehouse.all<{ bad: string }>(`select count(*)::bigint as bad from (${filtered})`)) as [{ bad: string }];
+  if (Number(bad) === 0) return { list: [], count: 0 };
+  const examples = await warehouse.all<{ _line: string; col: string | null; value: string | null }>(`${filtered} order by _line limit ${MAX_EXAMPLES}`);
+  return {
+    count: Number(bad),
+    list: examples.map((e) => ({
+      file, row: Number(e._line), column: e.col ?? undefined, severity: check.severity ?? 'error',
+      message: `${e.col ?? 'row'}${e.value === null ? '' : ` "${e.value}"`} ${check.message}`,
+    })),
+  };
+}
+
+/** Checks across rows: a total row against the sum of its parts (error), a parent item against its items (warning). */
+async function fileChecks(warehouse: Warehouse, file: string, feed: Feed, sources: Sources): Promise<{ errors: { list: Problem[]; count: number }; warnings: { list: Problem[]; count: number } }> {
+  const none = { list: [] as Problem[], count: 0 };
+  const result = { errors: none, warnings: none };
+  const group = sources.groupColumns.map((c) => `"v_${c}"`);
+  const same = (a: string, b: string) => group.map((g) => `${a}.${g} is not distinct from ${b}.${g}`).join(' and ') || 'true';
+  if (feed.totals) {
+    const scale = sources.scale;
+    // A total covers the rows between the previous total and itself (or, first in the file, those after it), at their top level.
+    const sql = `
+      with r as (
+        select *, coalesce(sum(_total::integer) over (partition by ${group.join(', ') || 'null'} order by _line rows between unbounded preceding and 1 preceding), 0) as seg
+        from _stage),
+      parts as (
+        select ${group.join(', ')}${group.length ? ',' : ''} seg, _level, sum(v_amount) as amount, count(*) as n from r where not _total group by all),
+      top as (
+        select ${group.join(', ')}${group.length ? ',' : ''} seg, min(_level) as level from r where not _total group by all)
+      select t._line, t._label, t.v_amount as total,
+             coalesce(p0.amount, p1.amount, 0) as parts
+      from r t
+      left join top l0 on ${same('l0', 't')} and l0.seg = t.seg
+      left join parts p0 on ${same('p0', 't')} and p0.seg = t.seg and p0._level = l0.level
+      left join top l1 on ${same('l1', 't')} and l1.seg = t.seg + 1 and p0.amount is null
+      left join parts p1 on ${same('p1', 't')} and p1.seg = t.seg + 1 and p1._level = l1.level and p0.amount is null
+      where t._total and t.v_amount is not null
+        and abs(t.v_amount - coalesce(p0.amount, p1.amount, 0)) > ${feed.totals.tolerance} * ${scale}
+      order by t._line`;
+    const bad = await warehouse.all<{ _line: string; _label: string; total: string; parts: string }>(sql);
+    result.errors = {
+      count: bad.length,
+      list: bad.slice(0, MAX_EXAMPLES).map((b) => ({
+        file, row: Number(b._line), column: feed.totals!.column, severity: 'error' as const,
+        message: `total "${b._label}" ${fromYuan(b.total, sources.scale)} does not equal the sum of its parts ${fromYuan(b.parts, sources.scale)} (${feed.unit}); correct the total or the parts`,
+      })),
+    };
+  }
+  if (feed.hierarchy) {
+    // Parent of a row = the nearest row above it with a smaller indent (worked out on the line list, summed in SQL).
+    const lines = await warehouse.all<{ _line: string; _level: number }>('select distinct _line, _level from _stage where not _total order by _line');
+    const stack: { line: number; level: number }[] = [];
+    const pairs: [number, number][] = [];
+    for (const l of lines) {
+      const line = Number(l._line);
+      while (stack.length > 0 && stack.at(-1)!.level >= l._level) stack.pop();
+      if (stack.length > 0) pairs.push([line, stack.at(-1)!.line]);
+      stack.push({ line, level: l._level });
+    }
+    await warehouse.run('create or replace temp table _parents (line bigint, parent bigint)');
+    if (pairs.length > 0) await warehouse.run(`insert into _parents values ${pairs.map(([a, b]) => `(${a}, ${b})`).join(', ')}`);
+    const bad = await warehouse.all<{ _line: string; _label: string; parent: string; items: string; col: string | null }>(`
+      select p._line, p._label, p.v_amount as parent, sum(c.v_amount) as items, p._value_column as col
+      from _stage p join _parents x on x.parent = p._line
+      join _stage c on c._line = x.line and ${same('c', 'p')}
+      where not p._total and p.v_amount is not null
+      group by all
+      having abs(p.v_amount - sum(c.v_amount)) > ${feed.hierarchy.tolerance} * ${sources.scale}
+      order by p._line`);
+    bad.sort((a, b) => Number(a._line) - Number(b._line) || String(a.col).localeCompare(String(b.col)));
+    result.warnings = {
+      count: bad.length,
+      list: bad.slice(0, MAX_EXAMPLES).map((b) => ({
+        file, row: Number(b._line), column: b.col ?? feed.hierarchy!.column, severity: 'warning' as const,
+        message: `"${b._label}" ${fromYuan(b.parent, sources.scale)} differs from the sum of its items ${fromYuan(b.items, sources.scale)} (${feed.unit}); some items may be missing`,
+      })),
+    };
+  }
+  return result;
+}
+
+// Amounts in messages are shown in the file's unit, as the analyst sees them (formatting only).
+function fromYuan(value: string, scale: string): string {
+  const v = value.replace(/\.?0+$/, '');
+  if (scale === '1') return v;
+  const [int, frac = ''] = value.split('.');
+  const shift = scale.length - 1;
+  const neg = int!.startsWith('-');
+  const digits = (neg ? int!.slice(1) : int!).padStart(shift + 1, '0');
+  const out = `${digits.slice(0, -shift)}.${digits.slice(-shift)}${frac}`.replace(/\.?0+$/, '');
+  return `${neg ? '-' : ''}${out}`;
 }
 
 /** SHA-256 of a file, streamed so that a large extract never sits in memory. */
 export async function hashFile(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(file), hash);
-  return hash.digest('hex');
+  return (await digestFile(file)).sha256;
 }
 
-// DuckDB reads UTF-8 only: GBK/GB18030 is transcoded by streaming into a file beside the original.
-async function transcode(file: string, encoding: string): Promise<string> {
-  const out = path.join(path.dirname(file), `.${path.basename(file)}.utf8.tmp`);
-  await pipeline(createReadStream(file), iconv.decodeStream(encoding), iconv.encodeStream('utf8'), createWriteStream(out));
-  return out;
+/** A problem as one line: file:row:column: message. */
+export function formatProblem(p: Problem): string {
+  return `${p.file}${p.row ? `:${p.row}` : ''}${p.column ? `:${p.column}` : ''}: ${p.severity === 'warning' ? 'warning: ' : ''}${p.message}`;
 }
 
-function archive(workspace: Workspace, file: string): void {
-  renameSync(file, uniqueTarget(workspace.archive, path.basename(file)));
+/** The closing line of a file's report. */
+export function summaryLine(r: IngestResult): string {
+  const name = path.basename(r.file);
+  const listed = r.problems.filter((p) => p.severity === 'error').length;
+  if (r.status === 'refused') {
+    return `${r.problemCount} error(s) in ${name}${r.problemCount > listed ? `, the first ${listed} listed` : ''}; nothing from this file was loaded.`;
+  }
+  const verb = r.status === 'checked' ? 'would load' : r.status === 'duplicate' ? 'already loaded' : 'loaded';
+  return `${name}: ${verb} ${r.rows} row(s)${r.periods.length ? ` for ${r.periods[0]}${r.periods.length > 1 ? `…${r.periods.at(-1)}` : ''}` : ''}${r.warningCount ? `, ${r.warningCount} warning(s)` : ''}.`;
+}
+
+// A duplicate is archived too unless an identical copy is there already (a crash may have
+// committed its data before the move).
+function archive(workspace: Workspace, file: string, duplicate: boolean): void {
+  const target = path.join(workspace.archive, path.basename(file));
+  if (duplicate && existsSync(target)) rmSync(file);
+  else renameSync(file, uniqueTarget(workspace.archive, path.basename(file)));
 }
 
 function quarantine(workspace: Workspace, file: string, problems: Problem[], count: number): void {
   const target = uniqueTarget(workspace.quarantine, path.basename(file));
-  const lines = problems.map((p) => `${p.file}${p.row ? `:${p.row}` : ''}${p.column ? `:${p.column}` : ''}: ${p.message}`);
-  const summary = `${count} problem(s) in ${path.basename(file)}${count > problems.length ? `, the first ${problems.length} listed` : ''}; nothing from this file was loaded.`;
-  writeFileSync(`${target}.errors.txt`, [...lines, summary, ''].join('\n'));
+  const result = { ...emptyResult(file, ''), status: 'refused' as const, problems, problemCount: count };
+  writeFileSync(`${target}.errors.txt`, [...problems.map(formatProblem), summaryLine(result), ''].join('\n'));
   renameSync(file, target);
 }
 
@@ -236,8 +430,4 @@ function uniqueTarget(dir: string, name: string): string {
   let target = path.join(dir, name);
   for (let i = 1; existsSync(target); i++) target = path.join(dir, `${path.parse(name).name}.${i}${path.parse(name).ext}`);
   return target;
-}
-
-function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 200);
 }

@@ -1,0 +1,307 @@
+import { createHash } from 'node:crypto';
+import { closeSync, createReadStream, createWriteStream, openSync, readSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import ExcelJS from 'exceljs';
+import iconv from 'iconv-lite';
+import type { Feed } from './feeds.js';
+
+/** A file ingest cannot read, with the sentence that tells the analyst what to do. */
+export class Unreadable extends Error {}
+
+/** What a file's first bytes say it is. */
+export type FileKind = 'ole2' | 'zip' | 'parquet' | 'text' | 'empty';
+
+/** How DuckDB is to read a prepared file: the reader call, and how to number its rows. */
+export interface Prepared {
+  /** A `read_*` table function call over `$file`-free literal paths. */
+  reader: string;
+  /** SQL giving each row the line (CSV, header = its line) or row (xlsx, JSON, Parquet) an analyst sees. */
+  line: string;
+  /** The same reader keeping broken rows aside (DuckDB's reject_errors), to locate parse errors. */
+  rejects?: string;
+  /** Whether the reader yields text only (CSV, xlsx) rather than typed columns. */
+  text: boolean;
+  /** Temporary files to remove once the load is over. */
+  temporary: string[];
+  /** The encoding the text was read in, for the log. */
+  encoding?: string;
+}
+
+const OLE2 = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
+
+/** Tells a file's kind from its magic bytes, whatever its name says. */
+export function sniff(file: string): FileKind {
+  const head = readHead(file, 8);
+  if (head.length === 0) return 'empty';
+  if (head.subarray(0, 8).equals(OLE2)) return 'ole2';
+  if (head[0] === 0x50 && head[1] === 0x4b) return 'zip';
+  if (head.subarray(0, 4).toString('latin1') === 'PAR1') return 'parquet';
+  return 'text';
+}
+
+/** The file's SHA-256 and, for text, the byte offset of the first NUL byte (a binary or corrupted file). */
+export async function digestFile(file: string, findNul = false): Promise<{ sha256: string; nulAt: number }> {
+  const hash = createHash('sha256');
+  let offset = 0;
+  let nulAt = -1;
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    if (findNul && nulAt < 0) {
+      const i = chunk.indexOf(0);
+      if (i >= 0) nulAt = offset + i;
+    }
+    offset += chunk.length;
+  }
+  return { sha256: hash.digest('hex'), nulAt };
+}
+
+/** Why a file no feed matches is refused: a workbook ingest cannot open says what to do about it. */
+export function unmatched(file: string): string {
+  const name = path.basename(file);
+  if (sniff(file) === 'ole2') return legacyWorkbook(name);
+  return `${name} matches no feed definition; pass --feed NAME, add a definition under data/feeds/ (see taxbrief feeds), or rename the file.`;
+}
+
+function legacyWorkbook(name: string): string {
+  return `${name} is a legacy .xls or a password-protected workbook (an OLE2 file), which taxbrief cannot read; ` +
+    'open it in Excel or WPS, remove any password, save it as .xlsx (or as CSV UTF-8) and put that file in the inbox.';
+}
+
+/** Refuses what cannot be read before anything is staged: legacy/encrypted workbooks, format mismatches, empty files. */
+export function checkKind(file: string, feed: Feed, kind: FileKind): void {
+  const name = path.basename(file);
+  if (kind === 'empty') throw new Unreadable(`${name} is empty (0 bytes); the export probably failed: export it again.`);
+  if (kind === 'ole2') throw new Unreadable(legacyWorkbook(name));
+  const expected: Record<Feed['format'], FileKind[]> = { csv: ['text'], json: ['text'], xlsx: ['zip'], parquet: ['parquet'] };
+  if (!expected[feed.format].includes(kind)) {
+    const what = kind === 'zip' ? 'an .xlsx workbook (zip)' : kind === 'parquet' ? 'a Parquet file' : 'a text file';
+    throw new Unreadable(`${name} is ${what}, but feed ${feed.name} (${feed.source}) expects ${feed.format}; export the file as ${feed.format} or rename it so that the right feed picks it up.`);
+  }
+}
+
+/** Turns a file into something DuckDB reads directly: transcodes GBK, converts .xlsx rows, finds the header. */
+export async function prepare(file: string, feed: Feed, tmpDir: string, headerNames: string[]): Promise<Prepared> {
+  const name = path.basename(file);
+  const tmp = (suffix: string) => path.join(tmpDir, `.${name}.${process.pid}.${suffix}`);
+  switch (feed.format) {
+    case 'parquet':
+      return { reader: `read_parquet(${lit(file)})`, line: 'row_number() over ()', text: false, temporary: [] };
+    case 'json':
+      return { reader: `read_json(${lit(file)}, format = 'auto')`, line: 'row_number() over ()', text: false, temporary: [] };
+    case 'xlsx': {
+      const out = tmp('csv');
+      const sheetHeader = await xlsxToCsv(file, feed, out, headerNames);
+      const names = columnNames(splitCsvLine(firstLines(out, 1)[0]!));
+      return { reader: csvReader(out, 0, names), line: '"_line"::bigint', text: true, temporary: [out], encoding: `xlsx:${sheetHeader}` };
+    }
+    case 'csv': {
+      const encoding = feed.encoding === 'auto' ? detectEncoding(file) : feed.encoding;
+      if (encoding !== 'utf-8') checkNotMixed(file);
+      if (encoding === 'utf-8') checkUtf8(file, feed);
+      let source = file;
+      const temporary: string[] = [];
+      if (encoding !== 'utf-8') {
+        source = tmp('utf8.csv');
+        temporary.push(source);
+        // DuckDB reads UTF-8 only: transcode by streaming, never holding the file in memory.
+        await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), iconv.decodeStream(encoding), iconv.encodeStream('utf8'), createWriteStream(source));
+      }
+      const lines = firstLines(source, 60);
+      const headerLine = feed.header === 'auto' ? findHeader(lines, headerNames) : feed.header;
+      const names = columnNames(splitCsvLine(lines[headerLine - 1] ?? ''));
+      return {
+        reader: csvReader(source, headerLine - 1, names),
+        rejects: csvReader(source, headerLine - 1, names, true),
+        line: `(row_number() over () + ${headerLine})`, text: true, temporary, encoding,
+      };
+    }
+  }
+}
+
+// The dialect is fixed and the header read here: DuckDB's sniffer is skipped (faster, and a broken row
+// then fails with its line number instead of "cannot sniff").
+function csvReader(file: string, skip: number, names: string[], rejects = false): string {
+  const columns = names.map((n) => `${lit(n)}: 'VARCHAR'`).join(', ');
+  return `read_csv(${lit(file)}, auto_detect = false, header = true, columns = {${columns}}, delim = ',', quote = '"', escape = '"', ` +
+    `skip = ${skip}, null_padding = true${rejects ? ', store_rejects = true' : ''})`;
+}
+
+// Header cells as column names: blank ones numbered, repeated ones suffixed, as DuckDB would.
+function columnNames(cells: string[]): string[] {
+  const seen = new Map<string, number>();
+  return cells.map((c, i) => {
+    const name = c.trim().replace(/^\uFEFF/, '') || `column${i}`;
+    const n = seen.get(name) ?? 0;
+    seen.set(name, n + 1);
+    return n === 0 ? name : `${name}_${n}`;
+  });
+}
+
+/** A SQL string literal (paths and definition values; never data). */
+export function lit(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+function readHead(file: string, bytes: number): Buffer {
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(Math.min(bytes, statSync(file).size));
+    readSync(fd, buf, 0, buf.length, 0);
+    return buf;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+// The first megabyte decides: valid UTF-8 (with or without BOM) is UTF-8, anything else GB18030 (a superset of GBK).
+function detectEncoding(file: string): 'utf-8' | 'gb18030' {
+  const head = readHead(file, 1 << 20);
+  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return 'utf-8';
+  return validUtf8(trimPartial(head)) ? 'utf-8' : 'gb18030';
+}
+
+// A file where some lines are valid UTF-8 Chinese and others are not was pasted together from two
+// exports: no single decoding reads it right, so it is refused rather than half-garbled.
+function checkNotMixed(file: string): void {
+  const lines = trimPartial(readHead(file, 1 << 20)).toString('latin1').split('\n');
+  let utf8Line = 0;
+  let otherLine = 0;
+  for (const [i, l] of lines.entries()) {
+    const bytes = Buffer.from(l, 'latin1');
+    const nonAscii = bytes.filter((b) => b >= 0x80).length;
+    if (nonAscii === 0) continue;
+    if (validUtf8(bytes) && nonAscii >= 6) utf8Line ||= i + 1;
+    else if (!validUtf8(bytes)) otherLine ||= i + 1;
+    if (utf8Line && otherLine) {
+      throw new Unreadable(
+        `${path.basename(file)} mixes encodings: line ${utf8Line} is UTF-8 but line ${otherLine} is not (GBK?); re-export the whole file in one encoding (UTF-8).`,
+      );
+    }
+  }
+}
+
+function checkUtf8(file: string, feed: Feed): void {
+  const head = trimPartial(readHead(file, 1 << 20));
+  if (validUtf8(head)) return;
+  const text = head.toString('latin1');
+  let line = 1;
+  for (let i = 0; i < head.length; i++) {
+    if (text.charCodeAt(i) === 10) line++;
+    else if (head[i]! >= 0x80 && !validUtf8(head.subarray(i, Math.min(i + 4, head.length)), true)) break;
+  }
+  throw new Unreadable(
+    `${path.basename(file)}:${line}: the text is not UTF-8 (GBK?), but feed ${feed.name} declares encoding ${feed.encoding}; ` +
+      'save the file as UTF-8, or set "encoding": "auto" (or "gbk") in the feed definition.',
+  );
+}
+
+function validUtf8(bytes: Buffer, prefixOnly = false): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: prefixOnly });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// A sample cut in the middle of a multi-byte character is not invalid: drop the partial tail.
+function trimPartial(buf: Buffer): Buffer {
+  let end = buf.length;
+  for (let i = 1; i <= 3 && end - i >= 0; i++) {
+    const b = buf[end - i]!;
+    if ((b & 0xc0) === 0xc0) return buf.subarray(0, end - i); // a lead byte whose sequence may be cut
+    if ((b & 0x80) === 0) break;
+  }
+  return buf;
+}
+
+function firstLines(file: string, n: number): string[] {
+  return readHead(file, 256 * 1024).toString('utf8').replace(/^\uFEFF/, '').split(/\r?\n/).slice(0, n);
+}
+
+/** Splits one CSV line (RFC 4180 quotes) into fields. */
+export function splitCsvLine(line: string): string[] {
+  const fields: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') { field += '"'; i++; }
+      else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') { fields.push(field); field = ''; }
+    else field += ch;
+  }
+  fields.push(field);
+  return fields;
+}
+
+/** The 1-based line of the header: the first row naming every expected column (title rows above it are skipped). */
+function findHeader(lines: string[], names: string[]): number {
+  if (names.length === 0) return 1;
+  const i = lines.findIndex((l) => {
+    const fields = new Set(splitCsvLine(l).map((f) => f.trim()));
+    return names.every((n) => fields.has(n));
+  });
+  return i < 0 ? 1 : i + 1;
+}
+
+/** Writes the chosen worksheet as CSV from its header row on, each row prefixed with its Excel row number. */
+async function xlsxToCsv(file: string, feed: Feed, out: string, headerNames: string[]): Promise<string> {
+  const workbook = new ExcelJS.Workbook();
+  try {
+    await workbook.xlsx.readFile(file);
+  } catch (error) {
+    throw new Unreadable(`${path.basename(file)} cannot be opened as an .xlsx workbook (${firstLine(error)}); open it in Excel or WPS and save it again as .xlsx.`);
+  }
+  const sheet = feed.sheet ? workbook.getWorksheet(feed.sheet) : workbook.worksheets[0];
+  if (!sheet) {
+    const names = workbook.worksheets.map((w) => w.name).join(', ') || 'none';
+    throw new Unreadable(`${path.basename(file)} has no worksheet "${feed.sheet ?? ''}" (its sheets: ${names}); fix "sheet" in ${feed.source} or rename the sheet.`);
+  }
+  const rows: { n: number; cells: string[] }[] = [];
+  let width = 0;
+  sheet.eachRow({ includeEmpty: false }, (row, n) => {
+    const values = row.values as unknown[];
+    const cells = values.slice(1).map(cellText);
+    width = Math.max(width, cells.length);
+    rows.push({ n, cells });
+  });
+  const lines = rows.map((r) => r.cells.join(','));
+  const h = feed.header === 'auto' ? findHeader(lines, headerNames) - 1 : rows.findIndex((r) => r.n === feed.header);
+  const headerRow = rows[Math.max(h, 0)];
+  if (!headerRow) throw new Unreadable(`${path.basename(file)}: worksheet "${sheet.name}" is empty; export the data again.`);
+  const header = Array.from({ length: width }, (_, i) => headerRow.cells[i]?.trim() || `column${i}`);
+  const stream = createWriteStream(out);
+  const write = (cells: string[]) => stream.write(cells.map(csvField).join(',') + '\n');
+  write(['_line', ...header]);
+  for (const r of rows.slice(Math.max(h, 0) + 1)) write([String(r.n), ...Array.from({ length: width }, (_, i) => r.cells[i] ?? '')]);
+  await new Promise<void>((resolve, reject) => stream.end((e?: Error | null) => (e ? reject(e) : resolve())));
+  return `${sheet.name}!${headerRow.n}`;
+}
+
+// What a cell shows: numbers as written, dates as ISO days, rich text joined, formulas by their result.
+function cellText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (value instanceof Date) return value.toISOString().slice(0, 10);
+  if (typeof value === 'object') {
+    const v = value as { richText?: { text: string }[]; result?: unknown; text?: string; error?: string };
+    if (v.richText) return v.richText.map((t) => t.text).join('');
+    if ('result' in v) return cellText(v.result);
+    if (v.text !== undefined) return String(v.text);
+    if (v.error) return '';
+  }
+  return String(value);
+}
+
+function csvField(s: string): string {
+  return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+/** The first line of an error's message. */
+export function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 240);
+}

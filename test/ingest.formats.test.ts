@@ -1,0 +1,178 @@
+import path from 'node:path';
+import ExcelJS from 'exceljs';
+import iconv from 'iconv-lite';
+import { afterEach, describe, expect, it } from 'vitest';
+import { refreshMartsFor } from '../pipeline/marts.js';
+import { readQueries, runQuery } from '../pipeline/queries.js';
+import { projectPaths } from '../pipeline/workspace.js';
+import { cityRevenueCsv, cityRevenueFeed, fingerprint, ingestBench } from './helpers/ingest.js';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => cleanups.splice(0).forEach((c) => c()));
+
+async function bench() {
+  const b = await ingestBench();
+  cleanups.push(b.cleanup);
+  return b;
+}
+
+// The three rows of cityRevenueCsv, in 元, as independent SQL reads them back.
+const expectedRows = [
+  { period: '2026-10', taxpayer_id: 'TP001', region_code: '440100', tax_code: '10101', amount: '12345600.00' },
+  { period: '2026-10', taxpayer_id: 'TP001', region_code: '440100', tax_code: '10104', amount: '-100000.00' },
+  { period: '2026-10', taxpayer_id: 'TP002', region_code: '440300', tax_code: '10106', amount: '100.00' },
+];
+const readRevenue = (b: Awaited<ReturnType<typeof bench>>) =>
+  b.warehouse.all(`select strftime(period, '%Y-%m') as period, taxpayer_id, region_code, tax_code, amount from revenue where superseded_by is null order by taxpayer_id, tax_code`);
+
+describe('ingest reads every format and encoding', () => {
+  it.each([
+    ['UTF-8', 'auto', Buffer.from(cityRevenueCsv, 'utf8')],
+    ['UTF-8 with BOM', 'auto', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(cityRevenueCsv, 'utf8')])],
+    ['GBK, detected', 'auto', iconv.encode(cityRevenueCsv, 'gbk')],
+    ['GBK, declared', 'gbk', iconv.encode(cityRevenueCsv, 'gbk')],
+    ['GB18030, declared', 'gb18030', iconv.encode(cityRevenueCsv, 'gb18030')],
+  ])('CSV in %s: codes mapped from names, 万元 converted exactly, Chinese number and period formats read', async (_label, encoding, bytes) => {
+    const b = await bench();
+    const feed = b.feed({ ...cityRevenueFeed, encoding });
+    const result = await b.ingest(b.file('city_2026-10.csv', bytes), feed);
+    expect(result.problems).toEqual([]);
+    expect(result).toMatchObject({ status: 'loaded', rows: 3, periods: ['2026-10'] });
+    expect(await readRevenue(b)).toEqual(expectedRows);
+  });
+
+  it('.xlsx: a named sheet, header found below title rows, Excel dates, numbers stored as numbers or text', async () => {
+    const b = await bench();
+    const workbook = new ExcelJS.Workbook();
+    workbook.addWorksheet('说明').addRow(['not this sheet']);
+    const sheet = workbook.addWorksheet('入库明细');
+    sheet.addRow(['2026年10月城市税收入库明细']);
+    sheet.addRow(['单位：万元']);
+    sheet.addRow([]);
+    sheet.addRow(['所属期', '纳税人识别号', '地区', '行业', '规模', '税种', '入库税额']);
+    sheet.addRow([new Date(Date.UTC(2026, 9, 31)), 'TP001', '广州市', 'C13', 'L', '增值税', 1234.56]);
+    sheet.addRow(['2026年10月', 'TP001', '广州市', 'C13', 'L', '企业所得税', '(10)']);
+    sheet.addRow([46296, 'TP002', '深圳市', 'G', 'S', '个人所得税', '0.01']); // 46296 = 2026-10-01 as an Excel serial day
+    const file = path.join(b.dir, 'files', 'city_2026-10.xlsx');
+    await workbook.xlsx.writeFile(file);
+    const feed = b.feed({ ...cityRevenueFeed, files: 'city_*.xlsx', format: 'xlsx', sheet: '入库明细' });
+    const result = await b.ingest(file, feed);
+    expect(result.problems).toEqual([]);
+    expect(await readRevenue(b)).toEqual(expectedRows);
+  });
+
+  it('Parquet, JSON array and NDJSON: typed values pass through', async () => {
+    const b = await bench();
+    const parquet = path.join(b.dir, 'files', 'rev.parquet');
+    await b.warehouse.run(
+      `copy (select * from (values (date '2026-10-01', 'TP001', '440100', 'C13', 'L', '10101', 12345600.00::decimal(18,2)),
+                                   (date '2026-10-01', 'TP001', '440100', 'C13', 'L', '10104', -100000.00),
+                                   (date '2026-10-01', 'TP002', '440300', 'G', 'S', '10106', 100.00))
+             t(period, taxpayer_id, region_code, industry_code, size_code, tax_code, amount)) to '${parquet}' (format parquet)`,
+    );
+    const plain = { name: 'p', description: 'test', dataset: 'revenue', files: '*' };
+    expect(await b.ingest(parquet, b.feed({ ...plain, format: 'parquet' }))).toMatchObject({ status: 'loaded', rows: 3 });
+    expect(await readRevenue(b)).toEqual(expectedRows);
+
+    const rows = expectedRows.map((r) => ({ ...r, industry_code: r.taxpayer_id === 'TP001' ? 'C13' : 'G', size_code: r.taxpayer_id === 'TP001' ? 'L' : 'S', amount: Number(r.amount) }));
+    const json = b.feed({ ...plain, name: 'j', format: 'json' });
+    const array = await b.ingest(b.file('rev.json', JSON.stringify(rows.map((r) => ({ ...r, period: '2026-09' })))), json);
+    const ndjson = await b.ingest(b.file('rev.ndjson', rows.map((r) => JSON.stringify({ ...r, period: '2026-08' })).join('\n')), json);
+    expect([array.status, ndjson.status]).toEqual(['loaded', 'loaded']);
+    const byPeriod = await b.warehouse.all(`select strftime(period, '%Y-%m') as p, count(*)::integer as n, sum(amount)::varchar as total from revenue group by 1 order by 1`);
+    expect(byPeriod).toEqual([
+      { p: '2026-08', n: 3, total: '12245700.00' },
+      { p: '2026-09', n: 3, total: '12245700.00' },
+      { p: '2026-10', n: 3, total: '12245700.00' },
+    ]);
+  });
+
+  it('a dry run validates and reports but changes nothing', async () => {
+    const b = await bench();
+    const before = await fingerprint(b.warehouse);
+    const result = await b.ingest(b.file('city_2026-10.csv', cityRevenueCsv), b.feed(cityRevenueFeed), { dryRun: true });
+    expect(result).toMatchObject({ status: 'checked', rows: 3, periods: ['2026-10'] });
+    expect(await fingerprint(b.warehouse)).toBe(before);
+  });
+});
+
+describe('ledger and restatements', () => {
+  it('the same file again is a no-op; a corrected file restates the period and keeps the superseded rows', async () => {
+    const b = await bench();
+    const feed = b.feed(cityRevenueFeed);
+    const first = await b.ingest(b.file('city_2026-10.csv', cityRevenueCsv), feed);
+    expect(first.status).toBe('loaded');
+    const afterFirst = await fingerprint(b.warehouse);
+    expect((await b.ingest(b.file('city_2026-10_copy.csv', cityRevenueCsv), feed)).status).toBe('duplicate');
+    expect(await fingerprint(b.warehouse)).toBe(afterFirst);
+
+    const corrected = cityRevenueCsv.replace('0.01', '0.02');
+    const second = await b.ingest(b.file('city_2026-10_v2.csv', corrected), feed);
+    expect(second).toMatchObject({ status: 'loaded', rows: 3, restated: [1] });
+    const rows = await b.warehouse.all(`select file_id, superseded_by, count(*)::integer as n, sum(amount)::varchar as total from revenue group by all order by file_id`);
+    expect(rows).toEqual([
+      { file_id: 1, superseded_by: 2, n: 3, total: '12245700.00' },
+      { file_id: 2, superseded_by: null, n: 3, total: '12245800.00' },
+    ]);
+    const files = await b.warehouse.all(`select file_id, status, restates from files order by file_id`);
+    expect(files).toEqual([
+      { file_id: 1, status: 'superseded', restates: null },
+      { file_id: 2, status: 'loaded', restates: '1' },
+    ]);
+    // The marts read current rows only.
+    await refreshMartsFor({ warehouse: b.warehouse, dir: path.join(projectPaths().queries, 'marts'), now: new Date('2026-11-26T08:00:00Z') });
+    const [mart] = await b.warehouse.all(`select sum(amount)::varchar as total from mart_revenue`);
+    expect(mart).toEqual({ total: '12245800.00' });
+  });
+});
+
+describe('cumulative (year-to-date) feeds', () => {
+  it('give YTD totals and YoY as published, and months only where both cumulative neighbours exist', async () => {
+    const b = await bench();
+    const feed = b.feed({
+      name: 'monthly-release', description: 'Official monthly release, cumulative (test).', dataset: 'fiscal', files: 'release*.csv',
+      format: 'csv', unit: '亿元', columns: { period: '期间', item_code: '项目', amount: '累计' }, constants: { region_code: '440000' },
+      codes: { item_code: [{ 税收收入: '101' }] },
+    });
+    // January–February published together; April missing in 2026.
+    const csv = ['期间,项目,累计',
+      '2025年1—2月,税收收入,100.00', '2025年1—3月,税收收入,150.00', '2025年1—4月,税收收入,200.00', '2025年1—5月,税收收入,260.00',
+      '2026年1—2月,税收收入,110.00', '2026年1—3月,税收收入,168.00', '2026年1—5月,税收收入,286.00', ''].join('\n');
+    expect((await b.ingest(b.file('release.csv', csv), feed)).status).toBe('loaded');
+    const series = await runQuery(b.warehouse, readQueries(projectPaths().queries).get('fiscal_series')!, { region: '440000', item: '101' });
+    const yi = (v: unknown) => (v === null ? null : Number(v) / 1e8);
+    expect(series.map((r) => [r['period'], yi(r['ytd']), yi(r['ytd_prev']), r['ytd_yoy_pct'] === null ? null : Number((r['ytd_yoy_pct'] as number).toFixed(6)), yi(r['month_amount'])])).toEqual([
+      ['2025-02', 100, null, null, null],
+      ['2025-03', 150, null, null, 50],
+      ['2025-04', 200, null, null, 50],
+      ['2025-05', 260, null, null, 60],
+      ['2026-02', 110, 100, 10, null],
+      ['2026-03', 168, 150, 12, 58],
+      ['2026-05', 286, 260, 10, null], // April is missing: May alone cannot be derived
+    ]);
+  });
+});
+
+describe('budget targets', () => {
+  it('load from an .xlsx in 万元: per tax, and for all taxes (税收合计 → no tax code)', async () => {
+    const b = await bench();
+    const workbook = new ExcelJS.Workbook();
+    const sheet = workbook.addWorksheet('目标');
+    sheet.addRow(['2026年税收收入预算目标']);
+    sheet.addRow(['年度', '地区', '税种', '目标']);
+    sheet.addRow([2026, '广东省', '税收合计', '1,500,000']);
+    sheet.addRow(['2026年', '广东省', '增值税', 600000.5]);
+    sheet.addRow([2026, '广州市', '企业所得税', '200000']);
+    const file = path.join(b.dir, 'files', '预算目标2026.xlsx');
+    await workbook.xlsx.writeFile(file);
+    const feed = b.feed(JSON.parse((await import('node:fs')).readFileSync(path.join(projectPaths().root, 'data', 'feeds', 'budget-targets.json'), 'utf8')));
+    const result = await b.ingest(file, feed);
+    expect(result.problems).toEqual([]);
+    const rows = await b.warehouse.all(`select year, region_code, tax_code, amount from budget_targets order by region_code, tax_code nulls first`);
+    expect(rows).toEqual([
+      { year: 2026, region_code: '440000', tax_code: null, amount: '15000000000.00' },
+      { year: 2026, region_code: '440000', tax_code: '10101', amount: '6000005000.00' },
+      { year: 2026, region_code: '440100', tax_code: '10104', amount: '2000000000.00' },
+    ]);
+  });
+});
