@@ -47,11 +47,12 @@ const liveViews = (marts: string) => {
     .replace(/select distinct year\(period\) as year from _mart_periods/, 'select distinct year(period) as year from relief');
   return [
     `create or replace temp view live_revenue as ${everyPeriod(body('010_mart_revenue.sql'))}`,
+    `create or replace temp view live_revenue_city as ${body('011_mart_revenue_city.sql').replace(/\bmart_revenue\b/, 'live_revenue').replace(/where period in \(select period from _mart_periods\)\n/, '')}`,
     `create or replace temp view live_relief as ${everyPeriod(body('020_mart_relief.sql'))}`,
     `create or replace temp view live_relief_beneficiaries as ${everyPeriod(body('030_mart_relief_beneficiaries.sql'))}`,
   ];
 };
-const onFacts = (q: Query): Query => ({ ...q, sql: q.sql.replace(/\bmart_(revenue|relief_beneficiaries|relief)\b/g, 'live_$1') });
+const onFacts = (q: Query): Query => ({ ...q, sql: q.sql.replace(/\bmart_(revenue_city|revenue|relief_beneficiaries|relief)\b/g, 'live_$1') });
 
 async function time(runs: number, work: () => Promise<void>): Promise<number[]> {
   const ms: number[] = [];

@@ -83,7 +83,7 @@ describe('taxbrief query exports', () => {
     const r = taxbrief('check', '--period', '2026-01');
     expect(r.code).toBe(3);
     expect(r.out).toMatch(/^FAIL period_has_every_city: /m);
-    expect(r.out).toMatch(/covers mart_revenue; holds monthly-revenue/);
+    expect(r.out).toMatch(/covers mart_revenue, mart_revenue_city; holds monthly-revenue/);
     expect(r.out).toMatch(/^ok {3}revenue_regions_sum_to_province/m);
   });
 });

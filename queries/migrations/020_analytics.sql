@@ -22,11 +22,25 @@ create table mart_revenue (
   largest_amount  decimal(18,2) not null
 );
 
--- Relief by month, county, policy, industry section and taxpayer size, with the month's beneficiaries.
+-- The same at city grain (counties summed; a month and tax's taxpayer count stays exact): what most queries read.
+create table mart_revenue_city (
+  period          date not null,
+  city_code       varchar,
+  region_group    varchar,
+  in_jurisdiction boolean not null,
+  tax_code        varchar not null,
+  is_tax          boolean not null,
+  section_code    varchar not null,
+  size_code       varchar not null,
+  amount          decimal(18,2) not null,
+  taxpayers       integer not null,
+  largest_amount  decimal(18,2) not null
+);
+
+-- Relief by month, city, policy, industry section and taxpayer size, with the month's beneficiaries.
 create table mart_relief (
   period          date not null,
   city_code       varchar,
-  region_code     varchar not null,
   region_group    varchar,
   in_jurisdiction boolean not null,
   policy_code     varchar not null,
