@@ -98,11 +98,11 @@ create or replace macro month_start(p) as strptime(p || '-01', '%Y-%m-%d')::date
 create or replace macro pct_change(cur, prev) as
   case when prev is not null and prev <> 0 then (cur - prev)::double / abs(prev) * 100 end;
 
--- Disclosure rule: a cell may be published when it is empty, or has at least 3 taxpayers and no single
+-- Disclosure rule: a cell may be published when it is empty (no taxpayer, no amount), or has at least 3 taxpayers and no single
 -- taxpayer above 85% of it. `taxpayers` must be a lower bound and `largest` an upper bound of the truth.
 create or replace macro disclosable(taxpayers, largest, amount) as
-  coalesce(taxpayers, 0) = 0
-  or (taxpayers >= 3 and (coalesce(amount, 0) <= 0 or coalesce(largest, 0) <= 0.85 * amount));
+  (coalesce(taxpayers, 0) = 0 and coalesce(amount, 0) = 0)
+  or (coalesce(taxpayers, 0) >= 3 and (coalesce(amount, 0) <= 0 or coalesce(largest, 0) <= 0.85 * amount));
 
 -- The scope of a figure: the province's jurisdiction (region null or 440000) or one city.
 create or replace macro in_scope(in_jurisdiction, city_code, region) as
