@@ -98,7 +98,7 @@ revenue as (
   from (
     select case $dimension when 'section' then m.section_code when 'size' then m.size_code
              when 'city' then m.city_code when 'region_group' then m.region_group end as code, m.amount
-    from mart_revenue m, b
+    from mart_revenue_city m, b
     where m.period between b.ytd_from and b.cur and in_scope(m.in_jurisdiction, m.city_code, $region)
   )
   group by grouping sets ((code), ())

@@ -39,7 +39,7 @@ counted as (
 ),
 revenue as (
   select sum(m.amount) as ytd_revenue
-  from mart_revenue m, b
+  from mart_revenue_city m, b
   where m.period between b.ytd_from and b.cur and in_scope(m.in_jurisdiction, m.city_code, $region)
 )
 select

@@ -18,7 +18,7 @@ series as (
   -- one tax, one month: the mart cells partition the taxpayers, so these counts and maxima are exact
   select m.city_code, m.tax_code, m.period, sum(m.amount) as amount,
          sum(m.taxpayers) as taxpayers, max(m.largest_amount) as largest
-  from mart_revenue m, b
+  from mart_revenue_city m, b
   where m.is_tax and in_scope(m.in_jurisdiction, m.city_code, $region)
     and m.period between (b.window_from - interval 24 month)::date and b.cur
   group by all

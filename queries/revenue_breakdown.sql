@@ -19,6 +19,20 @@ with w as (
   where case when $dimension in ('tax', 'city', 'county', 'region_group', 'section', 'size') then true
              else error('revenue_breakdown: $dimension must be tax, city, county, region_group, section or size') end
 ),
+-- counties only when the dimension asks for them; everything else reads the smaller city mart
+src as (
+  select period, city_code, city_code as region_code, region_group, in_jurisdiction, tax_code, is_tax, section_code, size_code,
+         amount, taxpayers, largest_amount
+  from mart_revenue_city
+  where $dimension <> 'county'
+    and period between date_trunc('year', month_start($period) - interval 1 year) and month_start($period)
+  union all
+  select period, city_code, region_code, region_group, in_jurisdiction, tax_code, is_tax, section_code, size_code,
+         amount, taxpayers, largest_amount
+  from mart_revenue
+  where $dimension = 'county'
+    and period between date_trunc('year', month_start($period) - interval 1 year) and month_start($period)
+),
 cells as (
   -- one row per part, span, month and tax: the bounds of the disclosure rule are built from these
   select
@@ -28,7 +42,7 @@ cells as (
     end as code,
     w.span, m.period, m.tax_code,
     sum(m.amount) as amount, sum(m.taxpayers) as taxpayers, max(m.largest_amount) as largest
-  from mart_revenue m
+  from src m
   join w on m.period between w.date_from and w.date_to
   where m.is_tax and in_scope(m.in_jurisdiction, m.city_code, $region)
   group by all

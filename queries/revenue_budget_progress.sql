@@ -8,7 +8,7 @@ ytd as (
   select
     case when grouping(m.city_code) = 1 then '440000' else m.city_code end as region_code,
     sum(m.amount) as ytd_amount
-  from mart_revenue m, b
+  from mart_revenue_city m, b
   where m.is_tax and m.in_jurisdiction and m.period between b.ytd_from and b.cur
   group by grouping sets ((m.city_code), ())
 ),

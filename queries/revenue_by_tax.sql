@@ -12,7 +12,7 @@ by_tax as (
     m.tax_code,
     coalesce(sum(amount) filter (where period between date_trunc('year', b.cur) and b.cur), 0)::decimal(18,2)   as ytd_amount,
     coalesce(sum(amount) filter (where period between date_trunc('year', b.prev) and b.prev), 0)::decimal(18,2) as ytd_prev
-  from mart_revenue m, bounds b
+  from mart_revenue_city m, bounds b
   where m.is_tax and in_scope(m.in_jurisdiction, m.city_code, $region)
   group by m.tax_code
 ),

@@ -9,7 +9,7 @@ revenue as (
   select
     sum(amount) filter (where period between b.ytd_from and b.cur)       as ytd_amount,
     sum(amount) filter (where period between b.prev_ytd_from and b.prev) as ytd_prev
-  from mart_revenue, b
+  from mart_revenue_city, b
   where is_tax and in_scope(in_jurisdiction, city_code, $region) and period between b.prev_ytd_from and b.cur
 ),
 relief as (

@@ -8,7 +8,7 @@
 with b as (select * from report_periods($period, false)),
 monthly as (
   select period, sum(amount) as amount
-  from mart_revenue, b
+  from mart_revenue_city, b
   where is_tax and in_scope(in_jurisdiction, city_code, $region)
     and period between b.prev_ytd_from and b.cur
   group by period

@@ -4,7 +4,7 @@
 -- @param region  a city code for one city, or null for the province's jurisdiction (default: null)
 with monthly as (
   select period, sum(amount)::decimal(18,2) as amount
-  from mart_revenue
+  from mart_revenue_city
   where is_tax and in_scope(in_jurisdiction, city_code, $region)
   group by period
 )

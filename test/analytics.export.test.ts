@@ -1,19 +1,25 @@
-import { spawnSync } from 'node:child_process';
+import { Writable } from 'node:stream';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import * as arrow from 'apache-arrow';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../pipeline/cli.js';
 import { formatRows, toXlsx } from '../pipeline/export.js';
 import { openWarehouse } from '../pipeline/warehouse/warehouse.js';
-import { projectPaths } from '../pipeline/workspace.js';
 import { analyticsWarehouse } from './helpers/analytics.js';
 
-const bin = path.join(projectPaths().root, 'bin', 'taxbrief.js');
 let dir = '';
-function taxbrief(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, TAXBRIEF_WORKSPACE: dir } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
+// The CLI in-process (the same code path as bin/taxbrief.js, without a Node start per call).
+async function taxbrief(...args: string[]) {
+  let out = '';
+  let err = '';
+  const sink = (append: (s: string) => void) => new Writable({ write(chunk, _enc, done) { append(String(chunk)); done(); } });
+  const code = await main(['--json', ...args], {
+    stdout: sink((s) => { out += s; }), stderr: sink((s) => { err += s; }),
+    env: { ...process.env, TAXBRIEF_WORKSPACE: dir }, clock: () => new Date('2026-11-26T08:00:00Z'),
+  });
+  return { code, out, err };
 }
 
 // A workspace whose warehouse holds three 广州 VAT payers for 2025-01 and 2026-01.
@@ -29,20 +35,20 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('taxbrief query exports', () => {
-  it('csv and json to stdout, with the parameters bound and defaults applied', () => {
-    const csv = taxbrief('query', 'revenue_breakdown', '--param', 'period=2026-01', '--param', 'dimension=city', '--format', 'csv');
+  it('csv and json to stdout, with the parameters bound and defaults applied', async () => {
+    const csv = await taxbrief('query', 'revenue_breakdown', '--param', 'period=2026-01', '--param', 'dimension=city', '--format', 'csv');
     expect(csv.code).toBe(0);
     const [header, gz, total] = csv.out.trim().split('\n');
     expect(header).toMatch(/^code,name,is_other,is_total,month_amount,/);
     expect(gz).toMatch(/^440100,广州市,false,false,350\.75,175\.75,/);
     expect(total).toMatch(/^,合计,false,true,350\.75,/);
-    const json = JSON.parse(taxbrief('query', 'revenue_headline', '--param', 'period=2026-01', '--format', 'json').out);
+    const json = JSON.parse((await taxbrief('query', 'revenue_headline', '--param', 'period=2026-01', '--format', 'json')).out);
     expect(json[0]).toMatchObject({ ytd_amount: '350.75', ytd_prev: '175.75', month_from: '2026-01' });
   });
 
-  it('arrow (IPC file) keeps money exact as Decimal128 and numbers typed', () => {
+  it('arrow (IPC file) keeps money exact as Decimal128 and numbers typed', async () => {
     const out = path.join(dir, 'by-city.arrow');
-    expect(taxbrief('query', 'revenue_breakdown', '--param', 'period=2026-01', '--param', 'dimension=city', '--format', 'arrow', '--out', out).code).toBe(0);
+    expect((await taxbrief('query', 'revenue_breakdown', '--param', 'period=2026-01', '--param', 'dimension=city', '--format', 'arrow', '--out', out)).code).toBe(0);
     const table = arrow.tableFromIPC(readFileSync(out));
     expect(String(table.schema.fields.find((f) => f.name === 'ytd_amount')!.type)).toBe('Decimal[18e+2]');
     expect(String(table.getChild('ytd_amount')!.get(0))).toBe('35075'); // unscaled: 350.75
@@ -53,7 +59,7 @@ describe('taxbrief query exports', () => {
 
   it('parquet through DuckDB COPY, read back with the same values', async () => {
     const out = path.join(dir, 'headline.parquet');
-    expect(taxbrief('query', 'revenue_headline', '--param', 'period=2026-01', '--format', 'parquet', '--out', out).code).toBe(0);
+    expect((await taxbrief('query', 'revenue_headline', '--param', 'period=2026-01', '--format', 'parquet', '--out', out)).code).toBe(0);
     const w = await openWarehouse(':memory:');
     try {
       expect(await w.all(`select ytd_amount, ytd_prev, month_from from read_parquet($f)`, { f: out })).toEqual([{ ytd_amount: '350.75', ytd_prev: '175.75', month_from: '2026-01' }]);
@@ -64,7 +70,7 @@ describe('taxbrief query exports', () => {
 
   it('xlsx with numbers as numbers', async () => {
     const out = path.join(dir, 'by-city.xlsx');
-    expect(taxbrief('query', 'revenue_breakdown', '--param', 'period=2026-01', '--param', 'dimension=city', '--format', 'xlsx', '--out', out).code).toBe(0);
+    expect((await taxbrief('query', 'revenue_breakdown', '--param', 'period=2026-01', '--param', 'dimension=city', '--format', 'xlsx', '--out', out)).code).toBe(0);
     const book = new ExcelJS.Workbook();
     await book.xlsx.readFile(out);
     const sheet = book.getWorksheet('revenue_breakdown')!;
@@ -73,17 +79,17 @@ describe('taxbrief query exports', () => {
     expect(sheet.getRow(2).getCell(5).value).toBe(350.75);
   });
 
-  it('binary formats need --out; unknown parameters and missing ones are usage errors', () => {
-    expect(taxbrief('query', 'revenue_headline', '--param', 'period=2026-01', '--format', 'xlsx')).toMatchObject({ code: 2 });
-    expect(taxbrief('query', 'revenue_headline', '--param', 'perod=2026-01').err).toContain('has no parameter $perod');
-    expect(taxbrief('query', 'revenue_breakdown', '--param', 'period=2026-01')).toMatchObject({ code: 2 });
+  it('binary formats need --out; unknown parameters and missing ones are usage errors', async () => {
+    expect(await taxbrief('query', 'revenue_headline', '--param', 'period=2026-01', '--format', 'xlsx')).toMatchObject({ code: 2 });
+    expect((await taxbrief('query', 'revenue_headline', '--param', 'perod=2026-01')).err).toContain('has no parameter $perod');
+    expect(await taxbrief('query', 'revenue_breakdown', '--param', 'period=2026-01')).toMatchObject({ code: 2 });
   });
 
-  it('taxbrief check runs the checks, names the briefs a failure holds, and exits 3', () => {
-    const r = taxbrief('check', '--period', '2026-01');
+  it('taxbrief check runs the checks, names the briefs a failure holds, and exits 3', async () => {
+    const r = await taxbrief('check', '--period', '2026-01');
     expect(r.code).toBe(3);
     expect(r.out).toMatch(/^FAIL period_has_every_city: /m);
-    expect(r.out).toMatch(/covers mart_revenue; holds (\S+, )*monthly-revenue/);
+    expect(r.out).toMatch(/covers mart_revenue, mart_revenue_city; holds (\S+, )*monthly-revenue/);
     expect(r.out).toMatch(/^ok {3}revenue_regions_sum_to_province/m);
   });
 });

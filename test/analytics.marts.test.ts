@@ -66,6 +66,9 @@ describe('disclosure control', () => {
     const rule = async (taxpayers: number | null, largest: number | null, amount: number | null) =>
       (await wh.warehouse.all(`select disclosable($t::integer, $l::decimal(18,2), $a::decimal(18,2)) as ok`, { t: taxpayers, l: largest, a: amount }))[0]!['ok'];
     expect(await rule(0, null, 0)).toBe(true);
+    // an amount without a known taxpayer count is never taken for empty
+    expect(await rule(0, null, 5)).toBe(false);
+    expect(await rule(null, null, 5)).toBe(false);
     expect(await rule(2, 10, 30)).toBe(false);
     expect(await rule(3, 85, 100)).toBe(true);
     expect(await rule(3, 85.01, 100)).toBe(false);

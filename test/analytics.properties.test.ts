@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyticsWarehouse, num, type AnalyticsWarehouse } from './helpers/analytics.js';
 
-// Properties of the queries over random mart contents (rows go straight into mart_revenue: the queries only read marts).
+// Properties of the queries over random mart contents (rows go straight into mart_revenue, rolled up to the city mart
+// by its own definition: the queries only read marts).
 let wh: AnalyticsWarehouse;
 beforeAll(async () => { wh = await analyticsWarehouse(); });
 afterAll(() => wh?.cleanup());
@@ -24,6 +25,7 @@ const cell = fc.record({
 type Cell = { city: number; tax: number; year: number; month: number; cents: number; taxpayers: number; largestPct: number };
 async function fill(cells: Cell[]): Promise<void> {
   await wh.warehouse.run('delete from mart_revenue');
+  await wh.warehouse.run('delete from mart_revenue_city');
   if (cells.length === 0) return;
   const values = cells.map((c) => {
     const [city, county] = cities[c.city]!;
@@ -32,8 +34,9 @@ async function fill(cells: Cell[]): Promise<void> {
     return `(make_date(${2025 + c.year}, ${c.month}, 1), '${city}', '${county}', '珠三角', true, '${taxes[c.tax]}', true, 'C', 'S', ${amount}, ${c.taxpayers}, ${largest})`;
   });
   await wh.warehouse.run(`insert into mart_revenue select * from (values ${values.join(',')})`);
+  await wh.rollUpCity();
 }
-const runs = { numRuns: 25 };
+const runs = { numRuns: 20 };
 
 describe('analytics properties', () => {
   it('contributions of all parts (其他 included) add up to the total growth, and shares to 100%', async () => {
@@ -84,7 +87,7 @@ describe('analytics properties', () => {
         await fill(cells);
         const trend = await wh.query('revenue_trend', { period: '2026-12', months: 12 });
         expect(trend.map((r) => r['yoy_pct'])).toEqual(Array(12).fill((factor - 1) * 100));
-        for (let m = 1; m <= 12; m++) {
+        for (const m of [1, 7, 12]) {
           const [h] = await wh.query('revenue_headline', { period: `2026-${String(m).padStart(2, '0')}` });
           expect(h!['ytd_yoy_pct']).toBe((factor - 1) * 100);
           expect(h!['month_yoy_pct']).toBe((factor - 1) * 100);

@@ -30,6 +30,7 @@ describe('real data: NBS national revenue and expenditure, 1978–2014', () => {
     // revenue as 广州's series, expenditure as 湛江's: revenue_trend computes each year's YoY from the levels
     await wh.warehouse.run(`insert into mart_revenue ${annualRow('440100', '440103', "'S'", "'10101'", '财政收入')}
       union all ${annualRow('440800', '440802', "'S'", "'10101'", '财政支出')}`);
+    await wh.rollUpCity();
     const published = await wh.warehouse.all<{ year: number; revenue: number; expenditure: number }>(
       `select year, 财政收入增长速度::double as revenue, 财政支出增长速度::double as expenditure from source order by year`);
     expect(published).toHaveLength(37);
@@ -60,6 +61,7 @@ describe('real data: province budget revenue by tax item, 2014–2017', () => {
     // each province is one "size" part of the breakdown, each tax item one tax code
     const selects = Object.entries(items).map(([column, code]) => annualRow('440100', '440103', 'province', `'${code}'`, column));
     await wh.warehouse.run(`insert into mart_revenue ${selects.join(' union all ')}`);
+    await wh.rollUpCity();
     const totals = await wh.warehouse.all<{ province: string; year: number; alltax: number }>(
       `select province, year::integer as year, revenue_alltax::double as alltax from source where revenue_alltax is not null order by year, province`);
     expect(totals.length).toBe(124);

@@ -5,7 +5,7 @@ import { ExitCode } from '../errors.js';
 import { readQueries } from '../queries.js';
 import { readReports } from '../reports.js';
 import { refreshMarts, resolvePeriod } from '../run.js';
-import { formatRows } from './query.js';
+import { formatRows } from '../export.js';
 
 /** `taxbrief check`: refresh the marts for changed months, run every check, print the offending rows and the briefs a failure holds; exit 3 on a failure. */
 export default async function check(env: CommandEnv, options: { period?: string }): Promise<number> {

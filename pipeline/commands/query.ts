@@ -4,7 +4,6 @@ import { binaryFormats, formatRows, toArrow, toXlsx, writeAtomically, writeParqu
 import { bindParams, readQueries, runQueryTyped } from '../queries.js';
 import type { Params } from '../warehouse/warehouse.js';
 
-export { formatRows } from '../export.js';
 
 /** `taxbrief query <id>`: run one query with bound parameters; print it, or write it to --out as csv, json, arrow, parquet or xlsx. */
 export default async function query(env: CommandEnv, id: string, options: { param?: string[]; format: ExportFormat; out?: string }): Promise<number> {

@@ -1,5 +1,5 @@
 -- The revenue and relief marts must both reach $period and end in the same month: a lagging feed means the brief would mix months.
--- covers: mart_revenue, mart_relief, mart_relief_beneficiaries
+-- covers: mart_revenue, mart_revenue_city, mart_relief, mart_relief_beneficiaries
 with latest as (
   select
     (select max(period) from mart_revenue where in_jurisdiction) as revenue,

@@ -1,5 +1,5 @@
 -- Cities of the jurisdiction with no revenue at all in $period: an extract is probably missing.
--- covers: mart_revenue
+-- covers: mart_revenue, mart_revenue_city
 select c.code as city_code, c.name as city
 from regions c
 where c.level = 'city' and c.in_jurisdiction

@@ -1,5 +1,5 @@
 -- Months of the year to date (and last year's) where the cities' revenue does not add up to the jurisdiction's total: a county without a city of the jurisdiction.
--- covers: mart_revenue
+-- covers: mart_revenue, mart_revenue_city
 with b as (select * from report_periods($period, false)),
      total as (
        select period, sum(amount) as amount from mart_revenue, b

@@ -1,5 +1,5 @@
 -- Months of the year to date (and last year's) where the revenue by known tax type does not add up to the total: a tax code missing from the tax_types seed.
--- covers: mart_revenue
+-- covers: mart_revenue, mart_revenue_city
 with b as (select * from report_periods($period, false)),
      scoped as (
        select m.period, m.amount, t.code is not null as known from mart_revenue m cross join b

@@ -1,11 +1,10 @@
--- Relief by month, county, policy, industry section and taxpayer size, with the month's beneficiaries and largest single beneficiary.
+-- Relief by month, city, policy, industry section and taxpayer size, with the month's beneficiaries and largest single beneficiary.
 -- Refreshed for the months in _mart_periods (filled by pipeline/marts.ts).
 delete from mart_relief where period in (select period from _mart_periods);
 insert into mart_relief
 select
   r.period,
   g.city_code,
-  r.region_code,
   g.region_group,
   g.in_jurisdiction,
   r.policy_code,

@@ -22,11 +22,25 @@ create table mart_revenue (
   largest_amount  decimal(18,2) not null
 );
 
--- Relief by month, county, policy, industry section and taxpayer size, with the month's beneficiaries.
+-- The same at city grain (counties summed; a month and tax's taxpayer count stays exact): what most queries read.
+create table mart_revenue_city (
+  period          date not null,
+  city_code       varchar,
+  region_group    varchar,
+  in_jurisdiction boolean not null,
+  tax_code        varchar not null,
+  is_tax          boolean not null,
+  section_code    varchar not null,
+  size_code       varchar not null,
+  amount          decimal(18,2) not null,
+  taxpayers       integer not null,
+  largest_amount  decimal(18,2) not null
+);
+
+-- Relief by month, city, policy, industry section and taxpayer size, with the month's beneficiaries.
 create table mart_relief (
   period          date not null,
   city_code       varchar,
-  region_code     varchar not null,
   region_group    varchar,
   in_jurisdiction boolean not null,
   policy_code     varchar not null,
@@ -75,11 +89,11 @@ create or replace macro month_start(p) as strptime(p || '-01', '%Y-%m-%d')::date
 create or replace macro pct_change(cur, prev) as
   case when prev is not null and prev <> 0 then (cur - prev)::double / abs(prev) * 100 end;
 
--- Disclosure rule: a cell may be published when it is empty, or has at least 3 taxpayers and no single
+-- Disclosure rule: a cell may be published when it is empty (no taxpayer, no amount), or has at least 3 taxpayers and no single
 -- taxpayer above 85% of it. `taxpayers` must be a lower bound and `largest` an upper bound of the truth.
 create or replace macro disclosable(taxpayers, largest, amount) as
-  coalesce(taxpayers, 0) = 0
-  or (taxpayers >= 3 and (coalesce(amount, 0) <= 0 or coalesce(largest, 0) <= 0.85 * amount));
+  (coalesce(taxpayers, 0) = 0 and coalesce(amount, 0) = 0)
+  or (coalesce(taxpayers, 0) >= 3 and (coalesce(amount, 0) <= 0 or coalesce(largest, 0) <= 0.85 * amount));
 
 -- The scope of a figure: the province's jurisdiction (region null or 440000) or one city.
 create or replace macro in_scope(in_jurisdiction, city_code, region) as

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { memoryLogger } from '../../pipeline/log.js';
 import { refreshMartsFor } from '../../pipeline/marts.js';
@@ -32,6 +33,13 @@ export async function analyticsWarehouse() {
         : '(period, taxpayer_id, region_code, industry_code, size_code, policy_code, tax_code, amount, file_id)';
       await wh.warehouse.run(`insert into ${dataset} ${columns} select *, ${fileId} from (values ${values})`);
       return fileId;
+    },
+    /** After rows were written straight into mart_revenue: derive the city mart with its own definition (queries/marts/011). */
+    async rollUpCity(): Promise<void> {
+      await wh.warehouse.run('delete from mart_revenue_city');
+      await wh.warehouse.run('create or replace temp table _mart_periods as select distinct period from mart_revenue');
+      await wh.warehouse.run(readFileSync(path.join(projectPaths().queries, 'marts', '011_mart_revenue_city.sql'), 'utf8'));
+      await wh.warehouse.run('drop table _mart_periods');
     },
     refresh: (changed: string[] = []) => refreshMartsFor({ warehouse: wh.warehouse, dir: path.join(projectPaths().queries, 'marts'), now }, changed),
     query: (id: string, params: Params): Promise<Row[]> => runQuery(wh.warehouse, queries.get(id)!, params),
