@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from '../log.js';
@@ -41,7 +41,7 @@ export const MAX_EXAMPLES = 20;
 
 /** Thrown inside the load transaction to roll it back. */
 class Rollback extends Error {
-  constructor(readonly reason: 'problems' | 'dry-run', readonly detail = '') {
+  constructor(readonly reason: 'problems' | 'dry-run' | 'duplicate', readonly detail = '') {
     super(reason);
   }
 }
@@ -94,22 +94,38 @@ export async function ingestFile(warehouse: Warehouse, file: string, feed: Feed,
     ...base, status: 'refused', problems, problemCount: count, warningCount: problems.filter((p) => p.severity === 'warning').length,
   });
   const dataset = datasets[feed.dataset]!;
+  const duplicate = (): IngestResult => {
+    effects.logger.info(`${path.basename(file)}: already loaded (same SHA-256), skipped`, { feed: feed.name });
+    return { ...base, status: 'duplicate' };
+  };
   let prepared: Prepared | undefined;
+  let digest: Promise<{ sha256: string; nulAt: number }> | undefined;
   try {
     const kind = sniff(file);
     checkKind(file, feed, kind);
-    const { sha256, nulAt } = await digestFile(file, kind === 'text');
-    if (nulAt >= 0) throw new Unreadable(`${path.basename(file)} contains a NUL byte at byte ${nulAt}: it is binary or corrupted, not ${feed.format.toUpperCase()} text; export it again.`);
-    const seen = await warehouse.all('select file_id from files where sha256 = $sha256', { sha256 });
-    if (seen.length > 0) {
-      effects.logger.info(`${path.basename(file)}: already loaded (same SHA-256), skipped`, { feed: feed.name });
-      return { ...base, status: 'duplicate' };
-    }
+    // The hash is taken while DuckDB loads (it reads the file once more; on a large extract that
+    // is a tenth of the work); a file of a name and size already in the ledger is hashed first.
+    const bytes = statSync(file).size;
+    digest = digestFile(file, kind === 'text');
+    digest.catch(() => undefined);
+    const likely = await warehouse.all('select 1 from files where name = $name and bytes = $bytes', { name: path.basename(file), bytes });
+    if (likely.length > 0 && (await isDuplicate(warehouse, await digest))) return duplicate();
     prepared = await prepare(file, feed, effects.tmpDir ?? os.tmpdir(), headerNames(feed));
     await createMacros(warehouse);
-    return await warehouse.transaction(() => load(warehouse, file, sha256, feed, dataset, prepared!, effects, options, base));
+    const hashed = digest;
+    return await warehouse.transaction(() =>
+      load(warehouse, file, feed, dataset, prepared!, effects, options, base, async () => {
+        const d = await hashed;
+        if (d.nulAt >= 0) throw new Unreadable(nulMessage(file, feed, d.nulAt));
+        if (await isDuplicate(warehouse, d)) throw new Rollback('duplicate');
+        return { sha256: d.sha256, bytes };
+      }));
   } catch (error) {
+    // A NUL byte explains whatever else went wrong.
+    const nulAt = await digest?.then((d) => d.nulAt, () => -1);
+    if (nulAt !== undefined && nulAt >= 0) return refuse([{ file, severity: 'error', message: nulMessage(file, feed, nulAt) }]);
     if (error instanceof Unreadable) return refuse([{ file, severity: 'error', message: error.message }]);
+    if (error instanceof Rollback && error.reason === 'duplicate') return duplicate();
     if (error instanceof Rollback && error.reason === 'dry-run') return { ...base, status: 'checked', ...JSON.parse(error.detail) };
     if (!prepared) throw error;
     // Something in the file failed: read it again, slowly, to say where and why.
@@ -126,6 +142,14 @@ export async function ingestFile(warehouse: Warehouse, file: string, feed: Feed,
     for (const t of prepared?.temporary ?? []) rmSync(t, { force: true });
     await warehouse.run('drop view if exists _canon; drop view if exists _raw; drop table if exists _stage; drop table if exists _codes; drop table if exists _parents').catch(() => undefined);
   }
+}
+
+async function isDuplicate(warehouse: Warehouse, digest: { sha256: string }): Promise<boolean> {
+  return (await warehouse.all('select 1 from files where sha256 = $sha256', { sha256: digest.sha256 })).length > 0;
+}
+
+function nulMessage(file: string, feed: Feed, at: number): string {
+  return `${path.basename(file)} contains a NUL byte at byte ${at}: it is binary or corrupted, not ${feed.format.toUpperCase()} text; export it again.`;
 }
 
 /** The header names a feed expects, to find the header row below any title rows. */
@@ -166,8 +190,9 @@ async function setup(warehouse: Warehouse, file: string, feed: Feed, dataset: Da
 }
 
 async function load(
-  warehouse: Warehouse, file: string, sha256: string, feed: Feed, dataset: Dataset, prepared: Prepared,
+  warehouse: Warehouse, file: string, feed: Feed, dataset: Dataset, prepared: Prepared,
   effects: IngestEffects, options: IngestOptions, base: IngestResult,
+  identify: () => Promise<{ sha256: string; bytes: number }>,
 ): Promise<IngestResult> {
   const small = Boolean(feed.totals || feed.hierarchy);
   const sources = await setup(warehouse, file, feed, dataset, prepared, small);
@@ -216,6 +241,7 @@ async function load(
     if (dup && Number(dup.n) > 0) throw new Rollback('problems', `${dup.n} key(s) (${dataset.key.join(', ')}) occur more than once`);
   }
   const periods = summary?.periods ? summary.periods.split(',').map((p) => p.slice(0, periodColumn === 'year' ? 4 : 7)) : [];
+  const { sha256, bytes } = await identify();
   if (options.dryRun) {
     throw new Rollback('dry-run', JSON.stringify({ rows, periods, problems: warnings, warningCount }));
   }
@@ -237,9 +263,9 @@ async function load(
   }
   const first = periods[0] ? (periodColumn === 'year' ? `${periods[0]}-01-01` : `${periods[0]}-01`) : null;
   await warehouse.run(
-    `insert into files (file_id, name, sha256, feed, dataset, period, rows, status, loaded_at, restates)
-     values ($id, $name, $sha256, $feed, $dataset, $period::date, $rows, 'loaded', $at::timestamp, $restates)`,
-    { id, name: path.basename(file), sha256, feed: feed.name, dataset: feed.dataset, period: first, rows, at: effects.now.toISOString(), restates: restatedIds.join(',') || null },
+    `insert into files (file_id, name, sha256, feed, dataset, period, rows, status, loaded_at, restates, bytes)
+     values ($id, $name, $sha256, $feed, $dataset, $period::date, $rows, 'loaded', $at::timestamp, $restates, $bytes)`,
+    { id, name: path.basename(file), sha256, feed: feed.name, dataset: feed.dataset, period: first, rows, at: effects.now.toISOString(), restates: restatedIds.join(',') || null, bytes },
   );
   for (const w of warnings) effects.logger.warn(formatProblem(w));
   effects.logger.info(`${path.basename(file)}: loaded ${rows} rows${restatedIds.length ? `, restating file(s) ${restatedIds.join(', ')}` : ''}`, {
