@@ -248,7 +248,10 @@ async function load(
 
   // A newer file of the same feed restates the periods it covers (a snapshot: everything). The rows it
   // replaces stay, marked with the file that superseded them, so an earlier brief can be reproduced.
-  const scope = dataset.replaces === 'period' && periodColumn ? `and ${periodColumn} in (select ${periodColumn} from ${dataset.table} where file_id = ${id})` : '';
+  // The periods as literals (read back from the table, so well-formed): DuckDB then skips the row
+  // groups of other months by their min/max instead of scanning the whole history.
+  const literals = (summary?.periods ?? '').split(',').filter((p) => /^\d{4}(-\d{2}-\d{2})?$/.test(p)).map((p) => (periodColumn === 'year' ? p : `date '${p}'`));
+  const scope = dataset.replaces === 'period' && periodColumn ? `and ${periodColumn} in (${literals.join(', ') || 'null'})` : '';
   const current = `superseded_by is null and file_id <> ${id} and file_id in (select file_id from files where feed = $feed) ${scope}`;
   const restated = await warehouse.all<{ file_id: number }>(`select distinct file_id from ${dataset.table} where ${current}`, { feed: feed.name });
   if (restated.length > 0) await warehouse.run(`update ${dataset.table} set superseded_by = ${id} where ${current}`, { feed: feed.name });
