@@ -166,9 +166,7 @@ async function createMacros(warehouse: Warehouse): Promise<void> {
 /** Creates `_raw` (the file as DuckDB reads it) and the code tables, and works out where each column comes from. */
 async function setup(warehouse: Warehouse, file: string, feed: Feed, dataset: Dataset, prepared: Prepared, withLines: boolean): Promise<Sources> {
   const line = withLines ? `${prepared.line} as _line, ` : '';
-  const star = prepared.text ? '* exclude (_line)' : '*';
-  const hasLine = prepared.line === '"_line"::bigint';
-  await warehouse.run(`create or replace temp view _raw as select ${line}${hasLine ? star : '*'} from ${prepared.reader}`);
+  await warehouse.run(`create or replace temp view _raw as select ${line}${prepared.lineColumn ? '* exclude (_line)' : '*'} from ${prepared.reader}`);
   const described = await warehouse.all<{ column_name: string; column_type: string }>('select column_name, column_type from (describe select * from _raw)');
   const sources = resolveSources(file, feed, dataset, described.map((d) => ({ name: d.column_name, type: d.column_type })).filter((c) => c.name !== '_line'));
   await warehouse.run('create or replace temp table _codes (col varchar, src varchar, code varchar, ord integer)');
