@@ -222,23 +222,8 @@ async function load(
   const rows = Number(inserted[0]?.Count ?? 0);
   if (rows === 0) throw new Unreadable(`${path.basename(file)} has no data rows (only a header, or every row blank); an empty extract is not loaded.`);
 
-  // Duplicate keys, checked on a 64-bit hash first (cheap); only a possible duplicate is checked exactly.
-  const key = dataset.key.map((k) => `${k}`).join(', ');
   const periodColumn = dataset.columns.find((c) => c.type === 'period' || c.type === 'year')?.name;
-  // One scan of the rows just inserted: key hashes, periods, and the checks that look codes up in the seeds.
-  const after = checks.filter((c) => c.after).map((c) => `count(*) filter (where ${c.after})`);
-  const [summary] = await warehouse.all<{ n: string; distinct_keys: string; periods: string | null; bad: string }>(
-    `select count(*)::bigint as n, count(distinct hash(${key}))::bigint as distinct_keys,
-            ${periodColumn ? `string_agg(distinct ${periodColumn}::varchar, ',' order by ${periodColumn}::varchar)` : 'null'} as periods,
-            (${after.join(' + ') || '0'})::bigint as bad
-     from ${dataset.table} where file_id = ${id}`,
-  );
-  if (summary && Number(summary.bad) > 0) throw new Rollback('problems', `${summary.bad} code(s) unknown to the seeds`);
-  if (summary && summary.n !== summary.distinct_keys) {
-    const [dup] = await warehouse.all<{ n: string }>(`select count(*)::bigint as n from (select ${key} from ${dataset.table} where file_id = ${id} group by all having count(*) > 1)`);
-    if (dup && Number(dup.n) > 0) throw new Rollback('problems', `${dup.n} key(s) (${dataset.key.join(', ')}) occur more than once`);
-  }
-  const periods = summary?.periods ? summary.periods.split(',').map((p) => p.slice(0, periodColumn === 'year' ? 4 : 7)) : [];
+  const periods = await checkLoaded(warehouse, dataset, checks, id, periodColumn);
   const { sha256, bytes } = await identify();
   if (options.dryRun) {
     throw new Rollback('dry-run', JSON.stringify({ rows, periods, problems: warnings, warningCount }));
@@ -248,7 +233,7 @@ async function load(
   // replaces stay, marked with the file that superseded them, so an earlier brief can be reproduced.
   // The periods as literals (read back from the table, so well-formed): DuckDB then skips the row
   // groups of other months by their min/max instead of scanning the whole history.
-  const literals = (summary?.periods ?? '').split(',').filter((p) => /^\d{4}(-\d{2}-\d{2})?$/.test(p)).map((p) => (periodColumn === 'year' ? p : `date '${p}'`));
+  const literals = periods.filter((p) => /^\d{4}(-\d{2})?$/.test(p)).map((p) => (periodColumn === 'year' ? p : `date '${p}-01'`));
   const scope = dataset.replaces === 'period' && periodColumn ? `and ${periodColumn} in (${literals.join(', ') || 'null'})` : '';
   const current = `superseded_by is null and file_id <> ${id} and file_id in (select file_id from files where feed = $feed) ${scope}`;
   const restated = await warehouse.all<{ file_id: number }>(`select distinct file_id from ${dataset.table} where ${current}`, { feed: feed.name });
@@ -273,6 +258,39 @@ async function load(
     feed: feed.name, dataset: feed.dataset, encoding: prepared.encoding, warnings: warningCount,
   });
   return { ...base, rows, periods, problems: warnings, warningCount, restated: restatedIds };
+}
+
+/**
+ * The checks run on the rows just inserted: codes looked up in the seeds (on the file's few distinct
+ * values), and duplicate keys. Returns the file's periods.
+ */
+async function checkLoaded(warehouse: Warehouse, dataset: Dataset, checks: Check[], id: number, periodColumn: string | undefined): Promise<string[]> {
+  const table = dataset.table;
+  const seen = [...new Set([...(periodColumn ? [periodColumn] : []), ...dataset.columns.filter((c) => c.references).map((c) => c.name)])];
+  const after = checks.filter((c) => c.after).map((c) => `count(*) filter (where ${c.after})`);
+  const [codes] = await warehouse.all<{ bad: string; periods: string | null }>(
+    `with seen as (select distinct ${seen.join(', ') || '1'} from ${table} where file_id = ${id})
+     select (${after.join(' + ') || '0'})::bigint as bad,
+            ${periodColumn ? `string_agg(distinct ${periodColumn}::varchar, ',' order by ${periodColumn}::varchar)` : 'null'} as periods
+     from seen`,
+  );
+  if (codes && Number(codes.bad) > 0) throw new Rollback('problems', `${codes.bad} code(s) unknown to the seeds`);
+
+  // Duplicate keys: one streaming pass in file order compares each key with the one before. An extract
+  // sorted by its key (the usual case) is settled by it; any other needs the hash table of all keys.
+  const required = new Set(dataset.columns.filter((c) => c.required).map((c) => c.name));
+  const key = `row(${dataset.key.map((k) => (required.has(k) ? k : `coalesce(${k}::varchar, '')`)).join(', ')})`;
+  const [order] = await warehouse.all<{ unsorted: string; repeats: string }>(
+    `select count(*) filter (where k < p)::bigint as unsorted, count(*) filter (where k = p)::bigint as repeats
+     from (select ${key} as k, lag(${key}) over () as p from ${table} where file_id = ${id})`,
+  );
+  let duplicates = Number(order?.repeats ?? 0);
+  if (duplicates === 0 && Number(order?.unsorted ?? 0) > 0) {
+    const [dup] = await warehouse.all<{ n: string }>(`select count(*)::bigint as n from (select ${key} as k from ${table} where file_id = ${id} group by k having count(*) > 1)`);
+    duplicates = Number(dup?.n ?? 0);
+  }
+  if (duplicates > 0) throw new Rollback('problems', `${duplicates} key(s) (${dataset.key.join(', ')}) occur more than once`);
+  return codes?.periods ? codes.periods.split(',').map((p) => p.slice(0, periodColumn === 'year' ? 4 : 7)) : [];
 }
 
 /** Reads a refused file again with line numbers and runs every check on it, to say where and why. */
