@@ -1,5 +1,5 @@
 /**
- * Ingest benchmark (not a test): `node dist/bench/ingest.js [--rows N] [--runs N] [--dir DIR]`.
+ * Ingest benchmark (not a test): `node dist/bench/ingest.js [--rows N] [--runs N] [--dir DIR]` (`--runs 0`: generate only).
  *
  * Generates a revenue extract of N rows (default 5,000,000) as CSV (UTF-8), its GBK twin and the same
  * data as Parquet, then times, each in a fresh warehouse and a fresh process (so peak RSS is its own):
@@ -111,6 +111,7 @@ async function main(): Promise<void> {
   const runs = Number(arg('runs', '3'));
   process.stderr.write(`generating ${rows.toLocaleString()} rows in ${dir} …\n`);
   await generate(dir, rows);
+  if (runs === 0) return; // --runs 0: only generate the files
   const results = new Map<Variant, { seconds: number[]; rss: number[] }>();
   for (let r = 0; r < runs; r++) {
     for (const v of variants) {

@@ -15,7 +15,7 @@ function taxbrief(...args: string[]) {
 }
 
 describe('taxbrief CLI', () => {
-  it.each(['run', 'brief', 'list', 'demo', 'ingest', 'queries', 'query', 'check'])('%s --help explains the command and exits 0', (command) => {
+  it.each(['run', 'brief', 'list', 'demo', 'ingest', 'feeds', 'queries', 'query', 'check'])('%s --help explains the command and exits 0', (command) => {
     const r = taxbrief(command, '--help');
     expect(r.code).toBe(0);
     expect(r.out).toContain(`Usage: taxbrief ${command}`);
@@ -24,7 +24,7 @@ describe('taxbrief CLI', () => {
   it('lists every command in the top-level help', () => {
     const r = taxbrief('--help');
     expect(r.code).toBe(0);
-    for (const c of ['run', 'brief', 'list', 'demo', 'ingest', 'queries', 'query', 'check']) expect(r.out).toMatch(new RegExp(`^\\s+${c}\\b`, 'm'));
+    for (const c of ['run', 'brief', 'list', 'demo', 'ingest', 'feeds', 'queries', 'query', 'check']) expect(r.out).toMatch(new RegExp(`^\\s+${c}\\b`, 'm'));
   });
 
   it('exits 2 on a wrong command line, with a hint', () => {

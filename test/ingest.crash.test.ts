@@ -1,11 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { copyFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openWarehouse } from '../pipeline/warehouse/warehouse.js';
 import { projectPaths, resolveWorkspace } from '../pipeline/workspace.js';
 import { ingestFile, ingestInbox } from '../pipeline/ingest/ingest.js';
-import { cityRevenueCsv, cityRevenueFeed, ingestBench, now } from './helpers/ingest.js';
+import { cityRevenueCsv, cityRevenueFeed, ingestBench, now, seededTemplate } from './helpers/ingest.js';
 import { tempDir } from './helpers/workspace.js';
 
 // kill -9 at a random point of an inbox load, then a rerun: every file loaded exactly once, none lost.
@@ -17,6 +17,7 @@ const MONTHS = ['2026-06', '2026-07', '2026-08', '2026-09'];
 
 async function inbox(dir: string): Promise<void> {
   const ws = resolveWorkspace(dir, {});
+  copyFileSync(await seededTemplate(), ws.warehouse); // migrated and seeded: the child starts loading at once
   const wh = await openWarehouse(':memory:');
   try {
     for (const [i, month] of MONTHS.entries()) {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
@@ -108,16 +109,17 @@ describe('ledger and restatements', () => {
 
     const corrected = cityRevenueCsv.replace('0.01', '0.02');
     const second = await b.ingest(b.file('city_2026-10_v2.csv', corrected), feed);
-    expect(second).toMatchObject({ status: 'loaded', rows: 3, restated: [1] });
+    const [v1, v2] = (await b.warehouse.all<{ file_id: number }>(`select file_id from files order by file_id`)).map((r) => r.file_id);
+    expect(second).toMatchObject({ status: 'loaded', rows: 3, restated: [v1] });
     const rows = await b.warehouse.all(`select file_id, superseded_by, count(*)::integer as n, sum(amount)::varchar as total from revenue group by all order by file_id`);
     expect(rows).toEqual([
-      { file_id: 1, superseded_by: 2, n: 3, total: '12245700.00' },
-      { file_id: 2, superseded_by: null, n: 3, total: '12245800.00' },
+      { file_id: v1, superseded_by: v2, n: 3, total: '12245700.00' },
+      { file_id: v2, superseded_by: null, n: 3, total: '12245800.00' },
     ]);
-    const files = await b.warehouse.all(`select file_id, status, restates from files order by file_id`);
+    const files = await b.warehouse.all(`select name, sha256 = $a as first_hash, status, restates from files order by file_id`, { a: createHash('sha256').update(cityRevenueCsv).digest('hex') });
     expect(files).toEqual([
-      { file_id: 1, status: 'superseded', restates: null },
-      { file_id: 2, status: 'loaded', restates: '1' },
+      { name: 'city_2026-10.csv', first_hash: true, status: 'superseded', restates: null },
+      { name: 'city_2026-10_v2.csv', first_hash: false, status: 'loaded', restates: String(v1) },
     ]);
     // The marts read current rows only.
     await refreshMartsFor({ warehouse: b.warehouse, dir: path.join(projectPaths().queries, 'marts'), now: new Date('2026-11-26T08:00:00Z') });

@@ -20,8 +20,8 @@ export interface Prepared {
   line: string;
   /** The same reader keeping broken rows aside (DuckDB's reject_errors), to locate parse errors. */
   rejects?: string;
-  /** Whether the reader yields text only (CSV, xlsx) rather than typed columns. */
-  text: boolean;
+  /** Whether the file carries its own `_line` column (an .xlsx converted with its sheet row numbers). */
+  lineColumn?: boolean;
   /** Temporary files to remove once the load is over. */
   temporary: string[];
   /** The encoding the text was read in, for the log. */
@@ -86,14 +86,14 @@ export async function prepare(file: string, feed: Feed, tmpDir: string, headerNa
   const tmp = (suffix: string) => path.join(tmpDir, `.${name}.${process.pid}.${suffix}`);
   switch (feed.format) {
     case 'parquet':
-      return { reader: `read_parquet(${lit(file)})`, line: 'row_number() over ()', text: false, temporary: [] };
+      return { reader: `read_parquet(${lit(file)})`, line: 'row_number() over ()', temporary: [] };
     case 'json':
-      return { reader: `read_json(${lit(file)}, format = 'auto')`, line: 'row_number() over ()', text: false, temporary: [] };
+      return { reader: `read_json(${lit(file)}, format = 'auto')`, line: 'row_number() over ()', temporary: [] };
     case 'xlsx': {
       const out = tmp('csv');
       const sheetHeader = await xlsxToCsv(file, feed, out, headerNames);
       const names = columnNames(splitCsvLine(firstLines(out, 1)[0]!));
-      return { reader: csvReader(out, 0, names), line: '"_line"::bigint', text: true, temporary: [out], encoding: `xlsx:${sheetHeader}` };
+      return { reader: csvReader(out, 0, names), line: '"_line"::bigint', lineColumn: true, temporary: [out], encoding: `xlsx:${sheetHeader}` };
     }
     case 'csv': {
       const encoding = feed.encoding === 'auto' ? detectEncoding(file) : feed.encoding;
@@ -113,7 +113,7 @@ export async function prepare(file: string, feed: Feed, tmpDir: string, headerNa
       return {
         reader: csvReader(source, headerLine - 1, names),
         rejects: csvReader(source, headerLine - 1, names, true),
-        line: `(row_number() over () + ${headerLine})`, text: true, temporary, encoding,
+        line: `(row_number() over () + ${headerLine})`, temporary, encoding,
       };
     }
   }

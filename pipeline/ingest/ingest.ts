@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from '../log.js';
@@ -41,7 +41,7 @@ export const MAX_EXAMPLES = 20;
 
 /** Thrown inside the load transaction to roll it back. */
 class Rollback extends Error {
-  constructor(readonly reason: 'problems' | 'dry-run', readonly detail = '') {
+  constructor(readonly reason: 'problems' | 'dry-run' | 'duplicate', readonly detail = '') {
     super(reason);
   }
 }
@@ -94,22 +94,38 @@ export async function ingestFile(warehouse: Warehouse, file: string, feed: Feed,
     ...base, status: 'refused', problems, problemCount: count, warningCount: problems.filter((p) => p.severity === 'warning').length,
   });
   const dataset = datasets[feed.dataset]!;
+  const duplicate = (): IngestResult => {
+    effects.logger.info(`${path.basename(file)}: already loaded (same SHA-256), skipped`, { feed: feed.name });
+    return { ...base, status: 'duplicate' };
+  };
   let prepared: Prepared | undefined;
+  let digest: Promise<{ sha256: string; nulAt: number }> | undefined;
   try {
     const kind = sniff(file);
     checkKind(file, feed, kind);
-    const { sha256, nulAt } = await digestFile(file, kind === 'text');
-    if (nulAt >= 0) throw new Unreadable(`${path.basename(file)} contains a NUL byte at byte ${nulAt}: it is binary or corrupted, not ${feed.format.toUpperCase()} text; export it again.`);
-    const seen = await warehouse.all('select file_id from files where sha256 = $sha256', { sha256 });
-    if (seen.length > 0) {
-      effects.logger.info(`${path.basename(file)}: already loaded (same SHA-256), skipped`, { feed: feed.name });
-      return { ...base, status: 'duplicate' };
-    }
+    // The hash is taken while DuckDB loads (it reads the file once more; on a large extract that
+    // is a tenth of the work); a file of a name and size already in the ledger is hashed first.
+    const bytes = statSync(file).size;
+    digest = digestFile(file, kind === 'text');
+    digest.catch(() => undefined);
+    const likely = await warehouse.all('select 1 from files where name = $name and bytes = $bytes', { name: path.basename(file), bytes });
+    if (likely.length > 0 && (await isDuplicate(warehouse, await digest))) return duplicate();
     prepared = await prepare(file, feed, effects.tmpDir ?? os.tmpdir(), headerNames(feed));
     await createMacros(warehouse);
-    return await warehouse.transaction(() => load(warehouse, file, sha256, feed, dataset, prepared!, effects, options, base));
+    const hashed = digest;
+    return await warehouse.transaction(() =>
+      load(warehouse, file, feed, dataset, prepared!, effects, options, base, async () => {
+        const d = await hashed;
+        if (d.nulAt >= 0) throw new Unreadable(nulMessage(file, feed, d.nulAt));
+        if (await isDuplicate(warehouse, d)) throw new Rollback('duplicate');
+        return { sha256: d.sha256, bytes };
+      }));
   } catch (error) {
+    // A NUL byte explains whatever else went wrong.
+    const nulAt = await digest?.then((d) => d.nulAt, () => -1);
+    if (nulAt !== undefined && nulAt >= 0) return refuse([{ file, severity: 'error', message: nulMessage(file, feed, nulAt) }]);
     if (error instanceof Unreadable) return refuse([{ file, severity: 'error', message: error.message }]);
+    if (error instanceof Rollback && error.reason === 'duplicate') return duplicate();
     if (error instanceof Rollback && error.reason === 'dry-run') return { ...base, status: 'checked', ...JSON.parse(error.detail) };
     if (!prepared) throw error;
     // Something in the file failed: read it again, slowly, to say where and why.
@@ -128,6 +144,14 @@ export async function ingestFile(warehouse: Warehouse, file: string, feed: Feed,
   }
 }
 
+async function isDuplicate(warehouse: Warehouse, digest: { sha256: string }): Promise<boolean> {
+  return (await warehouse.all('select 1 from files where sha256 = $sha256', { sha256: digest.sha256 })).length > 0;
+}
+
+function nulMessage(file: string, feed: Feed, at: number): string {
+  return `${path.basename(file)} contains a NUL byte at byte ${at}: it is binary or corrupted, not ${feed.format.toUpperCase()} text; export it again.`;
+}
+
 /** The header names a feed expects, to find the header row below any title rows. */
 function headerNames(feed: Feed): string[] {
   const names = Object.values(feed.columns).filter((c) => !/^#\d+$/.test(c));
@@ -142,9 +166,7 @@ async function createMacros(warehouse: Warehouse): Promise<void> {
 /** Creates `_raw` (the file as DuckDB reads it) and the code tables, and works out where each column comes from. */
 async function setup(warehouse: Warehouse, file: string, feed: Feed, dataset: Dataset, prepared: Prepared, withLines: boolean): Promise<Sources> {
   const line = withLines ? `${prepared.line} as _line, ` : '';
-  const star = prepared.text ? '* exclude (_line)' : '*';
-  const hasLine = prepared.line === '"_line"::bigint';
-  await warehouse.run(`create or replace temp view _raw as select ${line}${hasLine ? star : '*'} from ${prepared.reader}`);
+  await warehouse.run(`create or replace temp view _raw as select ${line}${prepared.lineColumn ? '* exclude (_line)' : '*'} from ${prepared.reader}`);
   const described = await warehouse.all<{ column_name: string; column_type: string }>('select column_name, column_type from (describe select * from _raw)');
   const sources = resolveSources(file, feed, dataset, described.map((d) => ({ name: d.column_name, type: d.column_type })).filter((c) => c.name !== '_line'));
   await warehouse.run('create or replace temp table _codes (col varchar, src varchar, code varchar, ord integer)');
@@ -166,8 +188,9 @@ async function setup(warehouse: Warehouse, file: string, feed: Feed, dataset: Da
 }
 
 async function load(
-  warehouse: Warehouse, file: string, sha256: string, feed: Feed, dataset: Dataset, prepared: Prepared,
+  warehouse: Warehouse, file: string, feed: Feed, dataset: Dataset, prepared: Prepared,
   effects: IngestEffects, options: IngestOptions, base: IngestResult,
+  identify: () => Promise<{ sha256: string; bytes: number }>,
 ): Promise<IngestResult> {
   const small = Boolean(feed.totals || feed.hierarchy);
   const sources = await setup(warehouse, file, feed, dataset, prepared, small);
@@ -199,30 +222,19 @@ async function load(
   const rows = Number(inserted[0]?.Count ?? 0);
   if (rows === 0) throw new Unreadable(`${path.basename(file)} has no data rows (only a header, or every row blank); an empty extract is not loaded.`);
 
-  // Duplicate keys, checked on a 64-bit hash first (cheap); only a possible duplicate is checked exactly.
-  const key = dataset.key.map((k) => `${k}`).join(', ');
   const periodColumn = dataset.columns.find((c) => c.type === 'period' || c.type === 'year')?.name;
-  // One scan of the rows just inserted: key hashes, periods, and the checks that look codes up in the seeds.
-  const after = checks.filter((c) => c.after).map((c) => `count(*) filter (where ${c.after})`);
-  const [summary] = await warehouse.all<{ n: string; distinct_keys: string; periods: string | null; bad: string }>(
-    `select count(*)::bigint as n, count(distinct hash(${key}))::bigint as distinct_keys,
-            ${periodColumn ? `string_agg(distinct ${periodColumn}::varchar, ',' order by ${periodColumn}::varchar)` : 'null'} as periods,
-            (${after.join(' + ') || '0'})::bigint as bad
-     from ${dataset.table} where file_id = ${id}`,
-  );
-  if (summary && Number(summary.bad) > 0) throw new Rollback('problems', `${summary.bad} code(s) unknown to the seeds`);
-  if (summary && summary.n !== summary.distinct_keys) {
-    const [dup] = await warehouse.all<{ n: string }>(`select count(*)::bigint as n from (select ${key} from ${dataset.table} where file_id = ${id} group by all having count(*) > 1)`);
-    if (dup && Number(dup.n) > 0) throw new Rollback('problems', `${dup.n} key(s) (${dataset.key.join(', ')}) occur more than once`);
-  }
-  const periods = summary?.periods ? summary.periods.split(',').map((p) => p.slice(0, periodColumn === 'year' ? 4 : 7)) : [];
+  const periods = await checkLoaded(warehouse, dataset, checks, id, periodColumn);
+  const { sha256, bytes } = await identify();
   if (options.dryRun) {
     throw new Rollback('dry-run', JSON.stringify({ rows, periods, problems: warnings, warningCount }));
   }
 
   // A newer file of the same feed restates the periods it covers (a snapshot: everything). The rows it
   // replaces stay, marked with the file that superseded them, so an earlier brief can be reproduced.
-  const scope = dataset.replaces === 'period' && periodColumn ? `and ${periodColumn} in (select ${periodColumn} from ${dataset.table} where file_id = ${id})` : '';
+  // The periods as literals (read back from the table, so well-formed): DuckDB then skips the row
+  // groups of other months by their min/max instead of scanning the whole history.
+  const literals = periods.filter((p) => /^\d{4}(-\d{2})?$/.test(p)).map((p) => (periodColumn === 'year' ? p : `date '${p}-01'`));
+  const scope = dataset.replaces === 'period' && periodColumn ? `and ${periodColumn} in (${literals.join(', ') || 'null'})` : '';
   const current = `superseded_by is null and file_id <> ${id} and file_id in (select file_id from files where feed = $feed) ${scope}`;
   const restated = await warehouse.all<{ file_id: number }>(`select distinct file_id from ${dataset.table} where ${current}`, { feed: feed.name });
   if (restated.length > 0) await warehouse.run(`update ${dataset.table} set superseded_by = ${id} where ${current}`, { feed: feed.name });
@@ -237,15 +249,48 @@ async function load(
   }
   const first = periods[0] ? (periodColumn === 'year' ? `${periods[0]}-01-01` : `${periods[0]}-01`) : null;
   await warehouse.run(
-    `insert into files (file_id, name, sha256, feed, dataset, period, rows, status, loaded_at, restates)
-     values ($id, $name, $sha256, $feed, $dataset, $period::date, $rows, 'loaded', $at::timestamp, $restates)`,
-    { id, name: path.basename(file), sha256, feed: feed.name, dataset: feed.dataset, period: first, rows, at: effects.now.toISOString(), restates: restatedIds.join(',') || null },
+    `insert into files (file_id, name, sha256, feed, dataset, period, rows, status, loaded_at, restates, bytes)
+     values ($id, $name, $sha256, $feed, $dataset, $period::date, $rows, 'loaded', $at::timestamp, $restates, $bytes)`,
+    { id, name: path.basename(file), sha256, feed: feed.name, dataset: feed.dataset, period: first, rows, at: effects.now.toISOString(), restates: restatedIds.join(',') || null, bytes },
   );
   for (const w of warnings) effects.logger.warn(formatProblem(w));
   effects.logger.info(`${path.basename(file)}: loaded ${rows} rows${restatedIds.length ? `, restating file(s) ${restatedIds.join(', ')}` : ''}`, {
     feed: feed.name, dataset: feed.dataset, encoding: prepared.encoding, warnings: warningCount,
   });
   return { ...base, rows, periods, problems: warnings, warningCount, restated: restatedIds };
+}
+
+/**
+ * The checks run on the rows just inserted: codes looked up in the seeds (on the file's few distinct
+ * values), and duplicate keys. Returns the file's periods.
+ */
+async function checkLoaded(warehouse: Warehouse, dataset: Dataset, checks: Check[], id: number, periodColumn: string | undefined): Promise<string[]> {
+  const table = dataset.table;
+  const seen = [...new Set([...(periodColumn ? [periodColumn] : []), ...dataset.columns.filter((c) => c.references).map((c) => c.name)])];
+  const after = checks.filter((c) => c.after).map((c) => `count(*) filter (where ${c.after})`);
+  const [codes] = await warehouse.all<{ bad: string; periods: string | null }>(
+    `with seen as (select distinct ${seen.join(', ') || '1'} from ${table} where file_id = ${id})
+     select (${after.join(' + ') || '0'})::bigint as bad,
+            ${periodColumn ? `string_agg(distinct ${periodColumn}::varchar, ',' order by ${periodColumn}::varchar)` : 'null'} as periods
+     from seen`,
+  );
+  if (codes && Number(codes.bad) > 0) throw new Rollback('problems', `${codes.bad} code(s) unknown to the seeds`);
+
+  // Duplicate keys: one streaming pass in file order compares each key with the one before. An extract
+  // sorted by its key (the usual case) is settled by it; any other needs the hash table of all keys.
+  const required = new Set(dataset.columns.filter((c) => c.required).map((c) => c.name));
+  const key = `row(${dataset.key.map((k) => (required.has(k) ? k : `coalesce(${k}::varchar, '')`)).join(', ')})`;
+  const [order] = await warehouse.all<{ unsorted: string; repeats: string }>(
+    `select count(*) filter (where k < p)::bigint as unsorted, count(*) filter (where k = p)::bigint as repeats
+     from (select ${key} as k, lag(${key}) over () as p from ${table} where file_id = ${id})`,
+  );
+  let duplicates = Number(order?.repeats ?? 0);
+  if (duplicates === 0 && Number(order?.unsorted ?? 0) > 0) {
+    const [dup] = await warehouse.all<{ n: string }>(`select count(*)::bigint as n from (select ${key} as k from ${table} where file_id = ${id} group by k having count(*) > 1)`);
+    duplicates = Number(dup?.n ?? 0);
+  }
+  if (duplicates > 0) throw new Rollback('problems', `${duplicates} key(s) (${dataset.key.join(', ')}) occur more than once`);
+  return codes?.periods ? codes.periods.split(',').map((p) => p.slice(0, periodColumn === 'year' ? 4 : 7)) : [];
 }
 
 /** Reads a refused file again with line numbers and runs every check on it, to say where and why. */

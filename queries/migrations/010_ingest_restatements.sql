@@ -6,5 +6,8 @@ alter table revenue add column superseded_by integer;
 alter table relief add column superseded_by integer;
 alter table taxpayers add column superseded_by integer;
 
--- Which file a restatement replaced, for the ledger (both hashes stay in files).
+-- Which files a restatement replaced, for the ledger (both hashes stay in files), and each file's
+-- size: a file of a known name and size is hashed before loading (probably a duplicate), any other
+-- while it loads.
 alter table files add column restates varchar;
+alter table files add column bytes bigint;

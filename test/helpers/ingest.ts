@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseFeed, type Feed } from '../../pipeline/ingest/feeds.js';
 import { ingestFile, type IngestOptions } from '../../pipeline/ingest/ingest.js';
@@ -6,16 +6,32 @@ import { memoryLogger } from '../../pipeline/log.js';
 import { loadSeeds } from '../../pipeline/seeds.js';
 import type { Warehouse } from '../../pipeline/warehouse/warehouse.js';
 import { projectPaths } from '../../pipeline/workspace.js';
-import { freshWarehouse } from './workspace.js';
+import { openWarehouse } from '../../pipeline/warehouse/warehouse.js';
+import { freshWarehouse, tempDir } from './workspace.js';
 
 /** The clock every ingest test runs at: November 2026, so 2026-10 is the latest complete month. */
 export const now = new Date('2026-11-26T08:00:00Z');
 
+let template: string | undefined;
+
+/** A migrated and seeded warehouse file, built once per test file and copied for each bench (seeding takes a second). */
+export async function seededTemplate(): Promise<string> {
+  if (template) return template;
+  const wh = await freshWarehouse(now);
+  await loadSeeds(wh.warehouse, projectPaths().seeds, { logger: memoryLogger(), now });
+  await wh.warehouse.run('checkpoint');
+  wh.warehouse.close();
+  template = path.join(wh.dir, 'warehouse.duckdb');
+  return template;
+}
+
 /** A migrated, seeded warehouse in a temp folder, with helpers to write feeds and files and ingest them. */
 export async function ingestBench() {
-  const wh = await freshWarehouse(now);
+  const { dir, cleanup } = tempDir();
+  copyFileSync(await seededTemplate(), path.join(dir, 'warehouse.duckdb'));
+  const warehouse = await openWarehouse(path.join(dir, 'warehouse.duckdb'));
+  const wh = { warehouse, dir, cleanup: () => { warehouse.close(); cleanup(); } };
   const logger = memoryLogger();
-  await loadSeeds(wh.warehouse, projectPaths().seeds, { logger, now });
   const feedsDir = path.join(wh.dir, 'feeds');
   const filesDir = path.join(wh.dir, 'files');
   mkdirSync(feedsDir);
