@@ -19,7 +19,8 @@ export interface BriefOutcome {
   brief: string;
   region?: string;
   period: string;
-  status: 'rendered' | 'held' | 'failed';
+  /** skipped: not due by its schedule, or up to date (nothing it depends on changed); the reason says which. */
+  status: 'rendered' | 'held' | 'failed' | 'skipped';
   output?: BriefOutput;
   reason?: string;
 }
@@ -32,34 +33,47 @@ export interface RunSummary {
   exitCode: number;
 }
 
-/** The nightly job: inbox → ingest → marts → checks → every brief → out/. */
-export async function runNightly(ctx: Context, newPrinter: PrinterFactory, options: { period?: string } = {}): Promise<RunSummary> {
+/** What the nightly job leaves to its caller (pipeline/nightly.ts): the ledger of stages, whether the marts are current, which briefs are due. */
+export interface NightlyHooks {
+  /** Runs one stage (ingest, marts, checks, briefs): timed and recorded by the caller. */
+  stage?<T>(name: string, work: () => Promise<T>): Promise<T>;
+  /** True when nothing the marts read changed since they were built: the rebuild is skipped. */
+  martsUpToDate?(): Promise<boolean>;
+  /** Which of the briefs to render now; the others are reported as skipped with a reason (not due, up to date). */
+  plan?(requests: BriefRequest[], period: string): Promise<{ render: BriefRequest[]; skipped: BriefOutcome[] }>;
+}
+
+/** The nightly job: inbox → ingest → marts → checks → every brief due → out/. */
+export async function runNightly(ctx: Context, newPrinter: PrinterFactory, options: { period?: string; hooks?: NightlyHooks } = {}): Promise<RunSummary> {
   const { logger } = ctx;
-  const ingested = await ingestInbox(ctx.warehouse, ctx.workspace, readFeeds(path.join(ctx.project.root, 'data', 'feeds')), {
-    logger,
-    now: ctx.clock(),
-  });
+  const hooks = options.hooks ?? {};
+  const stage = <T>(name: string, work: () => Promise<T>): Promise<T> => (hooks.stage ? hooks.stage(name, work) : work());
+  const ingested = await stage('ingest', () =>
+    ingestInbox(ctx.warehouse, ctx.workspace, readFeeds(path.join(ctx.project.root, 'data', 'feeds')), { logger, now: ctx.clock() }),
+  );
   for (const r of ingested.filter((r) => r.status === 'refused')) {
     logger.error(`${path.basename(r.file)} refused and moved to quarantine: ${r.problems[0]?.message ?? ''}`, { problems: r.problemCount });
   }
-  await refreshMarts(ctx);
+  if (!(await hooks.martsUpToDate?.())) await stage('marts', () => refreshMarts(ctx));
   const period = await resolvePeriod(ctx, options.period);
-  const checks = await runChecks(ctx.warehouse, path.join(ctx.project.queries, 'checks'), { period });
+  const checks = await stage('checks', () => runChecks(ctx.warehouse, path.join(ctx.project.queries, 'checks'), { period }));
   const failed = checks.filter((c) => !c.holds);
   for (const c of failed) logger.error(`check ${c.id} fails: ${c.description}`, { rows: c.rows.length, first: JSON.stringify(c.rows[0]) });
 
   const reports = readReports(ctx.project.reports);
-  const requests = await expand(ctx, reports, period);
+  const all = await expand(ctx, reports, period);
+  const { render: requests, skipped } = hooks.plan ? await hooks.plan(all, period) : { render: all, skipped: [] };
   let briefs: BriefOutcome[];
   if (failed.length > 0) {
     // A failed check means the numbers may be wrong: nothing is printed from them.
     const reason = `held: check(s) ${failed.map((c) => c.id).join(', ')} fail`;
     briefs = requests.map((r) => ({ brief: r.report.id, region: r.region, period, status: 'held', reason }));
   } else {
-    briefs = await renderBriefs(ctx, newPrinter, requests);
+    briefs = requests.length > 0 ? await stage('briefs', () => renderBriefs(ctx, newPrinter, requests)) : [];
   }
+  briefs.push(...skipped);
   const refused = ingested.some((r) => r.status === 'refused');
-  const allOut = briefs.every((b) => b.status === 'rendered');
+  const allOut = briefs.every((b) => b.status === 'rendered' || b.status === 'skipped');
   const exitCode = allOut && !refused ? ExitCode.ok : ExitCode.held;
   return { ingested, checks, briefs, exitCode };
 }
@@ -90,7 +104,7 @@ async function martsExist(ctx: Context): Promise<boolean> {
 }
 
 /** `YYYY-MM` as given, or the latest month with data. */
-async function resolvePeriod(ctx: Context, period: string | undefined): Promise<string> {
+export async function resolvePeriod(ctx: Context, period: string | undefined): Promise<string> {
   if (period !== undefined) {
     if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(period)) throw new CliError(`--period ${period} is not a month; write it as YYYY-MM, e.g. 2026-10.`, ExitCode.usage);
     return period;
@@ -105,7 +119,7 @@ async function resolvePeriod(ctx: Context, period: string | undefined): Promise<
 }
 
 /** One request per brief, or per city for city-scoped briefs. */
-async function expand(ctx: Context, reports: ReportDefinition[], period: string, region?: string): Promise<BriefRequest[]> {
+export async function expand(ctx: Context, reports: ReportDefinition[], period: string, region?: string): Promise<BriefRequest[]> {
   const requests: BriefRequest[] = [];
   for (const report of reports) {
     if (report.scope === 'province') {
