@@ -9,7 +9,9 @@ import { openSmtp, smtpConfig } from '../pipeline/deliver/smtp.js';
 import { CliError } from '../pipeline/errors.js';
 import { feedFreshness, parseExpectation } from '../pipeline/freshness.js';
 import { acquireLock, lockFile, readLock } from '../pipeline/lock.js';
-import { memoryLogger } from '../pipeline/log.js';
+import { createLogger, memoryLogger } from '../pipeline/log.js';
+import { createPaceTracker, paceLine } from '../pipeline/progress.js';
+import { PassThrough } from 'node:stream';
 import { isDue, parseSchedule } from '../pipeline/schedule.js';
 import { templateFiles } from '../pipeline/versions.js';
 import { numbersOf } from '../pipeline/reproduce.js';
@@ -183,3 +185,41 @@ describe('reproduce', () => {
   });
 });
 
+
+describe('progress', () => {
+  it('gives elapsed time and an ETA from the rate so far', () => {
+    let now = 0;
+    const pace = createPaceTracker(() => now);
+    pace('ingest', 0, 40);
+    now = 10_000;
+    const p = pace('ingest', 10, 40);
+    expect(p).toMatchObject({ elapsedMs: 10_000, etaMs: 30_000 });
+    expect(paceLine(p)).toBe('ingest  10/40  25%  0:10 elapsed  ETA 0:30');
+    now = 40_000;
+    expect(pace('ingest', 40, 40).etaMs).toBeUndefined();
+  });
+
+  it('redraws one line in place on a terminal and erases it before a log line', () => {
+    const stream = Object.assign(new PassThrough(), { isTTY: true });
+    let out = '';
+    stream.on('data', (d) => (out += d));
+    const logger = createLogger({ format: 'human', stream });
+    logger.progress('briefs', 0, 3);
+    logger.progress('briefs', 1, 3);
+    logger.info('brief monthly-revenue: 4 page(s)');
+    expect(out).toMatch(/^\r\x1b\[2K▸ briefs {2}0\/3 {2}0%.*\r\x1b\[2K▸ briefs {2}1\/3 {2}33%.*\r\x1b\[2Kbrief monthly-revenue: 4 page\(s\)\n$/s);
+  });
+
+  it('writes JSON lines with the pace when there is no terminal', () => {
+    const stream = new PassThrough();
+    let out = '';
+    stream.on('data', (d) => (out += d));
+    const logger = createLogger({ format: 'json', stream });
+    logger.progress('ingest', 0, 2);
+    logger.progress('ingest', 2, 2);
+    const lines = out.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatchObject({ level: 'info', message: 'progress', stage: 'ingest', done: 2, total: 2 });
+    expect(typeof lines[1].elapsed_ms).toBe('number');
+  });
+});
