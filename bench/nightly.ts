@@ -44,7 +44,7 @@ function taxbrief(...cli: string[]): { ms: number; code: number; summary: string
   const ms = performance.now() - t0;
   const lines = r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { message: string });
   const summary = lines.filter((l) => /^(run |  (files|checks|briefs|delivered|feeds)|not everything|  )/.test(l.message)).map((l) => l.message).join('\n');
-  if (r.status !== 0 && cli[0] === 'run') process.stderr.write(r.stderr.split('\n').slice(-20).join('\n'));
+  if (r.status !== 0 && r.status !== 3 && cli[0] === 'run') process.stderr.write(r.stderr.split('\n').slice(-20).join('\n'));
   return { ms, code: r.status ?? -1, summary };
 }
 

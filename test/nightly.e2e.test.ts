@@ -12,6 +12,7 @@ import { openLockedContext } from '../pipeline/locked-context.js';
 import { memoryLogger } from '../pipeline/log.js';
 import { previewHtml, startPreview } from '../pipeline/preview.js';
 import { projectPaths } from '../pipeline/workspace.js';
+import { runCli, type CliRun } from './helpers/cli.js';
 import { tempDir } from './helpers/workspace.js';
 
 // The nightly run on real parts: demo extracts → DuckDB → Chromium → a real SMTP server on 127.0.0.1.
@@ -41,16 +42,10 @@ function baseEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   };
 }
 
-async function cli(args: string[], extra: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let o = '';
-  let e = '';
-  out.on('data', (d) => (o += d));
-  err.on('data', (d) => (e += d));
-  const code = await main([...args, '--json'], { stdout: out, stderr: err, env: baseEnv(extra), clock });
-  logs.push(e);
-  return { code, out: o, err: e };
+async function cli(args: string[], extra: Record<string, string> = {}): Promise<CliRun> {
+  const r = await runCli([...args, '--json'], baseEnv(extra), clock);
+  logs.push(r.err);
+  return r;
 }
 
 const text = (pdf: string, raw = false) => execFileSync('pdftotext', [...(raw ? ['-raw'] : []), '-enc', 'UTF-8', pdf, '-'], { encoding: 'utf8' });
