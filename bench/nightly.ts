@@ -7,6 +7,8 @@
  *   --end YYYY-MM     (default 2026-10: the new month)
  *   --recipients N    (default 5: each receives every brief, into the outbox)
  *   --repeat N        (default 3: runs with nothing new, the median is reported)
+ *   --prepare         only generate and load the history (heavy; can run niced at any time)
+ *   --keep            reuse the workspace: with a prepared one, go straight to the measurements
  *
  * 1. generates the demo extracts once (cached in the workspace), 2. loads every month but the last
  * (the initial load, reported for scale), 3. measures runs with nothing new, 4. drops the last
@@ -72,9 +74,12 @@ async function main(): Promise<void> {
     JSON.stringify({ recipients: Array.from({ length: recipients }, (_, i) => ({ id: `R${String(i + 1).padStart(3, '0')}`, name: `领导${i + 1}`, briefs: reports })) }),
   );
 
-  for (const f of history) copyFileSync(path.join(cache, f), path.join(inbox, f));
-  const initial = taxbrief('run');
-  logger.info(`initial load of ${history.length} files (exit ${initial.code}): ${s(initial.ms)}\n${initial.summary}`);
+  if (!(args.includes('--keep') && existsSync(path.join(ws, 'warehouse.duckdb')))) {
+    for (const f of history) copyFileSync(path.join(cache, f), path.join(inbox, f));
+    const initial = taxbrief('run');
+    logger.info(`initial load of ${history.length} files (exit ${initial.code}): ${s(initial.ms)}\n${initial.summary}`);
+  }
+  if (args.includes('--prepare')) return;
 
   const floor: number[] = [];
   const idle: number[] = [];
