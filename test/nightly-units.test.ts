@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import { PassThrough } from 'node:stream';
 import { isDue, parseSchedule } from '../pipeline/schedule.js';
 import { templateFiles } from '../pipeline/versions.js';
 import { numbersOf } from '../pipeline/reproduce.js';
+import { openInViewer } from '../pipeline/open.js';
 import { freshWarehouse, tempDir } from './helpers/workspace.js';
 
 const tmp = tempDir('taxbrief-nightly-units-');
@@ -221,5 +222,20 @@ describe('progress', () => {
     expect(lines).toHaveLength(2);
     expect(lines[1]).toMatchObject({ level: 'info', message: 'progress', stage: 'ingest', done: 2, total: 2 });
     expect(typeof lines[1].elapsed_ms).toBe('number');
+  });
+});
+
+describe('--open', () => {
+  it('hands the file to xdg-open when there is one, and otherwise says where the file is', async () => {
+    const bin = path.join(tmp.dir, 'bin');
+    mkdirSync(bin, { recursive: true });
+    const seen = path.join(tmp.dir, 'opened.txt');
+    writeFileSync(path.join(bin, 'xdg-open'), `#!/bin/sh\necho "$1" > ${seen}\n`, { mode: 0o755 });
+    expect(openInViewer('/tmp/x.pdf', memoryLogger(), { PATH: bin })).toBe(true);
+    for (let i = 0; i < 200 && !existsSync(seen); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(readFileSync(seen, 'utf8').trim()).toBe('/tmp/x.pdf');
+    const logger = memoryLogger();
+    expect(openInViewer('/tmp/x.pdf', logger, { PATH: path.join(tmp.dir, 'none') })).toBe(false);
+    expect(logger.lines[0]).toMatchObject({ level: 'warn', message: 'no xdg-open on this machine: open /tmp/x.pdf yourself' });
   });
 });

@@ -237,6 +237,16 @@ describe('taxbrief run: the nightly job', () => {
     expect(mails.length - before).toBe(3);
   });
 
+  it('without SMTP configured, the outbox folder is the delivery', async () => {
+    const run = await cli(['run', '--resend'], { TAXBRIEF_SMTP_URL: '' });
+    expect(run.code, run.err).toBe(0);
+    expect(run.err).toMatch(/delivered: 3 sent, 0 already sent, 0 failed/);
+    const inOutbox = (id: string) => readdirSync(path.join(ws.dir, 'outbox', id, '2026-10')).sort();
+    expect(inOutbox('R001')).toEqual(['monthly-revenue.pdf', 'revenue-digest.pdf']);
+    expect(inOutbox('R002')).toEqual(['monthly-revenue.pdf']);
+    expect(text(path.join(ws.dir, 'outbox', 'R002', '2026-10', 'monthly-revenue.pdf'), true)).toContain('仅供李四阅 · R002');
+  });
+
   it('rebuilds an issued brief with the same numbers after its data was restated', async () => {
     const [first] = issuedVersions('monthly-revenue');
     const original = squash(text(path.join(first!, 'brief.pdf')));
@@ -265,7 +275,7 @@ describe('taxbrief run: the nightly job', () => {
     expect(h.code).toBe(0);
     const rows = h.out.trim().split('\n');
     expect(rows[0]).toMatch(/run\s+started\s+seconds\s+status\s+loaded\s+rendered\s+up to date\s+held\s+sent\s+undelivered/);
-    expect(rows.filter((r) => /^\s+2026\d{4}T/.test(r))).toHaveLength(7);
+    expect(rows.filter((r) => /^\s+2026\d{4}T/.test(r))).toHaveLength(8);
     expect(rows.filter((r) => /^\s+2026\S+\s+\S+ \S+\s+\S+\s+held\s/.test(r))).toHaveLength(1);
     const id = /^\s+(\S+)/.exec(rows.at(-1)!)![1]!; // the first run
     const one = await cli(['history', id]);
