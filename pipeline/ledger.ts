@@ -119,12 +119,13 @@ export async function saveVersion(
   });
 }
 
-/** The key the marts were last built at by a run (stage detail), to skip a rebuild when nothing changed. */
-export async function lastMartsKey(warehouse: Warehouse): Promise<string | undefined> {
-  const [row] = await warehouse.all<{ key: string | null }>(
-    `select detail->>'key' as key from run_stages where stage = 'marts' and status = 'ok' order by started_at desc limit 1`,
+/** The detail the last successful run of a stage recorded (e.g. the key the marts were built at), with its run. */
+export async function lastStageDetail(warehouse: Warehouse, stage: string): Promise<{ runId: string; detail: Record<string, unknown> } | undefined> {
+  const [row] = await warehouse.all<{ run_id: string; detail: string | null }>(
+    `select run_id, detail::varchar as detail from run_stages where stage = $stage and status = 'ok' order by started_at desc, run_id desc limit 1`,
+    { stage },
   );
-  return row?.key ?? undefined;
+  return row ? { runId: row.run_id, detail: row.detail ? (JSON.parse(row.detail) as Record<string, unknown>) : {} } : undefined;
 }
 
 /** The newest runs, newest first, with counts from their summaries. */

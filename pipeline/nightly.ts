@@ -9,7 +9,7 @@ import { readRecipients, recipientsFile } from './deliver/recipients.js';
 import { openSmtp, smtpConfig, type SmtpTransport } from './deliver/smtp.js';
 import { ExitCode } from './errors.js';
 import { feedFreshness, type FeedFreshness } from './freshness.js';
-import { lastBuiltAt, lastMartsKey, saveVersion, seconds, startRun, storedVersion, type StoredVersion } from './ledger.js';
+import { lastBuiltAt, lastStageDetail, saveVersion, seconds, startRun, storedVersion, type StoredVersion } from './ledger.js';
 import type { Printer } from './render/printer.js';
 import { readReports } from './reports.js';
 import { runNightly, type BriefOutcome, type PrinterFactory, type RunSummary } from './run.js';
@@ -63,11 +63,15 @@ export async function nightly(ctx: Context, newPrinter: PrinterFactory, options:
   const planned = new Map<string, { request: BriefRequest; version: BriefVersion; stored?: StoredVersion }>();
   const schedules = new Map<string, Schedule>();
   let martsKey = '';
+  let checksKey = '';
   let martsState: NightlyResult['marts'] = 'rebuilt';
   const details: Record<string, (result: unknown) => Record<string, unknown>> = {
     ingest: (r) => count((r as RunSummary['ingested']).map((x) => x.status)),
     marts: () => ({ key: martsKey }),
-    checks: (r) => ({ failed: (r as RunSummary['checks']).filter((c) => !c.holds).map((c) => c.id) }),
+    checks: (r) => {
+      const checks = r as RunSummary['checks'];
+      return { key: checksKey, failed: checks.filter((c) => !c.holds).map((c) => c.id), results: checks.map(({ id, description, holds }) => ({ id, description, holds })) };
+    },
     briefs: (r) => count((r as BriefOutcome[]).map((x) => x.status)),
   };
   let smtp: SmtpTransport | undefined;
@@ -75,11 +79,23 @@ export async function nightly(ctx: Context, newPrinter: PrinterFactory, options:
     const summary = await runNightly(ctx, printer.factory, {
       period: options.period,
       hooks: {
-        stage: (name, work) => ledger.stage(name, work, details[name]),
+        stage: async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+          // Checks read the marts: when those did not change and the checks held last time, they hold now.
+          if (name === 'checks' && (martsState as NightlyResult['marts']) === 'up to date' && !options.force) {
+            const last = await lastStageDetail(warehouse, 'checks');
+            const results = last?.detail['results'] as RunSummary['checks'] | undefined;
+            if (last?.detail['key'] === checksKey && results && results.every((c) => c.holds)) {
+              await ledger.skipStage('checks', `nothing they read changed since run ${last.runId}, where all ${results.length} held`);
+              return results.map((c) => ({ ...c, rows: [] })) as T;
+            }
+          }
+          return ledger.stage(name, work, details[name]);
+        },
         martsUpToDate: async () => {
           martsKey = await currentMartsKey(ctx);
+          checksKey = createHash('sha256').update(martsKey).update(hashTree(path.join(ctx.project.queries, 'checks'))).update(options.period ?? 'latest').digest('hex');
           const exists = (await warehouse.all(`select 1 from information_schema.tables where table_name = 'mart_revenue'`)).length > 0;
-          if (exists && !options.force && (await lastMartsKey(warehouse)) === martsKey) {
+          if (exists && !options.force && (await lastStageDetail(warehouse, 'marts'))?.detail['key'] === martsKey) {
             martsState = 'up to date';
             await ledger.skipStage('marts', 'nothing the marts read changed');
             return true;
