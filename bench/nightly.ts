@@ -81,6 +81,10 @@ async function main(): Promise<void> {
   }
   if (args.includes('--prepare')) return;
 
+  // Settles whatever changed since the workspace was prepared (e.g. the code: every brief is a new version).
+  const warm = taxbrief('run');
+  logger.info(`warm-up run (exit ${warm.code}): ${s(warm.ms)}\n${warm.summary}`);
+
   const floor: number[] = [];
   const idle: number[] = [];
   let idleSummary = '';
