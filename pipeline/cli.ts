@@ -5,7 +5,10 @@ import { CliError, ExitCode } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 
 /** The options every command shares. */
-export interface GlobalOptions { workspace?: string; json?: boolean; debug?: boolean; quiet?: boolean }
+export interface GlobalOptions { workspace?: string; json?: boolean; debug?: boolean; quiet?: boolean; wait?: string }
+
+/** How a command opens the workspace: how long to wait while another process holds it (default 30 min; run: 0). */
+export interface OpenOptions { waitMs?: number }
 
 /** What a command receives: its context opener (effects) and the shared options. */
 export interface CommandEnv {
@@ -14,7 +17,8 @@ export interface CommandEnv {
   stdout: NodeJS.WritableStream;
   env: NodeJS.ProcessEnv;
   clock: () => Date;
-  open(): Promise<Context>;
+  /** Takes the workspace lock (waiting as `--wait` says), then opens the context; `close()` releases both. */
+  open(options?: OpenOptions): Promise<Context>;
 }
 
 /** The CLI's effects: its streams, its environment and its clock. */
@@ -28,6 +32,7 @@ export function program(io: CliIO): Command {
     .option('--json', 'log JSON lines (the default when stderr is not a terminal)')
     .option('-q, --quiet', 'log only warnings and errors')
     .option('--debug', 'show stack traces')
+    .option('--wait <seconds>', 'wait this long for another taxbrief process to release the workspace (default: 1800; run: 0, refuse at once)')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride();
@@ -41,8 +46,13 @@ export function program(io: CliIO): Command {
       stdout: io.stdout,
       env: io.env,
       clock: io.clock,
-      // The warehouse (DuckDB's native module) loads only for commands that need it.
-      open: async () => (await import('./context.js')).openContext({ workspace: globals.workspace, env: io.env, logger, clock: io.clock }),
+      // The warehouse (DuckDB's native module) loads only for commands that need it; the lock keeps
+      // a second process from opening it while one writes.
+      open: async (options = {}) =>
+        (await import('./locked-context.js')).openLockedContext(
+          { workspace: globals.workspace, env: io.env, logger, clock: io.clock },
+          { command: command.name(), waitMs: options.waitMs ?? (await import('./lock.js')).waitMs(globals.wait, 30 * 60_000) },
+        ),
     };
   };
   // Each action: import the command module lazily and hand it the environment.
@@ -54,10 +64,38 @@ export function program(io: CliIO): Command {
     };
 
   cli.command('run')
-    .description('the nightly job: ingest the inbox, refresh aggregates, run checks, render every brief into out/')
+    .description('the nightly job: ingest the inbox, refresh aggregates, run checks, render the briefs due that changed, deliver them; exit 0 only when all went out')
     .option('-p, --period <YYYY-MM>', 'the month to report on (default: the latest month with data)')
-    .addOption(new Option('--lang <lang>', 'edition: zh (Chinese) or en (English; files end in .en.pdf)').choices(['zh', 'en']).default('zh'))
+    .option('--force', 'render every brief, due or not, changed or not')
+    .option('--resend', 'deliver again versions already delivered to a recipient')
+    .option('--recipients <file>', 'the recipients file (default: $TAXBRIEF_RECIPIENTS, else <workspace>/recipients.json)')
+    .addHelpText('after', '\nRefuses at once (exit 3) while another taxbrief process holds the workspace; --wait SECONDS waits.\nExit: 0 everything due went out · 3 something held, failed, refused, undelivered or a feed late (listed) · 4 environment.')
     .action(lazy(() => import('./commands/run.js')));
+
+  cli.command('history')
+    .description('list the nightly runs recorded in the warehouse, or one run\'s stages, outputs and deliveries')
+    .argument('[run-id]', 'a run id (or its prefix) to show in detail')
+    .option('-n, --limit <n>', 'how many runs', '20')
+    .action(lazy(() => import('./commands/history.js')));
+
+  cli.command('status')
+    .description('the last run, each feed\'s freshness (late feeds flagged), the outbox and the lock; exit 3 when something needs attention')
+    .action(lazy(() => import('./commands/status.js')));
+
+  cli.command('preview')
+    .description('serve one brief as HTML on 127.0.0.1 and reload it in the browser when a template, definition, note or query changes')
+    .argument('<id>', 'the brief id (see taxbrief list)')
+    .option('-p, --period <YYYY-MM>', 'the month (default: the latest month with data)')
+    .option('-r, --region <code>', 'for city briefs: the city (default: the first)')
+    .option('--port <n>', 'port on 127.0.0.1 (default: a free one)', '0')
+    .option('--open', 'open the page in the browser (xdg-open)')
+    .action(lazy(() => import('./commands/preview.js')));
+
+  cli.command('reproduce')
+    .description('rebuild an issued brief from its manifest with the data and definitions it was built from, and compare')
+    .argument('<manifest>', 'an issued manifest: <workspace>/issued/<period>/<brief>/<version>/manifest.json')
+    .option('-o, --out <dir>', 'where to write the rebuilt brief (default: <workspace>/reproduced/<version>)')
+    .action(lazy(() => import('./commands/reproduce.js')));
 
   cli.command('brief')
     .description('rebuild one brief and print the path of each PDF written')
@@ -65,6 +103,8 @@ export function program(io: CliIO): Command {
     .option('-p, --period <YYYY-MM>', 'the month to report on (default: the latest month with data)')
     .option('-r, --region <code>', 'for city briefs: one city (GB/T 2260 code, e.g. 440100)')
     .addOption(new Option('--lang <lang>', 'edition: zh (Chinese) or en (English; files end in .en.pdf)').choices(['zh', 'en']).default('zh'))
+    .option('--open', 'open each PDF written (xdg-open; without it, the paths are printed)')
+    .addHelpText('after', '\nWhile the nightly run holds the workspace, waits for it (saying so) up to --wait SECONDS (default 1800).')
     .action(lazy(() => import('./commands/brief.js')));
 
   cli.command('list')

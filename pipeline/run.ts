@@ -20,7 +20,8 @@ export interface BriefOutcome {
   brief: string;
   region?: string;
   period: string;
-  status: 'rendered' | 'held' | 'failed';
+  /** skipped: not due by its schedule, or up to date (nothing it depends on changed); the reason says which. */
+  status: 'rendered' | 'held' | 'failed' | 'skipped';
   output?: BriefOutput;
   reason?: string;
 }
@@ -33,24 +34,38 @@ export interface RunSummary {
   exitCode: number;
 }
 
-/** The nightly job: inbox → ingest → marts → checks → every brief → out/. */
-export async function runNightly(ctx: Context, newPrinter: PrinterFactory, options: { period?: string; lang?: Lang } = {}): Promise<RunSummary> {
+/** What the nightly job leaves to its caller (pipeline/nightly.ts): the ledger of stages, whether the marts are current, which briefs are due. */
+export interface NightlyHooks {
+  /** Runs one stage (ingest, marts, checks, briefs): timed and recorded by the caller. */
+  stage?<T>(name: string, work: () => Promise<T>): Promise<T>;
+  /** True when nothing the marts read changed since they were built: the rebuild is skipped. */
+  martsUpToDate?(): Promise<boolean>;
+  /** Which of the briefs to render now; the others are reported as skipped with a reason (not due, up to date). */
+  plan?(requests: BriefRequest[], period: string): Promise<{ render: BriefRequest[]; skipped: BriefOutcome[] }>;
+}
+
+/** The nightly job: inbox → ingest → marts → checks → every brief due → out/. */
+export async function runNightly(ctx: Context, newPrinter: PrinterFactory, options: { period?: string; lang?: Lang; hooks?: NightlyHooks } = {}): Promise<RunSummary> {
   const { logger } = ctx;
-  const ingested = await ingestInbox(ctx.warehouse, ctx.workspace, readFeeds(path.join(ctx.project.root, 'data', 'feeds')), {
-    logger,
-    now: ctx.clock(),
-  });
+  const hooks = options.hooks ?? {};
+  const stage = <T>(name: string, work: () => Promise<T>): Promise<T> => (hooks.stage ? hooks.stage(name, work) : work());
+  const ingested = await stage('ingest', () =>
+    ingestInbox(ctx.warehouse, ctx.workspace, readFeeds(path.join(ctx.project.root, 'data', 'feeds')), { logger, now: ctx.clock() }),
+  );
   for (const r of ingested.filter((r) => r.status === 'refused')) {
     logger.error(`${path.basename(r.file)} refused and moved to quarantine: ${r.problems[0]?.message ?? ''}`, { problems: r.problemCount });
   }
-  await refreshMarts(ctx, ingested.filter((r) => r.status === 'loaded').flatMap((r) => r.periods));
+  if (!(await hooks.martsUpToDate?.())) {
+    await stage('marts', () => refreshMarts(ctx, ingested.filter((r) => r.status === 'loaded').flatMap((r) => r.periods)));
+  }
   const period = await resolvePeriod(ctx, options.period);
-  const checks = await runChecks(ctx.warehouse, path.join(ctx.project.queries, 'checks'), { period });
+  const checks = await stage('checks', () => runChecks(ctx.warehouse, path.join(ctx.project.queries, 'checks'), { period }));
   const failed = checks.filter((c) => !c.holds);
   for (const c of failed) logger.error(`check ${c.id} fails: ${c.description}`, { rows: c.rows.length, first: JSON.stringify(c.rows[0]) });
 
   const reports = readReports(ctx.project.reports);
-  const requests = (await expand(ctx, reports, period)).map((r) => ({ ...r, lang: options.lang }));
+  const all = (await expand(ctx, reports, period)).map((r) => ({ ...r, lang: options.lang }));
+  const { render: requests, skipped } = hooks.plan ? await hooks.plan(all, period) : { render: all, skipped: [] };
   // A failed check means some numbers may be wrong: the briefs that read them are held, the others go out.
   const queries = readQueries(ctx.project.queries);
   const held: BriefOutcome[] = [];
@@ -61,9 +76,9 @@ export async function runNightly(ctx: Context, newPrinter: PrinterFactory, optio
     else held.push({ brief: r.report.id, region: r.region, period, status: 'held', reason: `held: check(s) ${holding.map((c) => c.id).join(', ')} fail` });
   }
   for (const id of new Set(held.map((h) => h.brief))) logger.error(`brief ${id} ${held.find((h) => h.brief === id)!.reason}`);
-  const briefs = [...held, ...(due.length > 0 ? await renderBriefs(ctx, newPrinter, due) : [])];
+  const briefs = [...held, ...(due.length > 0 ? await stage('briefs', () => renderBriefs(ctx, newPrinter, due)) : []), ...skipped];
   const refused = ingested.some((r) => r.status === 'refused');
-  const allOut = briefs.every((b) => b.status === 'rendered');
+  const allOut = briefs.every((b) => b.status === 'rendered' || b.status === 'skipped');
   const exitCode = allOut && !refused ? ExitCode.ok : ExitCode.held;
   return { ingested, checks, briefs, exitCode };
 }
@@ -107,7 +122,7 @@ export async function resolvePeriod(ctx: Context, period: string | undefined): P
 }
 
 /** One request per brief, or per city for city-scoped briefs. */
-async function expand(ctx: Context, reports: ReportDefinition[], period: string, region?: string): Promise<BriefRequest[]> {
+export async function expand(ctx: Context, reports: ReportDefinition[], period: string, region?: string): Promise<BriefRequest[]> {
   const requests: BriefRequest[] = [];
   for (const report of reports) {
     if (report.scope === 'province') {
