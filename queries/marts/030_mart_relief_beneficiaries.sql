@@ -5,17 +5,26 @@ insert into mart_relief_beneficiaries
 with years as (
   select distinct year(period) as year from _mart_periods
 ),
-facts as (
-  select
-    year(r.period) as year, r.period, r.taxpayer_id,
-    g.in_jurisdiction, g.city_code, g.region_group, p.kind, r.policy_code, i.section_code, r.size_code
+-- first the month each taxpayer first enjoyed each policy, from the raw codes (one row per taxpayer and policy: far fewer
+-- than the facts, so the joins and the grouping sets below work on little) …
+per_code as (
+  select y.year, r.taxpayer_id, r.region_code, r.industry_code, r.size_code, r.policy_code, min(r.period) as first_period
   from relief r
   join years y on r.period >= make_date(y.year, 1, 1) and r.period < make_date(y.year + 1, 1, 1)
-   and r.superseded_by is null
-  join regions g on g.code = r.region_code
-  join industries i on i.code = r.industry_code
-  join relief_policies p on p.code = r.policy_code
+  where r.superseded_by is null
+  group by all
 ),
+per_policy as (
+  select
+    f.year, g.in_jurisdiction, g.city_code, g.region_group, p.kind, f.policy_code, i.section_code, f.size_code, f.taxpayer_id,
+    min(f.first_period) as first_period
+  from per_code f
+  join regions g on g.code = f.region_code
+  join industries i on i.code = f.industry_code
+  join relief_policies p on p.code = f.policy_code
+  group by all
+),
+-- … then, per grouping set, the first of those months
 first_seen as (
   select
     year, in_jurisdiction, city_code, region_group, kind, policy_code, section_code, size_code,
@@ -27,8 +36,8 @@ first_seen as (
       case when grouping(section_code) = 0 then 'section' end,
       case when grouping(size_code) = 0 then 'size' end) as dims,
     taxpayer_id,
-    min(period) as first_period
-  from facts
+    min(first_period) as first_period
+  from per_policy
   group by grouping sets (
     (year, in_jurisdiction, taxpayer_id),
     (year, in_jurisdiction, taxpayer_id, kind),
