@@ -38,7 +38,9 @@ function runAndKill(dir: string, atFile: number, delay: number): Promise<string>
     let killed = false;
     p.stderr.on('data', (chunk: Buffer) => {
       for (const line of chunk.toString().split('\n')) {
-        if (!killed && line.includes('"stage":"ingest"') && line.includes(`"done":${atFile},`)) {
+        // File `atFile` starts right after the one before it is loaded (progress lines are throttled, these are not).
+        const starts = atFile === 0 ? line.includes('"stage":"ingest"') && line.includes('"done":0,') : line.includes(`revenue_${MONTHS[atFile - 1]}.csv: loaded`);
+        if (!killed && starts) {
           killed = true;
           setTimeout(() => p.kill('SIGKILL'), delay);
         }

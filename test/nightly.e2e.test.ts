@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -78,6 +78,10 @@ beforeAll(async () => {
   const real = projectPaths();
   for (const d of ['reports', 'templates', 'queries', 'seeds', 'data']) cpSync(path.join(real.root, d), path.join(proj.dir, d), { recursive: true });
   cpSync(path.join(real.root, 'package.json'), path.join(proj.dir, 'package.json'));
+  // Only monthly-revenue of the catalogue: the two briefs are what the counts below are judged on.
+  for (const d of readdirSync(path.join(proj.dir, 'reports'), { withFileTypes: true })) {
+    if (d.isDirectory() && d.name !== 'monthly-revenue') rmSync(path.join(proj.dir, 'reports', d.name), { recursive: true });
+  }
   mkdirSync(path.join(proj.dir, 'reports', 'revenue-digest'));
   writeFileSync(
     path.join(proj.dir, 'reports', 'revenue-digest', 'report.json'),

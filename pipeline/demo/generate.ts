@@ -67,7 +67,7 @@ export async function generateDemo(options: DemoOptions, effects: { logger: Logg
 
   // DuckDB spills to this folder if a large run outgrows memory; the UTF-8 registry is written here too.
   const work = await mkdtemp(path.join(tmpdir(), 'taxbrief-demo-'));
-  const instance = await DuckDBInstance.create(':memory:', { temp_directory: path.join(work, 'spill') });
+  const instance = await DuckDBInstance.create(':memory:', { temp_directory: path.join(work, 'spill'), memory_limit: '3GB' });
   const c = await instance.connect();
   const written: string[] = [];
   try {
@@ -86,10 +86,15 @@ export async function generateDemo(options: DemoOptions, effects: { logger: Logg
     const utf8 = path.join(work, 'taxpayers.utf8.csv');
     await runStatement(c, taxpayersSql, `copy (${taxpayersSql.text}\n) to $path (format csv, header true)`, { path: utf8 });
     const registry = path.join(outDir, 'taxpayers.csv');
-    await pipeline(createReadStream(utf8), iconv.decodeStream('utf8'), iconv.encodeStream('gbk'), createWriteStream(partial(registry)));
-    await rename(partial(registry), registry);
+    await removeOnError(partial(registry), async () => {
+      await pipeline(createReadStream(utf8), iconv.decodeStream('utf8'), iconv.encodeStream('gbk'), createWriteStream(partial(registry)));
+      await rename(partial(registry), registry);
+    });
     await rm(utf8);
     written.push(registry);
+    // The months need only tp_tax, refund and beneficiary: free the registry's memory.
+    await c.run('drop table taxpayer');
+    await c.run('checkpoint');
 
     let revenueRows = 0;
     let reliefRows = 0;
@@ -150,9 +155,20 @@ function partial(file: string): string {
 
 // Written under a hidden name and renamed when complete, so a reader never sees half a file.
 async function copyTo(c: DuckDBConnection, script: Script, file: string, format: string, params: Record<string, number>): Promise<number> {
-  const reader = await runStatement(c, script, `copy (${script.text}\n) to $path (${format})`, { ...params, path: partial(file) });
-  await rename(partial(file), file);
-  return Number(reader.getRowObjectsJson()[0]?.['Count'] ?? 0);
+  return removeOnError(partial(file), async () => {
+    const reader = await runStatement(c, script, `copy (${script.text}\n) to $path (${format})`, { ...params, path: partial(file) });
+    await rename(partial(file), file);
+    return Number(reader.getRowObjectsJson()[0]?.['Count'] ?? 0);
+  });
+}
+
+async function removeOnError<T>(file: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    await rm(file, { force: true });
+    throw error;
+  }
 }
 
 /** Runs the statements of a script in order (each ends with ';' at the end of a line). */

@@ -30,36 +30,56 @@ select
   round(1e9 * taxpayer_weight * unit_weight / sum(unit_weight) over (partition by city_code))::bigint as weight
 from weighted;
 
--- Cumulative draws on a 0..1e9 integer scale: a taxpayer's hash % 1e9 falls in one bucket (asof join).
-create table region_cum as
-with w as (select region_code, weight from region_unit where weight > 0)
-select
-  region_code,
-  ((coalesce(sum(weight) over (order by region_code rows between unbounded preceding and 1 preceding), 0))
-    * 1000000000 // sum(weight) over ())::bigint as lo
-from w;
+-- Categorical draws: 65,536 slots, each owned by the code whose share of the weight covers the
+-- slot's mid-point (integer arithmetic, so exact); a taxpayer's hash % 65536 picks a slot.
+-- first_slot(x, total): the first slot s with (s + 0.5) / 65536 >= x / total.
+create macro first_slot(x, total) as ((131072 * x + total - 1) // (2 * total))::bigint;
 
-create table size_cum as
-with w as (select size_code, round(taxpayer_pct * 1e6)::bigint as weight from size_param where taxpayer_pct > 0)
-select
-  size_code,
-  ((coalesce(sum(weight) over (order by size_code rows between unbounded preceding and 1 preceding), 0))
-    * 1000000000 // sum(weight) over ())::bigint as lo
-from w;
+create table region_slot as
+with w as (
+  select region_code, weight from region_unit where weight > 0
+), c as (
+  select
+    region_code,
+    sum(weight) over (order by region_code rows between unbounded preceding and current row) - weight as lo,
+    sum(weight) over (order by region_code rows between unbounded preceding and current row) as hi,
+    sum(weight) over () as total
+  from w
+)
+select unnest(range(first_slot(c.lo, c.total), first_slot(c.hi, c.total)))::integer as slot, c.region_code
+from c;
 
-create table industry_cum as
+create table size_slot as
+with w as (
+  select size_code, round(taxpayer_pct * 1e6)::bigint as weight from size_param where taxpayer_pct > 0
+), c as (
+  select
+    size_code,
+    sum(weight) over (order by size_code rows between unbounded preceding and current row) - weight as lo,
+    sum(weight) over (order by size_code rows between unbounded preceding and current row) as hi,
+    sum(weight) over () as total
+  from w
+)
+select unnest(range(first_slot(c.lo, c.total), first_slot(c.hi, c.total)))::integer as slot, c.size_code
+from c;
+
+create table industry_slot as
 with w as (
   select 'enterprise' as grp, industry_code, round(enterprise_weight * 1e6)::bigint as weight
   from industry_param where enterprise_weight > 0
   union all
   select 'household', industry_code, round(household_weight * 1e6)::bigint
   from industry_param where household_weight > 0
+), c as (
+  select
+    grp, industry_code,
+    sum(weight) over (partition by grp order by industry_code rows between unbounded preceding and current row) - weight as lo,
+    sum(weight) over (partition by grp order by industry_code rows between unbounded preceding and current row) as hi,
+    sum(weight) over (partition by grp) as total
+  from w
 )
-select
-  grp, industry_code,
-  ((coalesce(sum(weight) over (partition by grp order by industry_code rows between unbounded preceding and 1 preceding), 0))
-    * 1000000000 // sum(weight) over (partition by grp))::bigint as lo
-from w;
+select c.grp, unnest(range(first_slot(c.lo, c.total), first_slot(c.hi, c.total)))::integer as slot, c.industry_code
+from c;
 
 -- The taxpayers: size, industry, region, tax-paying weight (lognormal within a size), own
 -- growth, the months they are active, registration date and status.
@@ -69,18 +89,18 @@ with p as (
 ), base as (
   select
     (r.range + 1)::integer as tp,
-    (hash(p.seed, (r.range + 1)::integer, 'size') % 1000000000)::bigint as size_pick,
-    (hash(p.seed, (r.range + 1)::integer, 'industry') % 1000000000)::bigint as industry_pick,
-    (hash(p.seed, (r.range + 1)::integer, 'region') % 1000000000)::bigint as region_pick
+    (mix(hash(p.seed, (r.range + 1)::integer, 'size')) % 65536)::integer as size_slot,
+    (mix(hash(p.seed, (r.range + 1)::integer, 'industry')) % 65536)::integer as industry_slot,
+    (mix(hash(p.seed, (r.range + 1)::integer, 'region')) % 65536)::integer as region_slot
   from range((select taxpayers from run_param)) r, p
-), sized as (
-  select b.*, s.size_code, case when s.size_code in ('IND', 'NP') then 'household' else 'enterprise' end as grp
-  from base b asof join size_cum s on b.size_pick >= s.lo
 ), placed as (
-  select z.tp, z.size_code, i.industry_code, g.region_code
-  from sized z
-  asof join industry_cum i on i.grp = z.grp and z.industry_pick >= i.lo
-  asof join region_cum g on z.region_pick >= g.lo
+  select b.tp, s.size_code, i.industry_code, g.region_code
+  from base b
+  join size_slot s on s.slot = b.size_slot
+  join industry_slot i
+    on i.grp = case when s.size_code in ('IND', 'NP') then 'household' else 'enterprise' end
+   and i.slot = b.industry_slot
+  join region_slot g on g.slot = b.region_slot
 ), drawn as (
   select
     x.*,
@@ -88,8 +108,8 @@ with p as (
     gauss(hash(p.seed, x.tp, 'g1'), hash(p.seed, x.tp, 'g2')) as z_growth,
     u01(hash(p.seed, x.tp, 'new')) < 0.06 and p.k1 > p.k0 as is_new,
     u01(hash(p.seed, x.tp, 'closed')) < 0.02 as is_closed,
-    hash(p.seed, x.tp, 'month') as h_month,
-    hash(p.seed, x.tp, 'day') as h_day,
+    mix(hash(p.seed, x.tp, 'month')) as h_month,
+    mix(hash(p.seed, x.tp, 'day')) as h_day,
     u01(hash(p.seed, x.tp, 'r04')) as u_r04,
     p.k0, p.k1
   from placed x, p
@@ -98,11 +118,8 @@ select
   d.tp,
   d.size_code::size_t as size_code,
   d.industry_code::industry_t as industry_code,
-  case when d.industry_code like 'C%' and length(d.industry_code) > 1 then 'C' else d.industry_code end as section_code,
   d.region_code::region_t as region_code,
   ru.city_code,
-  ru.city_name,
-  ru.region_name,
   sp.multiplier as size_mult,
   sp.multiplier * ip.multiplier * ru.productivity * exp(sp.spread_sd * d.z_weight - sp.spread_sd * sp.spread_sd / 2) as w0,
   sp.growth_sd * d.z_growth as g,
@@ -130,6 +147,8 @@ from drawn d
 join size_param sp on sp.size_code = d.size_code
 join industry_param ip on ip.industry_code = d.industry_code
 join region_unit ru on ru.region_code = d.region_code;
+
+checkpoint;
 
 -- Which taxes a taxpayer pays: candidates drawn by size and industry, the primary tax always
 -- (增值税, or 个人所得税 for natural persons), at most five, the larger taxes first.
@@ -190,12 +209,22 @@ join taxpayer t on t.tp = c.tp
 cross join p
 where c.rank <= 5;
 
--- Revenue level per month and tax, per unit of weight: the tax's share of 1.3万亿元 a year at the
--- last year's level, seasonality, the Spring Festival shift and the trend, divided by the tax's
--- total weight, so the province's totals do not depend on the number of taxpayers.
+checkpoint;
+
+-- Revenue level per month and tax, per unit of weight: the tax's share of 1.3万亿元 a year (at the
+-- level of the year before the last), seasonality, the Spring Festival shift and the trend,
+-- divided by the total weight of the tax's payers active that month, so the province's totals
+-- depend neither on the number of taxpayers nor on who registered or closed when.
 create table month_tax as
-with tax_total as (
-  select tax_code::varchar as tax_code, sum(w) as w_total from tp_tax group by all
+with weight as (
+  select tax_code::varchar as tax_code, first_k, last_k, sum(w) as w from tp_tax group by all
+), tax_total as (
+  -- the weight of the taxpayers active in the month: entries and exits do not move the total
+  select mk.k, x.tax_code, sum(w.w) as w_total
+  from month_k mk
+  cross join tax_param x
+  join weight w on w.tax_code = x.tax_code and mk.k between w.first_k and w.last_k
+  group by all
 ), season as (
   select
     x.tax_code, r.m::integer as month,
@@ -227,7 +256,7 @@ select
   case when sh.k > (select k1 from run_param) - 3 then 0.55 else 1.0 end as anomaly_factor
 from shifted sh
 join tax_param x on x.tax_code = sh.tax_code
-join tax_total tt on tt.tax_code = sh.tax_code;
+join tax_total tt on tt.tax_code = sh.tax_code and tt.k = sh.k;
 
 -- R04 留抵退税: eligible VAT payers claim in some months; the month's total is fixed by refund_param
 -- (most of the big year's in April–June) and shared by the claimants' VAT weight. The refund is
@@ -270,6 +299,8 @@ from claim c
 join month_total mt on mt.k = c.k
 join refund_month m on m.k = c.k;
 
+checkpoint;
+
 -- Other relief: beneficiaries drawn once per policy among the eligible (size, industry, paying
 -- the policy's tax); fee policies (is_tax = false) weigh by the taxpayer's overall weight.
 create table beneficiary as
@@ -287,13 +318,13 @@ with p as (
   join taxpayer x on x.tp = t.tp
   where pol.on_tax
     and list_contains(pol.sizes, x.size_code::varchar)
-    and (pol.industries is null or list_contains(pol.industries, x.industry_code::varchar) or list_contains(pol.industries, x.section_code))
+    and (pol.industries is null or list_contains(pol.industries, x.industry_code::varchar) or list_contains(pol.industries, left(x.industry_code::varchar, 1)))
   union all
   select pol.policy_code, pol.policy_tax, pol.take_up, x.tp, greatest(1, round(1000 * x.w0))::bigint
   from pol
   join taxpayer x on list_contains(pol.sizes, x.size_code::varchar)
   where not pol.on_tax
-    and (pol.industries is null or list_contains(pol.industries, x.industry_code::varchar) or list_contains(pol.industries, x.section_code))
+    and (pol.industries is null or list_contains(pol.industries, x.industry_code::varchar) or list_contains(pol.industries, left(x.industry_code::varchar, 1)))
 )
 select
   c.policy_code::policy_t as policy_code,
@@ -304,7 +335,10 @@ join taxpayer x on x.tp = c.tp
 cross join p
 where u01(hash(p.seed, c.tp, c.policy_code, 'take')) < c.take_up;
 
--- Relief level per month and policy, per unit of weight, within the policy's dates.
+checkpoint;
+
+-- Relief level per month and policy, per unit of weight of the beneficiaries active that month,
+-- within the policy's dates.
 create table policy_month as
 with pol as (
   select
@@ -313,8 +347,13 @@ with pol as (
     coalesce(nullif(sp.end_date, '')::date, date '9999-12-31') as end_date
   from policy_param pp
   join seed_policies sp on sp.code = pp.policy_code
+), weight as (
+  select policy_code::varchar as policy_code, first_k, last_k, sum(w) as w from beneficiary group by all
 ), policy_total as (
-  select policy_code::varchar as policy_code, sum(w) as w_total from beneficiary group by all
+  select mk.k, w.policy_code, sum(w.w) as w_total
+  from month_k mk
+  join weight w on mk.k between w.first_k and w.last_k
+  group by all
 )
 select
   mk.k,
@@ -323,5 +362,5 @@ select
 from month_k mk
 join pol on mk.first_day <= pol.end_date and mk.last_day >= pol.start_date
 join pattern_month pm on pm.pattern = pol.pattern and pm.month = mk.month
-join policy_total pt on pt.policy_code = pol.policy_code
+join policy_total pt on pt.policy_code = pol.policy_code and pt.k = mk.k
 where pm.weight > 0;

@@ -11,9 +11,9 @@ select
   'TP' || lpad(t.tp::varchar, 8, '0') as taxpayer_id,
   case
     when t.size_code = 'NP' then '纳税人' || lpad(t.tp::varchar, 8, '0')
-    when t.size_code = 'IND' then t.region_name || list_extract(b.words, (hash(p.seed, t.tp, 'brand') % 40)::integer + 1)
-      || ip.word || list_extract(['经营部', '商行', '店'], (hash(p.seed, t.tp, 'suffix') % 3)::integer + 1)
-    else replace(t.city_name, '市', '') || list_extract(b.words, (hash(p.seed, t.tp, 'brand') % 40)::integer + 1)
+    when t.size_code = 'IND' then ru.region_name || list_extract(b.words, (mix(hash(p.seed, t.tp, 'brand')) % 40)::integer + 1)
+      || ip.word || list_extract(['经营部', '商行', '店'], (mix(hash(p.seed, t.tp, 'suffix')) % 3)::integer + 1)
+    else replace(ru.city_name, '市', '') || list_extract(b.words, (mix(hash(p.seed, t.tp, 'brand')) % 40)::integer + 1)
       || ip.word || case when t.size_code = 'L' then '股份有限公司' else '有限公司' end
   end as name,
   t.region_code::varchar as region_code,
@@ -22,6 +22,7 @@ select
   t.registered_on,
   case when t.is_closed then '注销' else '正常' end as status
 from taxpayer t
+join region_unit ru on ru.region_code = t.region_code::varchar
 join industry_param ip on ip.industry_code = t.industry_code::varchar
 cross join brand b
 cross join run_param p
