@@ -1,20 +1,27 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
-import { revenueTrendChart } from './charts/revenue-trend.js';
+import { drawChart } from './charts/registry.js';
 import { CliError } from './errors.js';
-import { narrativeHelpers } from './narrative/helpers.js';
+import { deriveFindings, type Finding, type FindingsResult } from './findings/rules.js';
+import { helpersFor, type Lang } from './narrative/helpers.js';
+import { markdownToHtml } from './narrative/markdown.js';
+import * as en from './narrative/phrases-en.js';
 import { dateLabel, monthLabel, ytdLabel, ytdSpan } from './narrative/periods.js';
 import { runQuery, type Query } from './queries.js';
-import type { ReportChart, ReportDefinition } from './reports.js';
+import type { ReportDefinition } from './reports.js';
 import type { Printer } from './render/printer.js';
-import type { Row, Warehouse } from './warehouse/warehouse.js';
+import type { Params, Row, Warehouse } from './warehouse/warehouse.js';
 
-/** One brief to build: which report, for which month and (for city briefs) which region. */
-export interface BriefRequest { report: ReportDefinition; period: string; region?: string }
+/** One brief to build: which report, for which month, (for city briefs) which region, in which language. */
+export interface BriefRequest { report: ReportDefinition; period: string; region?: string; lang?: Lang }
 
-/** Where a figure set came from: the query, its parameters, and how many rows it gave. */
-export interface Provenance { name: string; query: string; description: string; params: Record<string, string | number>; rows: number }
+/** Where a figure set came from: its key in the appendix list, the query, its parameters, and how many rows it gave. */
+export interface Provenance { key: number; name: string; query: string; description: string; params: Record<string, string | number | null>; rows: number }
+
+/** The analyst's note merged into a brief: the file it came from, its hash, and its HTML (escaped). */
+export interface AnalystNote { file: string; sha256: string; html: string }
 
 /** A brief built as HTML, with everything needed to print it and to trace its figures. */
 export interface BuiltBrief {
@@ -23,6 +30,13 @@ export interface BuiltBrief {
   html: string;
   provenance: Provenance[];
   inputs: Row[];
+  /** The identity carried on <html data-brief>, checked by the printer. */
+  key: string;
+  /** How many charts the page must show. */
+  charts: number;
+  classification: string;
+  findings?: FindingsResult;
+  note?: AnalystNote;
 }
 
 /** What building a brief needs from outside: the warehouse, the query catalogue, templates, the clock. */
@@ -33,73 +47,98 @@ export interface BriefEffects {
   now: Date;
 }
 
-/** Draws a chart from a query's rows. Charts receive finished numbers; they only scale for display. */
-type ChartType = (rows: Row[], chart: ReportChart) => string;
+/** The file stem of a brief's outputs: monthly-revenue, city-440100, advisory.en … */
+export function briefStem(request: BriefRequest): string {
+  const { report, region, lang } = request;
+  return `${report.id}${region ? `-${region}` : ''}${lang === 'en' ? '.en' : ''}`;
+}
 
-const chartTypes: Record<string, ChartType> = {
-  'revenue-trend': (rows, chart) =>
-    revenueTrendChart(
-      rows.map((r) => ({ period: String(r['period']), amount: Number(r['amount']), yoyPct: r['yoy_pct'] === null ? null : Number(r['yoy_pct']) })),
-      { source: chart.source },
-    ),
-};
-
-/** Runs a brief's queries, draws its charts and fills its template: HTML ready to print. */
+/** Runs a brief's queries, draws its charts, applies its findings rules and fills its template: HTML ready to print. */
 export async function buildBrief(request: BriefRequest, effects: BriefEffects): Promise<BuiltBrief> {
   const { report, period, region } = request;
+  const lang: Lang = request.lang ?? 'zh';
   const data: Record<string, Row[] | Row> = {};
   const provenance: Provenance[] = [];
   for (const [name, spec] of Object.entries(report.queries)) {
     const query = effects.queries.get(spec.query);
     if (!query) throw new CliError(`Brief ${report.id} reads query ${spec.query}, which is not in queries/; fix ${report.file}.`);
-    const params = { period, ...(region ? { region } : {}), ...spec.params };
+    // region is NULL for a province brief: region-aware queries then cover the whole jurisdiction
+    const params: Params = { period, region: region ?? null, ...spec.params };
     const rows = await runQuery(effects.warehouse, query, params);
     if (spec.single) {
       const [row] = rows;
-      if (rows.length !== 1 || !row) throw new CliError(`Query ${spec.query} gave ${rows.length} rows for brief ${report.id}, where one was expected.`);
+      if (rows.length !== 1 || !row) throw new CliError(`Query ${spec.query} gave ${rows.length} rows for brief ${report.id}${region ? ` (${region})` : ''}, where one was expected.`);
       data[name] = row;
     } else data[name] = rows;
-    provenance.push({ name, query: query.id, description: query.description, params: pick(params, query.params), rows: rows.length });
+    provenance.push({ key: provenance.length + 1, name, query: query.id, description: query.description, params: pick(params, query.params), rows: rows.length });
   }
 
   const charts: Record<string, string> = {};
   for (const [name, chart] of Object.entries(report.charts)) {
-    const draw = chartTypes[chart.type];
-    if (!draw) throw new CliError(`Brief ${report.id}: chart type "${chart.type}" is unknown; use one of ${Object.keys(chartTypes).join(', ')}.`);
-    charts[name] = draw(data[chart.data] as Row[], chart);
+    try {
+      charts[name] = drawChart(data[chart.data] as Row[], chart, { lang, region });
+    } catch (error) {
+      throw new CliError(`Brief ${report.id}: chart ${name} (${chart.type}) cannot be drawn: ${(error as Error).message}`, undefined, { cause: error });
+    }
   }
 
+  const findings = report.findings ? deriveFindings(report.findings, data, lang) : undefined;
+  const note = readNote(report, period, region);
   const inputsQuery = effects.queries.get('brief_inputs')!;
   const inputs = await runQuery(effects.warehouse, inputsQuery, { period });
-  const periodInfo = { id: period, month: monthLabel(period), monthOnly: `${Number(period.slice(5))}月`, ytd: ytdLabel(period), ytdSpan: ytdSpan(period) };
-  const title = renderTitle(report.title, { period, region });
+  const english = lang === 'en';
+  const periodInfo = english
+    ? { id: period, month: en.monthLabel(period), monthOnly: en.monthLabel(period).split(' ')[0], ytd: en.ytdLabel(period), ytdSpan: en.ytdLabel(period) }
+    : { id: period, month: monthLabel(period), monthOnly: `${Number(period.slice(5))}月`, ytd: ytdLabel(period), ytdSpan: ytdSpan(period) };
+  const key = `${report.id}-${region ?? 'province'}-${period}-${lang}`;
+  const title = renderTitle(english ? report.en?.title ?? report.title : report.title, { period, region, data }, lang);
+  const classification = english ? report.en?.classification ?? report.classification : report.classification;
   const context = {
     meta: {
       title,
-      classification: report.classification,
-      issue: `第${Number(period.slice(5))}期`,
-      issuer: report.issuer,
-      date: dateLabel(effects.now),
-      lang: 'zh-CN',
+      classification,
+      issue: english ? `No. ${Number(period.slice(5))}` : `第${Number(period.slice(5))}期`,
+      issuer: english ? report.en?.issuer ?? report.issuer : report.issuer,
+      date: english ? en.dateLabel(effects.now) : dateLabel(effects.now),
+      lang: english ? 'en' : 'zh-CN',
+      layout: report.layout,
+      modern: report.layout === 'modern',
+      key,
     },
     period: periodInfo,
     region,
     data,
     charts,
+    findings: findings?.printed ?? [],
+    note,
     provenance,
+    sourceKeys: Object.fromEntries(provenance.map((p) => [p.name, p.key])),
     inputs,
   };
-  return { request, title, html: effects.templates.render(report.template, context), provenance, inputs };
+  const template = english ? `en/${report.template}` : report.template;
+  const html = effects.templates.render(template, context);
+  return { request, title, html, provenance, inputs, key, charts: Object.keys(charts).length, classification, findings, note };
 }
 
-function renderTitle(template: string, context: object): string {
+/** reports/<id>/notes/<period>.md (or <period>-<region>.md for one city's edition): the analyst's commentary. */
+function readNote(report: ReportDefinition, period: string, region: string | undefined): AnalystNote | undefined {
+  const file = path.join(path.dirname(report.file), 'notes', `${period}${region ? `-${region}` : ''}.md`);
+  if (!existsSync(file)) return undefined;
+  const text = readFileSync(file, 'utf8');
+  return { file, sha256: createHash('sha256').update(text).digest('hex'), html: markdownToHtml(text) };
+}
+
+/** The printed findings, for tests and the manifest. */
+export type { Finding };
+
+function renderTitle(template: string, context: object, lang: Lang): string {
   const hb = Handlebars.create();
-  hb.registerHelper(narrativeHelpers);
+  hb.registerHelper(helpersFor(lang));
   return hb.compile(template, { noEscape: true, strict: true })(context);
 }
 
-function pick(params: Record<string, string | number>, names: string[]): Record<string, string | number> {
-  return Object.fromEntries(names.filter((n) => n in params).map((n) => [n, params[n]!]));
+function pick(params: Params, names: string[]): Record<string, string | number | null> {
+  return Object.fromEntries(names.filter((n) => n in params).map((n) => [n, params[n] as string | number | null]));
 }
 
 /** The files written for one brief. */
@@ -114,20 +153,23 @@ export async function writeBrief(
   const { report, period, region } = brief.request;
   const dir = path.join(outDir, period);
   mkdirSync(dir, { recursive: true });
-  const stem = path.join(dir, region ? `${report.id}-${region}` : report.id);
+  const stem = path.join(dir, briefStem(brief.request));
   const html = `${stem}.html`;
   writeAtomic(html, brief.html);
-  const printed = await effects.printer.print({ html: brief.html, outFile: `${stem}.pdf`, classification: report.classification });
+  const printed = await effects.printer.print({ html: brief.html, outFile: `${stem}.pdf`, classification: brief.classification, key: brief.key, charts: brief.charts });
   const manifest = {
     brief: report.id,
     title: brief.title,
     period,
     region: region ?? null,
+    lang: brief.request.lang ?? 'zh',
     builtAt: effects.now.toISOString(),
     pages: printed.pages,
     versions: { code: effects.codeVersion, definition: report.sha256, templates: effects.templateSha256 },
     figures: brief.provenance,
     inputs: effects.inputFiles,
+    findings: brief.findings ? { printed: brief.findings.printed.map((f) => ({ rule: f.rule, score: f.score, src: [...new Set(f.evidence.flatMap((e) => e.src))] })), dropped: brief.findings.dropped } : undefined,
+    note: brief.note ? { file: brief.note.file, sha256: brief.note.sha256 } : undefined,
     blockedRequests: printed.blockedRequests,
   };
   writeAtomic(`${stem}.manifest.json`, `${JSON.stringify(manifest, null, 2)}\n`);

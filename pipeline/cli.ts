@@ -5,7 +5,10 @@ import { CliError, ExitCode } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 
 /** The options every command shares. */
-export interface GlobalOptions { workspace?: string; json?: boolean; debug?: boolean; quiet?: boolean }
+export interface GlobalOptions { workspace?: string; json?: boolean; debug?: boolean; quiet?: boolean; wait?: string }
+
+/** How a command opens the workspace: how long to wait while another process holds it (default 30 min; run: 0). */
+export interface OpenOptions { waitMs?: number }
 
 /** What a command receives: its context opener (effects) and the shared options. */
 export interface CommandEnv {
@@ -14,7 +17,8 @@ export interface CommandEnv {
   stdout: NodeJS.WritableStream;
   env: NodeJS.ProcessEnv;
   clock: () => Date;
-  open(): Promise<Context>;
+  /** Takes the workspace lock (waiting as `--wait` says), then opens the context; `close()` releases both. */
+  open(options?: OpenOptions): Promise<Context>;
 }
 
 /** The CLI's effects: its streams, its environment and its clock. */
@@ -24,10 +28,11 @@ export interface CliIO { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableS
 export function program(io: CliIO): Command {
   const cli = new Command('taxbrief')
     .description('Tax revenue and relief data → checked analytics → Chinese briefs as PDF.')
-    .addOption(new Option('-w, --workspace <dir>', 'workspace folder for the warehouse, inbox, quarantine, out and logs').env('TAXBRIEF_WORKSPACE'))
+    .option('-w, --workspace <dir>', 'workspace folder for the warehouse, inbox, quarantine, out and logs (default: $TAXBRIEF_WORKSPACE, else ./workspace)')
     .option('--json', 'log JSON lines (the default when stderr is not a terminal)')
     .option('-q, --quiet', 'log only warnings and errors')
     .option('--debug', 'show stack traces')
+    .option('--wait <seconds>', 'wait this long for another taxbrief process to release the workspace (default: 1800; run: 0, refuse at once)')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride();
@@ -41,8 +46,13 @@ export function program(io: CliIO): Command {
       stdout: io.stdout,
       env: io.env,
       clock: io.clock,
-      // The warehouse (DuckDB's native module) loads only for commands that need it.
-      open: async () => (await import('./context.js')).openContext({ workspace: globals.workspace, env: io.env, logger, clock: io.clock }),
+      // The warehouse (DuckDB's native module) loads only for commands that need it; the lock keeps
+      // a second process from opening it while one writes.
+      open: async (options = {}) =>
+        (await import('./locked-context.js')).openLockedContext(
+          { workspace: globals.workspace, env: io.env, logger, clock: io.clock },
+          { command: command.name(), waitMs: options.waitMs ?? (await import('./lock.js')).waitMs(globals.wait, 30 * 60_000) },
+        ),
     };
   };
   // Each action: import the command module lazily and hand it the environment.
@@ -54,15 +64,47 @@ export function program(io: CliIO): Command {
     };
 
   cli.command('run')
-    .description('the nightly job: ingest the inbox, refresh aggregates, run checks, render every brief into out/')
+    .description('the nightly job: ingest the inbox, refresh aggregates, run checks, render the briefs due that changed, deliver them; exit 0 only when all went out')
     .option('-p, --period <YYYY-MM>', 'the month to report on (default: the latest month with data)')
+    .option('--force', 'render every brief, due or not, changed or not')
+    .option('--resend', 'deliver again versions already delivered to a recipient')
+    .option('--recipients <file>', 'the recipients file (default: $TAXBRIEF_RECIPIENTS, else <workspace>/recipients.json)')
+    .addHelpText('after', '\nRefuses at once (exit 3) while another taxbrief process holds the workspace; --wait SECONDS waits.\nExit: 0 everything due went out · 3 something held, failed, refused, undelivered or a feed late (listed) · 4 environment.')
     .action(lazy(() => import('./commands/run.js')));
+
+  cli.command('history')
+    .description('list the nightly runs recorded in the warehouse, or one run\'s stages, outputs and deliveries')
+    .argument('[run-id]', 'a run id (or its prefix) to show in detail')
+    .option('-n, --limit <n>', 'how many runs', '20')
+    .action(lazy(() => import('./commands/history.js')));
+
+  cli.command('status')
+    .description('the last run, each feed\'s freshness (late feeds flagged), the outbox and the lock; exit 3 when something needs attention')
+    .action(lazy(() => import('./commands/status.js')));
+
+  cli.command('preview')
+    .description('serve one brief as HTML on 127.0.0.1 and reload it in the browser when a template, definition, note or query changes')
+    .argument('<id>', 'the brief id (see taxbrief list)')
+    .option('-p, --period <YYYY-MM>', 'the month (default: the latest month with data)')
+    .option('-r, --region <code>', 'for city briefs: the city (default: the first)')
+    .option('--port <n>', 'port on 127.0.0.1 (default: a free one)', '0')
+    .option('--open', 'open the page in the browser (xdg-open)')
+    .action(lazy(() => import('./commands/preview.js')));
+
+  cli.command('reproduce')
+    .description('rebuild an issued brief from its manifest with the data and definitions it was built from, and compare')
+    .argument('<manifest>', 'an issued manifest: <workspace>/issued/<period>/<brief>/<version>/manifest.json')
+    .option('-o, --out <dir>', 'where to write the rebuilt brief (default: <workspace>/reproduced/<version>)')
+    .action(lazy(() => import('./commands/reproduce.js')));
 
   cli.command('brief')
     .description('rebuild one brief and print the path of each PDF written')
     .argument('<id>', 'the brief id (see taxbrief list)')
     .option('-p, --period <YYYY-MM>', 'the month to report on (default: the latest month with data)')
     .option('-r, --region <code>', 'for city briefs: one city (GB/T 2260 code, e.g. 440100)')
+    .addOption(new Option('--lang <lang>', 'edition: zh (Chinese) or en (English; files end in .en.pdf)').choices(['zh', 'en']).default('zh'))
+    .option('--open', 'open each PDF written (xdg-open; without it, the paths are printed)')
+    .addHelpText('after', '\nWhile the nightly run holds the workspace, waits for it (saying so) up to --wait SECONDS (default 1800).')
     .action(lazy(() => import('./commands/brief.js')));
 
   cli.command('list')
@@ -97,9 +139,15 @@ export function program(io: CliIO): Command {
   cli.command('query')
     .description('run one query and print its rows')
     .argument('<id>', 'the query id (see taxbrief queries)')
-    .option('--param <key=value...>', 'a query parameter, e.g. --param period=2026-10')
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
+    .option('--param <key=value...>', 'a query parameter, e.g. --param period=2026-10 (an empty value or null binds SQL null)')
+    .addOption(new Option('--format <format>', 'output format (arrow = Arrow IPC file; arrow, parquet and xlsx need --out)').choices(['table', 'csv', 'json', 'arrow', 'parquet', 'xlsx']).default('table'))
+    .option('-o, --out <file>', 'write to this file instead of stdout')
     .action(lazy(() => import('./commands/query.js')));
+
+  cli.command('check')
+    .description('refresh the marts for changed months and run the checks; print offending rows and the briefs each failure holds (exit 3 on a failure)')
+    .option('-p, --period <YYYY-MM>', 'the month checked (default: the latest month with data)')
+    .action(lazy(() => import('./commands/check.js')));
 
   return cli;
 }

@@ -30,7 +30,8 @@ export interface ContextOptions {
 
 /** Opens the workspace and its warehouse, bringing the schema and the seeds up to date. */
 export async function openContext(options: ContextOptions): Promise<Context> {
-  const project = projectPaths();
+  // TAXBRIEF_PROJECT: another copy of the definitions (reports/, templates/, queries/, seeds/, data/feeds/).
+  const project = projectPaths(options.env['TAXBRIEF_PROJECT'] ? path.resolve(options.env['TAXBRIEF_PROJECT']) : undefined);
   const workspace = resolveWorkspace(options.workspace, options.env, project.root);
   const warehouse = await openWarehouse(workspace.warehouse, {
     threads: numberFrom(options.env['TAXBRIEF_THREADS']),

@@ -1,3 +1,5 @@
+import { createLiveLine, createPaceTracker, paceLine } from './progress.js';
+
 /** Fields attached to a log line: counts, ids, durations. */
 export type LogFields = Record<string, string | number | boolean | null | undefined>;
 
@@ -23,8 +25,13 @@ export function createLogger(options: {
   const stream = options.stream ?? process.stderr;
   const format = options.format ?? (process.stderr.isTTY ? 'human' : 'json');
   const clock = options.clock ?? (() => new Date());
+  // On a terminal, progress is one line redrawn in place; elsewhere, JSON lines at most once a second per stage.
+  const live = format === 'human' && (stream as NodeJS.WriteStream).isTTY ? createLiveLine(stream) : undefined;
+  const pace = createPaceTracker();
+  const lastJson = new Map<string, number>();
   const write = (level: string, message: string, fields: LogFields = {}): void => {
     if (options.quiet && level === 'info') return;
+    live?.clear();
     if (format === 'json') {
       stream.write(JSON.stringify({ time: clock().toISOString(), level, message, ...fields }) + '\n');
       return;
@@ -42,8 +49,15 @@ export function createLogger(options: {
     error: (m, f) => write('error', m, f),
     progress: (stage, done, total) => {
       if (options.quiet) return;
-      if (format === 'json') write('info', 'progress', { stage, done, total });
-      else stream.write(`  ${stage}: ${done}${total === undefined ? '' : `/${total}`}\n`);
+      const p = pace(stage, done, total);
+      if (live) return live.draw(p);
+      if (format === 'json') {
+        const t = performance.now();
+        const edge = done === 0 || (total !== undefined && done >= total);
+        if (!edge && t - (lastJson.get(stage) ?? -Infinity) < 1000) return;
+        lastJson.set(stage, t);
+        write('info', 'progress', { stage, done, total, elapsed_ms: Math.round(p.elapsedMs), eta_ms: p.etaMs === undefined ? undefined : Math.round(p.etaMs) });
+      } else stream.write(`  ${paceLine(p)}\n`);
     },
   };
 }

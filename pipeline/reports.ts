@@ -1,13 +1,18 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { ChartSpec } from './charts/registry.js';
 import { CliError, ExitCode } from './errors.js';
+import type { FindingsConfig } from './findings/rules.js';
 
 /** A query a brief runs: the query id, whether it yields one row, and fixed parameters. */
 export interface ReportQuery { query: string; single?: boolean; params?: Record<string, string | number> }
 
-/** A chart a brief draws: the chart type, the query result it draws, and its source line. */
-export interface ReportChart { type: string; data: string; source: string }
+/** A chart a brief draws: the chart type, the query result it draws, its source line and columns (see charts/registry.ts). */
+export type ReportChart = ChartSpec;
+
+/** What the English edition (--lang en) prints instead of the Chinese title, mark and issuer. */
+export interface ReportEnglish { name?: string; title?: string; classification?: string; issuer?: string }
 
 /** A brief as data (reports/<id>/report.json): what it reads, draws and prints. */
 export interface ReportDefinition {
@@ -24,6 +29,12 @@ export interface ReportDefinition {
   scope: 'province' | 'city';
   queries: Record<string, ReportQuery>;
   charts: Record<string, ReportChart>;
+  /** `official` (GB/T 9704, the default) or `modern`: templates/layouts/<layout>.hbs. */
+  layout?: string;
+  /** The advisory's findings rules and their switches (pipeline/findings/rules.ts). */
+  findings?: FindingsConfig;
+  /** The English edition's title, mark and issuer. */
+  en?: ReportEnglish;
   /** Where the definition lives and a hash of it, for the manifest. */
   file: string;
   sha256: string;
@@ -80,6 +91,9 @@ function parseReport(file: string): ReportDefinition {
     scope,
     queries,
     charts,
+    layout: typeof raw['layout'] === 'string' ? raw['layout'] : 'official',
+    findings: raw['findings'] as FindingsConfig | undefined,
+    en: raw['en'] as ReportEnglish | undefined,
     file,
     sha256: createHash('sha256').update(bytes).digest('hex'),
   };

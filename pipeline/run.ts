@@ -1,12 +1,13 @@
 import path from 'node:path';
 import { buildBrief, writeBrief, type BriefOutput, type BriefRequest } from './brief.js';
-import { runChecks, type CheckResult } from './checks.js';
+import { checksHolding, runChecks, type CheckResult } from './checks.js';
 import { hashTree, type Context } from './context.js';
 import { CliError, ExitCode } from './errors.js';
 import { readFeeds } from './ingest/feeds.js';
 import { ingestInbox, type IngestResult } from './ingest/ingest.js';
-import { narrativeHelpers } from './narrative/helpers.js';
-import { readQueries, runQuery, runScripts } from './queries.js';
+import { helpersFor, type Lang } from './narrative/helpers.js';
+import { refreshMartsFor, type MartRefresh } from './marts.js';
+import { readQueries, runQuery } from './queries.js';
 import { readReports, type ReportDefinition } from './reports.js';
 import type { Printer } from './render/printer.js';
 import { createTemplates } from './templates.js';
@@ -19,7 +20,8 @@ export interface BriefOutcome {
   brief: string;
   region?: string;
   period: string;
-  status: 'rendered' | 'held' | 'failed';
+  /** skipped: not due by its schedule, or up to date (nothing it depends on changed); the reason says which. */
+  status: 'rendered' | 'held' | 'failed' | 'skipped';
   output?: BriefOutput;
   reason?: string;
 }
@@ -32,34 +34,51 @@ export interface RunSummary {
   exitCode: number;
 }
 
-/** The nightly job: inbox → ingest → marts → checks → every brief → out/. */
-export async function runNightly(ctx: Context, newPrinter: PrinterFactory, options: { period?: string } = {}): Promise<RunSummary> {
+/** What the nightly job leaves to its caller (pipeline/nightly.ts): the ledger of stages, whether the marts are current, which briefs are due. */
+export interface NightlyHooks {
+  /** Runs one stage (ingest, marts, checks, briefs): timed and recorded by the caller. */
+  stage?<T>(name: string, work: () => Promise<T>): Promise<T>;
+  /** True when nothing the marts read changed since they were built: the rebuild is skipped. */
+  martsUpToDate?(): Promise<boolean>;
+  /** Which of the briefs to render now; the others are reported as skipped with a reason (not due, up to date). */
+  plan?(requests: BriefRequest[], period: string): Promise<{ render: BriefRequest[]; skipped: BriefOutcome[] }>;
+}
+
+/** The nightly job: inbox → ingest → marts → checks → every brief due → out/. */
+export async function runNightly(ctx: Context, newPrinter: PrinterFactory, options: { period?: string; lang?: Lang; hooks?: NightlyHooks } = {}): Promise<RunSummary> {
   const { logger } = ctx;
-  const ingested = await ingestInbox(ctx.warehouse, ctx.workspace, readFeeds(path.join(ctx.project.root, 'data', 'feeds')), {
-    logger,
-    now: ctx.clock(),
-  });
+  const hooks = options.hooks ?? {};
+  const stage = <T>(name: string, work: () => Promise<T>): Promise<T> => (hooks.stage ? hooks.stage(name, work) : work());
+  const ingested = await stage('ingest', () =>
+    ingestInbox(ctx.warehouse, ctx.workspace, readFeeds(path.join(ctx.project.root, 'data', 'feeds')), { logger, now: ctx.clock() }),
+  );
   for (const r of ingested.filter((r) => r.status === 'refused')) {
     logger.error(`${path.basename(r.file)} refused and moved to quarantine: ${r.problems[0]?.message ?? ''}`, { problems: r.problemCount });
   }
-  await refreshMarts(ctx);
+  if (!(await hooks.martsUpToDate?.())) {
+    await stage('marts', () => refreshMarts(ctx, ingested.filter((r) => r.status === 'loaded').flatMap((r) => r.periods)));
+  }
   const period = await resolvePeriod(ctx, options.period);
-  const checks = await runChecks(ctx.warehouse, path.join(ctx.project.queries, 'checks'), { period });
+  const checks = await stage('checks', () => runChecks(ctx.warehouse, path.join(ctx.project.queries, 'checks'), { period }));
   const failed = checks.filter((c) => !c.holds);
   for (const c of failed) logger.error(`check ${c.id} fails: ${c.description}`, { rows: c.rows.length, first: JSON.stringify(c.rows[0]) });
 
   const reports = readReports(ctx.project.reports);
-  const requests = await expand(ctx, reports, period);
-  let briefs: BriefOutcome[];
-  if (failed.length > 0) {
-    // A failed check means the numbers may be wrong: nothing is printed from them.
-    const reason = `held: check(s) ${failed.map((c) => c.id).join(', ')} fail`;
-    briefs = requests.map((r) => ({ brief: r.report.id, region: r.region, period, status: 'held', reason }));
-  } else {
-    briefs = await renderBriefs(ctx, newPrinter, requests);
+  const all = (await expand(ctx, reports, period)).map((r) => ({ ...r, lang: options.lang }));
+  const { render: requests, skipped } = hooks.plan ? await hooks.plan(all, period) : { render: all, skipped: [] };
+  // A failed check means some numbers may be wrong: the briefs that read them are held, the others go out.
+  const queries = readQueries(ctx.project.queries);
+  const held: BriefOutcome[] = [];
+  const due: BriefRequest[] = [];
+  for (const r of requests) {
+    const holding = checksHolding(r.report, queries, checks);
+    if (holding.length === 0) due.push(r);
+    else held.push({ brief: r.report.id, region: r.region, period, status: 'held', reason: `held: check(s) ${holding.map((c) => c.id).join(', ')} fail` });
   }
+  for (const id of new Set(held.map((h) => h.brief))) logger.error(`brief ${id} ${held.find((h) => h.brief === id)!.reason}`);
+  const briefs = [...held, ...(due.length > 0 ? await stage('briefs', () => renderBriefs(ctx, newPrinter, due)) : []), ...skipped];
   const refused = ingested.some((r) => r.status === 'refused');
-  const allOut = briefs.every((b) => b.status === 'rendered');
+  const allOut = briefs.every((b) => b.status === 'rendered' || b.status === 'skipped');
   const exitCode = allOut && !refused ? ExitCode.ok : ExitCode.held;
   return { ingested, checks, briefs, exitCode };
 }
@@ -68,29 +87,27 @@ export async function runNightly(ctx: Context, newPrinter: PrinterFactory, optio
 export async function runBrief(
   ctx: Context,
   newPrinter: PrinterFactory,
-  options: { id: string; period?: string; region?: string },
+  options: { id: string; period?: string; region?: string; lang?: Lang },
 ): Promise<BriefOutcome[]> {
   const reports = readReports(ctx.project.reports);
   const report = reports.find((r) => r.id === options.id);
   if (!report) throw new CliError(`No brief "${options.id}"; the briefs are ${reports.map((r) => r.id).join(', ')} (see taxbrief list).`, ExitCode.usage);
-  if (!(await martsExist(ctx))) await refreshMarts(ctx);
+  // Files loaded by `taxbrief ingest` since the last run are folded in first (nothing to do otherwise).
+  await refreshMarts(ctx);
   const period = await resolvePeriod(ctx, options.period);
-  const requests = await expand(ctx, [report], period, options.region);
+  const requests = (await expand(ctx, [report], period, options.region)).map((r) => ({ ...r, lang: options.lang }));
   return renderBriefs(ctx, newPrinter, requests);
 }
 
-/** Rebuilds the aggregate tables every brief reads. */
-export async function refreshMarts(ctx: Context): Promise<void> {
-  await ctx.warehouse.transaction(() => runScripts(ctx.warehouse, path.join(ctx.project.queries, 'marts')));
-}
-
-async function martsExist(ctx: Context): Promise<boolean> {
-  const rows = await ctx.warehouse.all(`select 1 from information_schema.tables where table_name = 'mart_revenue'`);
-  return rows.length > 0;
+/** Refreshes the aggregate tables every brief reads, for the months that changed (`changed`, plus what the files ledger shows). */
+export async function refreshMarts(ctx: Context, changed: string[] = []): Promise<MartRefresh> {
+  const refresh = await refreshMartsFor({ warehouse: ctx.warehouse, dir: path.join(ctx.project.queries, 'marts'), now: ctx.clock() }, changed);
+  if (refresh.mode !== 'none') ctx.logger.info(`marts refreshed (${refresh.mode}): ${refresh.periods.length} month(s)`, { periods: refresh.periods.join(',') });
+  return refresh;
 }
 
 /** `YYYY-MM` as given, or the latest month with data. */
-async function resolvePeriod(ctx: Context, period: string | undefined): Promise<string> {
+export async function resolvePeriod(ctx: Context, period: string | undefined): Promise<string> {
   if (period !== undefined) {
     if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(period)) throw new CliError(`--period ${period} is not a month; write it as YYYY-MM, e.g. 2026-10.`, ExitCode.usage);
     return period;
@@ -105,7 +122,7 @@ async function resolvePeriod(ctx: Context, period: string | undefined): Promise<
 }
 
 /** One request per brief, or per city for city-scoped briefs. */
-async function expand(ctx: Context, reports: ReportDefinition[], period: string, region?: string): Promise<BriefRequest[]> {
+export async function expand(ctx: Context, reports: ReportDefinition[], period: string, region?: string): Promise<BriefRequest[]> {
   const requests: BriefRequest[] = [];
   for (const report of reports) {
     if (report.scope === 'province') {
@@ -122,30 +139,51 @@ async function expand(ctx: Context, reports: ReportDefinition[], period: string,
   return requests;
 }
 
+/**
+ * Builds each brief (queries run one at a time on the one warehouse connection) and prints up to
+ * `printer.parallel` of them at once on the page pool; a brief that fails is reported and the others go on.
+ */
 async function renderBriefs(ctx: Context, newPrinter: PrinterFactory, requests: BriefRequest[]): Promise<BriefOutcome[]> {
   const queries = readQueries(ctx.project.queries);
-  const templates = createTemplates({ dir: ctx.project.templates, helpers: narrativeHelpers });
+  const lang = requests[0]?.lang ?? 'zh';
+  const templates = createTemplates({ dir: ctx.project.templates, helpers: helpersFor(lang) });
   const templateSha256 = hashTree(ctx.project.templates);
-  const outcomes: BriefOutcome[] = [];
+  const outcomes: BriefOutcome[] = new Array(requests.length);
   const printer = await newPrinter();
+  const inFlight = new Set<Promise<void>>();
+  let done = 0;
+  const fail = (i: number, request: BriefRequest, error: unknown) => {
+    const { report, period, region } = request;
+    const reason = error instanceof Error ? error.message : String(error);
+    ctx.logger.error(`brief ${report.id}${region ? ` (${region})` : ''} failed: ${reason}`);
+    outcomes[i] = { brief: report.id, region, period, status: 'failed', reason };
+  };
   try {
     for (const [i, request] of requests.entries()) {
       const { report, period, region } = request;
-      ctx.logger.progress('briefs', i, requests.length);
       try {
         const now = ctx.clock();
         const brief = await buildBrief(request, { warehouse: ctx.warehouse, queries, templates, now });
         const inputFiles = await runQuery(ctx.warehouse, queries.get('input_files')!, { period });
-        const output = await writeBrief(brief, ctx.workspace.out, { printer, now, codeVersion: ctx.codeVersion, templateSha256, inputFiles });
-        ctx.logger.info(`brief ${report.id}${region ? ` (${region})` : ''} ${period}: ${output.pages} page(s)`, { pdf: output.pdf });
-        outcomes.push({ brief: report.id, region, period, status: 'rendered', output });
+        const printing = writeBrief(brief, ctx.workspace.out, { printer, now, codeVersion: ctx.codeVersion, templateSha256, inputFiles })
+          .then((output) => {
+            ctx.logger.info(`brief ${report.id}${region ? ` (${region})` : ''} ${period}: ${output.pages} page(s)`, { pdf: output.pdf });
+            outcomes[i] = { brief: report.id, region, period, status: 'rendered', output };
+          })
+          .catch((error: unknown) => fail(i, request, error))
+          .finally(() => {
+            inFlight.delete(printing);
+            ctx.logger.progress('briefs', ++done, requests.length);
+          });
+        inFlight.add(printing);
+        // keep the pool busy but no busier: build the next brief while the tabs print
+        if (inFlight.size >= printer.parallel) await Promise.race(inFlight);
       } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        ctx.logger.error(`brief ${report.id}${region ? ` (${region})` : ''} failed: ${reason}`);
-        outcomes.push({ brief: report.id, region, period, status: 'failed', reason });
+        fail(i, request, error);
+        ctx.logger.progress('briefs', ++done, requests.length);
       }
     }
-    ctx.logger.progress('briefs', requests.length, requests.length);
+    await Promise.all(inFlight);
   } finally {
     await printer.close();
   }

@@ -1,4 +1,4 @@
 -- The latest month with revenue data in the jurisdiction, as YYYY-MM (null when the warehouse is empty).
 select strftime(max(period), '%Y-%m') as period
-from mart_revenue
+from mart_revenue_city
 where in_jurisdiction;

@@ -1,4 +1,7 @@
 -- Year-to-date revenue by tax type: amount, 增收/减收, YoY, share and its change (百分点), contribution to growth (百分点); the total last.
+-- @param period  the month reported, YYYY-MM
+-- @param region  a city code (e.g. 440800) for one city's figures, or null for the province's jurisdiction (default: null)
+-- 口径: net tax revenue, is_tax codes; for disclosure-controlled parts use revenue_breakdown with dimension=tax.
 with bounds as (
   select
     strptime($period || '-01', '%Y-%m-%d')::date                  as cur,
@@ -9,8 +12,8 @@ by_tax as (
     m.tax_code,
     coalesce(sum(amount) filter (where period between date_trunc('year', b.cur) and b.cur), 0)::decimal(18,2)   as ytd_amount,
     coalesce(sum(amount) filter (where period between date_trunc('year', b.prev) and b.prev), 0)::decimal(18,2) as ytd_prev
-  from mart_revenue m, bounds b
-  where m.in_jurisdiction
+  from mart_revenue_city m, bounds b
+  where m.is_tax and in_scope(m.in_jurisdiction, m.city_code, $region)
   group by m.tax_code
 ),
 total as (

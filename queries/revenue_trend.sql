@@ -1,8 +1,11 @@
 -- Monthly province revenue for the $months months up to $period, with each month's YoY (null without a prior year).
+-- @param period  the last month, YYYY-MM
+-- @param months  how many months (default: 24)
+-- @param region  a city code for one city, or null for the province's jurisdiction (default: null)
 with monthly as (
   select period, sum(amount)::decimal(18,2) as amount
-  from mart_revenue
-  where in_jurisdiction
+  from mart_revenue_city
+  where is_tax and in_scope(in_jurisdiction, city_code, $region)
   group by period
 )
 select

@@ -1,11 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../pipeline/cli.js';
 import { projectPaths } from '../pipeline/workspace.js';
+import { runCli } from './helpers/cli.js';
 import { tempDir } from './helpers/workspace.js';
 
 // The whole skeleton on real parts: demo files → DuckDB file → SQL → Plot SVG → Handlebars → Chromium PDF.
@@ -15,16 +14,7 @@ const ws = tempDir('taxbrief-e2e-');
 let stdout = '';
 let exitCode = -1;
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let o = '';
-  let e = '';
-  out.on('data', (d) => (o += d));
-  err.on('data', (d) => (e += d));
-  const code = await main(args, { stdout: out, stderr: err, env: { ...process.env, TAXBRIEF_WORKSPACE: ws.dir }, clock: () => now });
-  return { code, out: o, err: e };
-}
+const cli = (args: string[]) => runCli(args, { ...process.env, TAXBRIEF_WORKSPACE: ws.dir }, () => now);
 
 const pdfText = (pdf: string) => execFileSync('pdftotext', ['-enc', 'UTF-8', pdf, '-'], { encoding: 'utf8' });
 const squash = (s: string) => s.replace(/\s+/g, '');

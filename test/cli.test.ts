@@ -15,7 +15,7 @@ function taxbrief(...args: string[]) {
 }
 
 describe('taxbrief CLI', () => {
-  it.each(['run', 'brief', 'list', 'demo', 'ingest', 'feeds', 'queries', 'query'])('%s --help explains the command and exits 0', (command) => {
+  it.each(['run', 'brief', 'list', 'demo', 'ingest', 'feeds', 'queries', 'query', 'check'])('%s --help explains the command and exits 0', (command) => {
     const r = taxbrief(command, '--help');
     expect(r.code).toBe(0);
     expect(r.out).toContain(`Usage: taxbrief ${command}`);
@@ -24,7 +24,7 @@ describe('taxbrief CLI', () => {
   it('lists every command in the top-level help', () => {
     const r = taxbrief('--help');
     expect(r.code).toBe(0);
-    for (const c of ['run', 'brief', 'list', 'demo', 'ingest', 'feeds', 'queries', 'query']) expect(r.out).toMatch(new RegExp(`^\\s+${c}\\b`, 'm'));
+    for (const c of ['run', 'brief', 'list', 'demo', 'ingest', 'feeds', 'queries', 'query', 'check']) expect(r.out).toMatch(new RegExp(`^\\s+${c}\\b`, 'm'));
   });
 
   it('exits 2 on a wrong command line, with a hint', () => {
@@ -36,7 +36,7 @@ describe('taxbrief CLI', () => {
   it('exits 2 for an unknown brief and names the ones that exist', () => {
     const r = taxbrief('brief', 'no-such-brief');
     expect(r.code).toBe(2);
-    expect(r.err).toContain('No brief "no-such-brief"; the briefs are monthly-revenue');
+    expect(r.err).toContain('No brief "no-such-brief"; the briefs are advisory, city, industry, monthly-revenue, relief');
   });
 
   it('exits 2 for a malformed period', () => {
@@ -53,6 +53,6 @@ describe('taxbrief CLI', () => {
 
   it('lists the briefs and the queries with their parameters', () => {
     expect(taxbrief('list').out).toMatch(/^monthly-revenue\t月度税收收入分析\tprovince/m);
-    expect(taxbrief('queries').out).toMatch(/^revenue_headline \(\$period\)$/m);
+    expect(taxbrief('queries').out).toMatch(/^revenue_headline \(\$period, \$region\?, \$combine_jan_feb\?\)$/m);
   });
 });

@@ -3,7 +3,8 @@ import path from 'node:path';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readQueries, runQuery, runScripts } from '../pipeline/queries.js';
+import { refreshMartsFor } from '../pipeline/marts.js';
+import { readQueries, runQuery } from '../pipeline/queries.js';
 import { projectPaths } from '../pipeline/workspace.js';
 import { cityRevenueCsv, cityRevenueFeed, fingerprint, ingestBench } from './helpers/ingest.js';
 
@@ -136,7 +137,7 @@ describe('ledger and restatements', () => {
       { name: 'city_2026-10_v2.csv', first_hash: false, status: 'loaded', restates: String(v1) },
     ]);
     // The marts read current rows only.
-    await runScripts(b.warehouse, path.join(projectPaths().queries, 'marts'));
+    await refreshMartsFor({ warehouse: b.warehouse, dir: path.join(projectPaths().queries, 'marts'), now: new Date('2026-11-26T08:00:00Z') });
     const [mart] = await b.warehouse.all(`select sum(amount)::varchar as total from mart_revenue`);
     expect(mart).toEqual({ total: '12245800.00' });
   });

@@ -52,7 +52,7 @@ describe('rates', () => {
   it('speaks of share changes and contributions in 百分点', () => {
     expect(shareChange(0.8)).toBe('提高0.8个百分点');
     expect(shareChange(-0.26)).toBe('降低0.3个百分点');
-    expect(shareChange(0.01)).toBe('与上年同期持平');
+    expect(shareChange(0.01)).toBe('持平');
     expect(pull(1.23)).toBe('拉动全省税收增长1.2个百分点');
     expect(pull(-0.4)).toBe('下拉全省税收增长0.4个百分点');
     expect(percent(35.64)).toBe('35.6%');

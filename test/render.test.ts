@@ -234,12 +234,22 @@ describe('printer (real Chromium)', () => {
   });
 
   it('refuses to print after close, and removes its browser profile', async () => {
+    // A private TMPDIR: other test files and other processes launch Chromium into the shared /tmp meanwhile.
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = mkdtempSync(join(tmpdir(), 'taxbrief-render-tmp-'));
     const profiles = () => readdirSync(tmpdir()).filter((f) => f.startsWith('taxbrief-chromium-')).sort();
-    const before = profiles();
-    const p = await launchPrinter({ executablePath: resolveChromium(process.env), logger: memoryLogger() });
-    expect(profiles().length).toBe(before.length + 1);
-    await p.close();
-    expect(profiles()).toEqual(before);
+    let p: Awaited<ReturnType<typeof launchPrinter>>;
+    try {
+      expect(profiles()).toEqual([]);
+      p = await launchPrinter({ executablePath: resolveChromium(process.env), logger: memoryLogger() });
+      expect(profiles()).toHaveLength(1);
+      await p.close();
+      expect(profiles()).toEqual([]);
+    } finally {
+      rmSync(tmpdir(), { recursive: true, force: true });
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
     await expect(p.print({ html, outFile: join(out, 'closed.pdf'), classification: 'x' })).rejects.toThrow(/closed\.pdf: the printer is closed/);
   });
 });

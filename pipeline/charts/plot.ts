@@ -11,6 +11,8 @@ export const CHART_INK = { text: '#000000', dark: '#333333', mid: '#8c8c8c', lig
 export interface Panel {
   options: Plot.PlotOptions;
   y: number;
+  /** Horizontal offset, for side-by-side panels (small multiples). */
+  x?: number;
 }
 
 /** Extra text drawn in the composed SVG (e.g. the source line), in SVG user units. */
@@ -39,9 +41,9 @@ export function plotSvg(options: Plot.PlotOptions): Element {
  * Stacks Plot panels (sharing one x layout) into a single self-contained SVG string.
  * Plot has no dual axis; panels let a bar chart and a rate line share x without a misleading second scale.
  */
-export function composeSvg(parts: { width: number; height: number; panels: Panel[]; texts?: SvgText[]; label?: string; fontSize?: number }): string {
+export function composeSvg(parts: { width: number; height: number; panels: Panel[]; texts?: SvgText[]; label?: string; fontSize?: number; /** trusted SVG markup drawn last (legends) */ extra?: string }): string {
   const { width, height } = parts;
-  const groups = parts.panels.map(({ options, y }) => panelGroup(plotSvg(options), y));
+  const groups = parts.panels.map(({ options, y, x }) => panelGroup(plotSvg(options), y, x));
   const texts = (parts.texts ?? []).map(textElement);
   const aria = parts.label ? ` role="img" aria-label="${escapeXml(parts.label)}"` : '';
   const svg =
@@ -49,17 +51,18 @@ export function composeSvg(parts: { width: number; height: number; panels: Panel
     ` font-family="${escapeXml(CHART_FONT)}" font-size="${parts.fontSize ?? 12}" fill="${CHART_INK.text}" text-anchor="middle"${aria}>` +
     groups.join('') +
     texts.join('') +
+    (parts.extra ?? '') +
     '</svg>';
   return normaliseSvg(svg);
 }
 
 /** Moves a Plot SVG's marks into a translated <g>, dropping Plot's <style> (the page CSS owns styling). */
-function panelGroup(svg: Element, y: number): string {
+function panelGroup(svg: Element, y: number, x = 0): string {
   const inner = Array.from(svg.childNodes)
     .filter((n) => !(n.nodeType === 1 && (n as Element).tagName.toLowerCase() === 'style'))
     .map((n) => (n as Element).outerHTML ?? '')
     .join('');
-  return `<g transform="translate(0,${y})">${inner}</g>`;
+  return `<g transform="translate(${x},${y})">${inner}</g>`;
 }
 
 function textElement(t: SvgText): string {
@@ -95,4 +98,26 @@ export function roundSvgNumbers(svg: string, digits = 1): string {
     const r = Number(Number(m).toFixed(digits));
     return String(Object.is(r, -0) ? 0 : r);
   });
+}
+
+/** Unit words for chart axes, per edition. */
+export const UNITS = {
+  zh: { yi: '亿元', pct: '%', yoy: '同比%', pp: '百分点', source: '资料来源：' },
+  en: { yi: '100 million yuan', pct: '%', yoy: 'YoY %', pp: 'percentage points', source: 'Source: ' },
+} as const;
+
+/** An edition's unit words. */
+export type Units = (typeof UNITS)[keyof typeof UNITS];
+
+/** Approximate printed width of a label at `fontSize`: CJK characters are square, Latin ones about half. */
+export function textWidth(text: string, fontSize: number): number {
+  let w = 0;
+  for (const ch of text) w += /[\u2E80-\uFFEF]/.test(ch) ? fontSize : fontSize * 0.58;
+  return w;
+}
+
+/** "1,019.7" / "3.2": one decimal with thousands separators, no "-0". */
+export function formatOne(v: number): string {
+  const r = Math.round(v * 10) / 10;
+  return (Object.is(r, -0) ? 0 : r).toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 }

@@ -1,14 +1,20 @@
 import type { CommandEnv } from '../cli.js';
 import { ExitCode } from '../errors.js';
+import { openInViewer } from '../open.js';
 import { runBrief } from '../run.js';
 import { printerFor } from './printer.js';
 
-/** `taxbrief brief <id>`: rebuild one brief; prints each PDF path. */
-export default async function brief(env: CommandEnv, id: string, options: { period?: string; region?: string }): Promise<number> {
+/** Flags of `taxbrief brief`. */
+export interface BriefFlags { period?: string; region?: string; lang?: 'zh' | 'en'; open?: boolean }
+
+/** `taxbrief brief <id>`: rebuild one brief; prints each PDF path (and opens it with --open). */
+export default async function brief(env: CommandEnv, id: string, flags: BriefFlags): Promise<number> {
   const ctx = await env.open();
   try {
-    const outcomes = await runBrief(ctx, printerFor(env), { id, period: options.period, region: options.region });
+    const request = { id, period: flags.period, region: flags.region, ...(flags.lang ? { lang: flags.lang } : {}) };
+    const outcomes = await runBrief(ctx, printerFor(env), request);
     for (const o of outcomes) if (o.output) env.stdout.write(`${o.output.pdf}\n`);
+    if (flags.open) for (const o of outcomes) if (o.output) openInViewer(o.output.pdf, env.logger, env.env);
     return outcomes.every((o) => o.status === 'rendered') ? ExitCode.ok : ExitCode.held;
   } finally {
     ctx.close();

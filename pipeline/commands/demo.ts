@@ -4,7 +4,7 @@ import type { CommandEnv } from '../cli.js';
 import { CliError, ExitCode } from '../errors.js';
 import { hashFile } from '../ingest/ingest.js';
 import { previousMonth } from '../narrative/periods.js';
-import { runNightly } from '../run.js';
+import { nightly } from '../nightly.js';
 import { printerFor } from './printer.js';
 import { report } from './run.js';
 
@@ -44,9 +44,9 @@ export default async function demo(env: CommandEnv, flags: DemoFlags): Promise<n
       if (!loaded.has(sha256)) copyFileSync(path.join(cache, f), path.join(ctx.workspace.inbox, f));
     }
     if (!flags.run) return ExitCode.ok;
-    const summary = await runNightly(ctx, printerFor(env));
-    report(env, summary);
-    return summary.exitCode;
+    const result = await nightly(ctx, printerFor(env));
+    report(env, result);
+    return result.exitCode;
   } finally {
     ctx.close();
   }

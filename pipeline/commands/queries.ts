@@ -2,10 +2,12 @@ import type { CommandEnv } from '../cli.js';
 import { readQueries } from '../queries.js';
 import { projectPaths } from '../workspace.js';
 
-/** `taxbrief queries`: every query id with its parameters and what it returns. */
+/** `taxbrief queries`: every query id with its parameters (optional ones marked `?`, with their meaning and default) and what it returns. */
 export default async function queries(env: CommandEnv): Promise<number> {
   for (const q of readQueries(projectPaths().queries).values()) {
-    env.stdout.write(`${q.id}${q.params.length ? ` (${q.params.map((p) => `$${p}`).join(', ')})` : ''}\n\t${q.description}\n`);
+    const signature = q.paramDocs.map((p) => `$${p.name}${p.optional ? '?' : ''}`).join(', ');
+    env.stdout.write(`${q.id}${signature ? ` (${signature})` : ''}\n\t${q.description}\n`);
+    for (const p of q.paramDocs.filter((p) => p.description)) env.stdout.write(`\t  $${p.name}: ${p.description}\n`);
   }
   return 0;
 }

@@ -1,10 +1,15 @@
 import type { CommandEnv } from '../cli.js';
 import { CliError, ExitCode } from '../errors.js';
-import { readQueries, runQuery } from '../queries.js';
-import type { Params, Row } from '../warehouse/warehouse.js';
+import { binaryFormats, formatRows, toArrow, toXlsx, writeAtomically, writeParquet, type ExportFormat } from '../export.js';
+import { bindParams, readQueries, runQueryTyped } from '../queries.js';
+import type { Params } from '../warehouse/warehouse.js';
 
-/** `taxbrief query <id>`: run one query with bound parameters and print the rows. */
-export default async function query(env: CommandEnv, id: string, options: { param?: string[]; format: 'table' | 'csv' | 'json' }): Promise<number> {
+
+/** `taxbrief query <id>`: run one query with bound parameters; print it, or write it to --out as csv, json, arrow, parquet or xlsx. */
+export default async function query(env: CommandEnv, id: string, options: { param?: string[]; format: ExportFormat; out?: string }): Promise<number> {
+  if (binaryFormats.includes(options.format) && !options.out) {
+    throw new CliError(`--format ${options.format} writes a binary file; pass --out FILE.`, ExitCode.usage);
+  }
   const ctx = await env.open();
   try {
     const q = readQueries(ctx.project.queries).get(id);
@@ -13,30 +18,24 @@ export default async function query(env: CommandEnv, id: string, options: { para
     for (const p of options.param ?? []) {
       const eq = p.indexOf('=');
       if (eq < 1) throw new CliError(`--param ${p} must read key=value.`, ExitCode.usage);
-      params[p.slice(0, eq)] = p.slice(eq + 1);
+      const key = p.slice(0, eq);
+      if (!q.params.includes(key)) throw new CliError(`Query ${id} has no parameter $${key}; its parameters are ${q.params.map((x) => `$${x}`).join(', ') || 'none'}.`, ExitCode.usage);
+      const value = p.slice(eq + 1);
+      // an empty value or `null` binds SQL null (e.g. --param region= for the whole province)
+      params[key] = value === '' || value === 'null' ? null : value;
     }
-    const rows = await runQuery(ctx.warehouse, q, params);
-    env.stdout.write(format(rows, options.format));
+    if (options.format === 'parquet') {
+      await writeParquet(ctx.warehouse, q, bindParams(q, params), options.out!);
+    } else {
+      const result = await runQueryTyped(ctx.warehouse, q, params);
+      if (options.format === 'arrow') writeAtomically(options.out!, toArrow(result));
+      else if (options.format === 'xlsx') writeAtomically(options.out!, await toXlsx(result, id));
+      else if (options.out) writeAtomically(options.out, formatRows(result.rows, options.format));
+      else env.stdout.write(formatRows(result.rows, options.format));
+    }
+    if (options.out) env.logger.info(`query ${id}: written to ${options.out}`, { format: options.format });
     return 0;
   } finally {
     ctx.close();
   }
-}
-
-function format(rows: Row[], as: 'table' | 'csv' | 'json'): string {
-  if (as === 'json') return `${JSON.stringify(rows, null, 2)}\n`;
-  const columns = Object.keys(rows[0] ?? {});
-  const cell = (v: unknown) => (v === null || v === undefined ? '' : String(v));
-  if (as === 'csv') {
-    // A cell that starts like a formula is quoted with a leading apostrophe so Excel shows it as text.
-    const quote = (v: unknown) => {
-      let s = cell(v);
-      if (/^[=+\-@]/.test(s) && !/^-?\d/.test(s)) s = `'${s}`;
-      return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-    };
-    return [columns.join(','), ...rows.map((r) => columns.map((c) => quote(r[c])).join(','))].join('\n') + '\n';
-  }
-  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
-  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(columns.map((c) => cell(r[c]))))].join('\n') + '\n';
 }

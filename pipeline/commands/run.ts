@@ -1,32 +1,34 @@
 import type { CommandEnv } from '../cli.js';
-import { runNightly, type RunSummary } from '../run.js';
+import { waitMs } from '../lock.js';
+import { nightly, summaryLines, type NightlyResult } from '../nightly.js';
 import { printerFor } from './printer.js';
 
-/** `taxbrief run`: the nightly job. Exit 0 only when every brief went out and every file loaded. */
-export default async function run(env: CommandEnv, options: { period?: string }): Promise<number> {
-  const ctx = await env.open();
+/** Flags of `taxbrief run`. */
+export interface RunFlags { period?: string; force?: boolean; resend?: boolean; recipients?: string }
+
+/**
+ * `taxbrief run`: the nightly job. Refuses at once while another process holds the workspace
+ * (unless --wait). Exit 0 only when every brief due went out; 3 with the list of what was held.
+ */
+export default async function run(env: CommandEnv, flags: RunFlags): Promise<number> {
+  const ctx = await env.open({ waitMs: waitMs(env.globals.wait, 0) });
   try {
-    const summary = await runNightly(ctx, printerFor(env), { period: options.period });
-    report(env, summary);
-    return summary.exitCode;
+    const result = await nightly(ctx, printerFor(env), flags);
+    report(env, result);
+    return result.exitCode;
   } finally {
     ctx.close();
   }
 }
 
-/** Prints each PDF path on stdout and a one-line account of the run on the log. */
-export function report(env: CommandEnv, summary: RunSummary): void {
-  for (const b of summary.briefs) if (b.output) env.stdout.write(`${b.output.pdf}\n`);
-  const count = (status: string) => summary.ingested.filter((r) => r.status === status).length;
-  const briefs = (status: string) => summary.briefs.filter((b) => b.status === status).length;
-  const failedChecks = summary.checks.filter((c) => !c.holds).map((c) => c.id);
-  env.logger.info(
-    `run finished: ${count('loaded')} file(s) loaded, ${count('duplicate')} already loaded, ${count('refused')} refused; ` +
-      `${summary.checks.length - failedChecks.length}/${summary.checks.length} checks hold; ` +
-      `${briefs('rendered')} brief(s) rendered, ${briefs('held')} held, ${briefs('failed')} failed`,
-    { exitCode: summary.exitCode },
-  );
-  for (const b of summary.briefs.filter((b) => b.status !== 'rendered')) {
-    env.logger.error(`brief ${b.brief}${b.region ? ` (${b.region})` : ''} ${b.status}: ${b.reason ?? ''}`);
+/** Prints each PDF rendered on stdout, then the account of the run and every hold on the log. */
+export function report(env: CommandEnv, result: NightlyResult): void {
+  for (const b of result.summary.briefs) if (b.output) env.stdout.write(`${b.output.pdf}\n`);
+  const [first, ...rest] = summaryLines(result);
+  env.logger.info(first!, { run: result.runId, exitCode: result.exitCode, nothingNew: result.nothingNew });
+  for (const line of rest) env.logger.info(`  ${line}`);
+  if (result.holds.length > 0) {
+    env.logger.error(`not everything due went out (${result.holds.length}):`, { exitCode: result.exitCode });
+    for (const h of result.holds) env.logger.error(`  ${h}`);
   }
 }

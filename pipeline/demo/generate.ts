@@ -116,7 +116,8 @@ export async function generateDemo(options: DemoOptions, effects: { logger: Logg
   }
 }
 
-interface Script { name: string; text: string }
+/** A SQL file of the generator: its name (for errors) and text. */
+export interface Script { name: string; text: string }
 
 // Months are counted as year * 12 + month - 1, so that a range of months is a range of integers.
 function checkOptions(o: DemoOptions): { k0: number; k1: number } {
@@ -155,7 +156,7 @@ async function copyTo(c: DuckDBConnection, script: Script, file: string, format:
 }
 
 /** Runs the statements of a script in order (each ends with ';' at the end of a line). */
-async function runScript(c: DuckDBConnection, script: Script, params: Record<string, string | number>): Promise<void> {
+export async function runScript(c: DuckDBConnection, script: Script, params: Record<string, string | number>): Promise<void> {
   const statements = stripComments(script.text).split(/;\s*$/m).map((s) => s.trim()).filter((s) => s.length > 0);
   for (const statement of statements) await runStatement(c, script, statement, params);
 }

@@ -1,12 +1,18 @@
-import type { HelperDelegate } from 'handlebars';
+import Handlebars, { type HelperDelegate, type HelperOptions } from 'handlebars';
+import { roundedPartsAddUp, thousands } from './numbers.js';
+import { englishName } from './names-en.js';
+import * as en from './phrases-en.js';
 import { dateLabel, monthLabel, ytdLabel, ytdSpan } from './periods.js';
-import { change, fixed, gain, isDecline, percent, pull, shareChange, signed, wan, yi, yoy } from './phrases.js';
+import { change, deviation, fixed, gain, isDecline, percent, pull, shareChange, signed, wan, yi, yoy } from './phrases.js';
 
 // Handlebars passes its options object last; the phrase functions take plain values only.
 const plain = <A extends unknown[]>(fn: (...args: A) => string | boolean): HelperDelegate =>
   (...args: unknown[]) => fn(...(args.slice(0, -1) as A));
 
-/** The template helpers: formatting of finished figures only, never arithmetic. */
+/** The languages a brief can be written in. */
+export type Lang = 'zh' | 'en';
+
+/** The template helpers: formatting of finished figures only, never arithmetic (Chinese edition). */
 export const narrativeHelpers: Record<string, HelperDelegate> = {
   yi: plain(yi),
   wan: plain(wan),
@@ -23,4 +29,60 @@ export const narrativeHelpers: Record<string, HelperDelegate> = {
   ytdLabel: plain(ytdLabel),
   ytdSpan: plain(ytdSpan),
   dateLabel: plain(dateLabel),
+  deviation: plain(deviation),
+  count: plain((n: number | string) => thousands(String(n))),
+  addsUp: plain(addsUp),
+  src,
+  layout: plain((name: string) => `layouts/${name}`),
+  eq: plain((a: unknown, b: unknown) => a === b),
+  lt: plain((a: number, b: number) => a < b),
+  name: plain((n: string) => n),
 };
+
+/** The same helpers with English phrases: same rounding, same digits. */
+export const englishHelpers: Record<string, HelperDelegate> = {
+  ...narrativeHelpers,
+  change: plain(en.change),
+  yoy: plain(en.yoy),
+  gain: plain(en.gain),
+  shareChange: plain(en.shareChange),
+  pull: plain((pp: number, what?: string) => en.pull(pp, typeof what === 'string' ? what : undefined)),
+  monthLabel: plain(en.monthLabel),
+  ytdLabel: plain(en.ytdLabel),
+  dateLabel: plain(en.dateLabel),
+  deviation: plain(en.deviation),
+  name: plain((n: string) => englishName(n)),
+};
+
+/** The helper set of a language. */
+export function helpersFor(lang: Lang): Record<string, HelperDelegate> {
+  return lang === 'en' ? englishHelpers : narrativeHelpers;
+}
+
+/**
+ * True when a table's rounded parts (rows other than the total) add up to its rounded total row:
+ * `{{#unless (addsUp data.byTax "ytd_amount")}}…may not add up…{{/unless}}`.
+ */
+function addsUp(rows: Record<string, unknown>[], field: string): boolean {
+  const total = rows.find((r) => r['is_total'] === true);
+  if (!total) return true;
+  const parts = rows.filter((r) => r !== total).map((r) => r[field] as string);
+  return roundedPartsAddUp(parts, total[field] as string);
+}
+
+/**
+ * The provenance mark of a figure-bearing sentence, table or chart: `{{src "headline" "byTax"}}` →
+ * a small "[1,2]" keyed to the numbered query list of the appendix, with the query names in data-src.
+ * Naming a query the brief did not run is an error, so a mark can never point nowhere.
+ */
+function src(...args: unknown[]): Handlebars.SafeString {
+  const options = args.at(-1) as HelperOptions;
+  const names = args.slice(0, -1).map(String);
+  const keys = (options.data?.root as { sourceKeys?: Record<string, number> })?.sourceKeys ?? {};
+  const numbers = names.map((n) => {
+    const k = keys[n];
+    if (k === undefined) throw new Error(`{{src "${n}"}} names no query of this brief; use one of ${Object.keys(keys).join(', ')}.`);
+    return k;
+  });
+  return new Handlebars.SafeString(`<sup class="src" data-src="${names.join(' ')}">[${numbers.join(',')}]</sup>`);
+}

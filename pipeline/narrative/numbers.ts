@@ -59,3 +59,12 @@ export function roundRate(value: number, digits = 1): string {
   const rounded = (Math.sign(value) * Math.round(Math.abs(value) * factor + 1e-9)) / factor;
   return (Object.is(rounded, -0) ? 0 : rounded).toFixed(digits);
 }
+
+/**
+ * True when the parts, each rounded to 2 decimals of `unit`, add up to the total rounded the same way.
+ * A table whose rounded parts do not add up must say so (DOMAIN: rounded parts and totals).
+ */
+export function roundedPartsAddUp(parts: Yuan[], total: Yuan, unit: AmountUnit = 'yi'): boolean {
+  const cents = (a: Yuan) => BigInt(scaleAmount(a, unit).replace('.', ''));
+  return parts.reduce((s, p) => s + cents(p), 0n) === cents(total);
+}

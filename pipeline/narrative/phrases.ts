@@ -4,12 +4,14 @@ import { roundRate, scaleAmount, thousands, type Yuan } from './numbers.js';
 export const FLAT_BELOW_PCT = 0.05;
 
 /** "11,234.56" — an amount in 元 written in 亿元 with 2 decimals. */
-export function yi(amount: Yuan): string {
+export function yi(amount: Yuan | null | undefined): string {
+  if (amount === null || amount === undefined) return '—';
   return thousands(scaleAmount(amount, 'yi'));
 }
 
 /** "1,234.56" — an amount in 元 written in 万元 with 2 decimals (county tables). */
-export function wan(amount: Yuan): string {
+export function wan(amount: Yuan | null | undefined): string {
+  if (amount === null || amount === undefined) return '—';
   return thousands(scaleAmount(amount, 'wan'));
 }
 
@@ -52,11 +54,11 @@ export function signed(value: number | null | undefined, digits = 1): string {
   return Number(r) > 0 ? `+${r}` : r;
 }
 
-/** "提高0.8个百分点" / "降低0.3个百分点" / "与上年持平": a change of share, always in 百分点. */
+/** "提高0.8个百分点" / "降低0.3个百分点" / "持平": a change of share, always in 百分点, read after "比上年同期". */
 export function shareChange(pp: number | null | undefined): string {
   if (pp === null || pp === undefined || !Number.isFinite(pp)) return '无可比数据';
   const r = roundRate(Math.abs(pp));
-  if (Number(r) === 0) return '与上年同期持平';
+  if (Number(r) === 0) return '持平'; // "比上年同期持平"
   return `${pp > 0 ? '提高' : '降低'}${r}个百分点`;
 }
 
@@ -70,4 +72,10 @@ export function pull(pp: number | null | undefined, what = '全省税收'): stri
 /** True when a rate is negative once rounded for print (for marking cells). */
 export function isDecline(pct: number | null | undefined): boolean {
   return typeof pct === 'number' && Number(roundRate(pct)) < 0;
+}
+
+/** "高于基准3.2个稳健标准差" / "低于基准3.3个稳健标准差": a signal's deviation from its baseline, by sign. */
+export function deviation(z: number | null | undefined): string {
+  if (z === null || z === undefined || !Number.isFinite(z)) return '';
+  return `${z >= 0 ? '高于' : '低于'}基准${roundRate(Math.abs(z))}个稳健标准差`;
 }

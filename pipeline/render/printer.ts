@@ -8,10 +8,13 @@ import type { Logger } from '../log.js';
 import { countPdfPages, writeFileAtomic } from './pdf-file.js';
 import { footerTemplate, headerTemplate, OFFICIAL_MARGINS } from './page-setup.js';
 import { createPool } from './pool.js';
+import { preflightFonts } from './fonts.js';
 
 /** Prints HTML to PDF with one shared browser and a small page pool. */
 export interface Printer {
   print(job: PrintJob): Promise<PrintResult>;
+  /** How many jobs print at once (the page pool's size). */
+  parallel: number;
   close(): Promise<void>;
 }
 
@@ -21,6 +24,12 @@ export interface PrintJob {
   outFile: string;
   classification: string /* e.g. '内部资料 注意保存', printed top-left on every page */;
   timeoutMs?: number;
+  /** The brief's identity (e.g. city-440100-2026-10), carried on <html data-brief>: the page printed must be this one. */
+  key?: string;
+  /** How many charts (svg.chart) the page must show before it is printed. */
+  charts?: number;
+  /** Skip the glyph check (only for measuring a bare print). */
+  skipFontCheck?: boolean;
 }
 
 /** What was printed: the file, its page count, and any network requests the page tried and was refused. */
@@ -113,9 +122,12 @@ export async function launchPrinter(options: { executablePath: string; pagePool?
   const inFlight = new Set<Promise<unknown>>();
 
   return {
+    parallel: options.pagePool ?? 2,
     async print(job) {
       if (closing || !browser.connected) throw new CliError(`Cannot print ${job.outFile}: the printer is closed or Chromium has exited.`);
       const t0 = performance.now();
+      // A character without a glyph would print as a box: refuse before Chromium spends time on it.
+      if (!job.skipFontCheck) preflightFonts(job.html, job.classification, job.outFile);
       const running = pool.use((tab) => printOn(tab, job));
       inFlight.add(running);
       try {
@@ -175,8 +187,13 @@ async function printOn(tab: Tab, job: PrintJob): Promise<PrintResult> {
   tab.blocked = [];
   return withTimeout(timeout, `did not finish within ${timeout} ms`, async (signal) => {
     await page.setContent(job.html, { waitUntil: 'load', timeout });
-    // Fonts are local, but layout must not be measured with a fallback face.
-    await page.evaluate(() => document.fonts.ready.then(() => undefined));
+    // Ready means: fonts loaded (layout must not be measured with a fallback face), every chart in
+    // place, and the document in this tab is the job's own (a pooled tab never prints another brief).
+    const ready = await page.evaluate(() =>
+      document.fonts.ready.then(() => ({ key: document.documentElement.getAttribute('data-brief'), charts: document.querySelectorAll('svg.chart').length })),
+    );
+    if (job.key !== undefined && ready.key !== job.key) throw new Error(`the page holds brief ${ready.key ?? '(none)'}, not ${job.key}`);
+    if (job.charts !== undefined && ready.charts < job.charts) throw new Error(`only ${ready.charts} of ${job.charts} charts are on the page`);
     const pdf = await page.pdf({
       format: 'A4',
       printBackground: true,

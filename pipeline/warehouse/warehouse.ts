@@ -12,10 +12,15 @@ export interface Warehouse {
   readonly file: string;
   run(sql: string, params?: Params): Promise<void>;
   all<T extends Row = Row>(sql: string, params?: Params): Promise<T[]>;
+  /** Like `all`, with each column's DuckDB type (e.g. `DECIMAL(18,2)`, `DOUBLE`, `VARCHAR`), for typed exports. */
+  allTyped(sql: string, params?: Params): Promise<{ columns: Column[]; rows: Row[] }>;
   /** Runs `work` in one transaction: all of it commits, or none of it does. */
   transaction<T>(work: () => Promise<T>): Promise<T>;
   close(): void;
 }
+
+/** A result column: its name and DuckDB type. */
+export interface Column { name: string; type: string }
 
 /** Resources DuckDB may take; defaults leave the machine usable. */
 export interface WarehouseOptions {
@@ -56,6 +61,12 @@ function wrap(file: string, instance: DuckDBInstance, connection: DuckDBConnecti
     async all<T extends Row = Row>(sql: string, params?: Params) {
       const reader = await connection.runAndReadAll(sql, params as Record<string, DuckDBValue> | undefined);
       return reader.getRowObjectsJson() as T[];
+    },
+    async allTyped(sql, params) {
+      const reader = await connection.runAndReadAll(sql, params as Record<string, DuckDBValue> | undefined);
+      const types = reader.columnTypes();
+      const columns = reader.columnNames().map((name, i) => ({ name, type: types[i]!.toString() }));
+      return { columns, rows: reader.getRowObjectsJson() as Row[] };
     },
     async transaction(work) {
       if (inTransaction) return work();

@@ -1,7 +1,12 @@
--- Months where the revenue mart does not add up to the taxpayer-level revenue (the mart is stale or wrong).
-with facts as (select period, sum(amount) as amount from revenue where superseded_by is null group by period),
-     mart  as (select period, sum(amount) as amount from mart_revenue group by period)
-select strftime(coalesce(f.period, m.period), '%Y-%m') as period, f.amount as facts, m.amount as mart
-from facts f full join mart m on m.period = f.period
-where f.amount is distinct from m.amount
+-- Months (of the 25 up to $period) where the revenue marts (county and city grain) do not add up to the current taxpayer-level revenue: a mart is stale or wrong.
+-- covers: mart_revenue, mart_revenue_city
+with b as (select month_start($period) as cur, (month_start($period) - interval 24 month)::date as first),
+     facts as (select period, sum(amount) as amount from revenue, b where superseded_by is null and period between b.first and b.cur group by period),
+     county as (select period, sum(amount) as amount from mart_revenue, b where period between b.first and b.cur group by period),
+     city as (select period, sum(amount) as amount from mart_revenue_city, b where period between b.first and b.cur group by period)
+select strftime(coalesce(f.period, m.period, c.period), '%Y-%m') as period, f.amount as facts, m.amount as mart, c.amount as city_mart
+from facts f
+full join county m on m.period = f.period
+full join city c on c.period = coalesce(f.period, m.period)
+where f.amount is distinct from m.amount or f.amount is distinct from c.amount
 order by 1;

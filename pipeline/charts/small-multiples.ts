@@ -1,0 +1,58 @@
+import * as Plot from '@observablehq/plot';
+import { CHART_INK, composeSvg, formatOne, type Units } from './plot.js';
+
+/** One month of one series (e.g. an industry): amount in 亿元 (scaled for display), YoY in % or null. */
+export interface MultiplePoint { series: string; period: string; value: number; yoyPct: number | null }
+
+const FONT = 10;
+
+/**
+ * One small panel per series (two columns), each with its monthly bars and its own y scale, titled with
+ * the series name and the latest month's YoY. Same x across panels, so the shapes compare at a glance.
+ */
+export function smallMultiplesChart(points: MultiplePoint[], options: { units: Units; source: string; width?: number; yoyWord: string }): string {
+  const series = [...new Set(points.map((p) => p.series))];
+  if (series.length === 0) throw new Error('smallMultiplesChart needs data; check the query it draws.');
+  const width = options.width ?? 580;
+  const cols = 2;
+  const panelW = width / cols;
+  const panelH = 130;
+  const rows = Math.ceil(series.length / cols);
+  const height = rows * panelH + 22;
+  const periods = [...new Set(points.map((p) => p.period))].sort();
+  const first = periods[0]!;
+  const last = periods[periods.length - 1]!;
+  const panels = series.map((name, i) => {
+    const data = points.filter((p) => p.series === name);
+    const latest = data.find((p) => p.period === last);
+    const title = `${name}${latest?.yoyPct == null ? '' : `  ${options.yoyWord}${latest.yoyPct > 0 ? '+' : ''}${formatOne(latest.yoyPct)}%`}`;
+    return {
+      x: (i % cols) * panelW,
+      y: Math.floor(i / cols) * panelH,
+      options: {
+        width: panelW,
+        height: panelH,
+        marginLeft: 44,
+        marginRight: 10,
+        marginTop: 22,
+        marginBottom: 20,
+        x: { type: 'band', domain: periods, paddingInner: 0.2, label: null, tickSize: 2, ticks: [first, last], tickFormat: (p: string) => `${p.slice(0, 4)}.${Number(p.slice(5))}` },
+        y: { label: options.units.yi, labelArrow: 'none', ticks: 3, nice: true, zero: true, grid: true, tickFormat: ',.0f' },
+        marks: [
+          Plot.barY(data.filter((p) => p.period !== last), { x: 'period', y: 'value', fill: CHART_INK.mid }),
+          Plot.barY(data.filter((p) => p.period === last), { x: 'period', y: 'value', fill: CHART_INK.dark }),
+          Plot.ruleY([0], { stroke: CHART_INK.text }),
+          Plot.text([title], { frameAnchor: 'top-left', dy: -16, dx: 0, fontSize: FONT + 1, fontWeight: 'bold', fill: CHART_INK.text }),
+        ],
+      } as Plot.PlotOptions,
+    };
+  });
+  return composeSvg({
+    width,
+    height,
+    fontSize: FONT,
+    label: series.join('、'),
+    panels,
+    texts: [{ text: `${options.units.source}${options.source}`, x: 4, y: height - 6, fontSize: FONT, fill: CHART_INK.dark }],
+  });
+}

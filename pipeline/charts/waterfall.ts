@@ -1,0 +1,71 @@
+import * as Plot from '@observablehq/plot';
+import { CHART_INK, composeSvg, formatOne, textWidth, type Units } from './plot.js';
+
+/** One step of a waterfall: a part and its contribution to the total's growth (百分点, from SQL). */
+export interface WaterfallStep { label: string; value: number }
+
+const FONT = 11;
+
+/**
+ * Contribution waterfall: each part's 拉动 (百分点) stacked from zero to the total growth rate, then
+ * the total as a solid bar. Rises mid grey, falls dark; every step labelled with its signed value.
+ */
+export function waterfallChart(steps: WaterfallStep[], total: WaterfallStep, options: { units: Units; source: string; width?: number }): string {
+  if (steps.length === 0) throw new Error('waterfallChart needs at least one step; check the query it draws.');
+  const width = options.width ?? 580;
+  let run = 0;
+  const bars = steps.map((s) => {
+    const start = run;
+    run += s.value;
+    return { label: s.label, start, end: run, value: s.value, kind: s.value < 0 ? 'down' : 'up' };
+  });
+  bars.push({ label: total.label, start: 0, end: total.value, value: total.value, kind: 'total' });
+  const labels = bars.map((b) => b.label);
+  const band = (width - 60) / bars.length;
+  // long labels are wrapped onto two lines; the bottom margin grows with them
+  const wrap = (s: string) => (textWidth(s, FONT) > band - 4 && s.length > 2 ? `${s.slice(0, Math.ceil(s.length / 2))}\n${s.slice(Math.ceil(s.length / 2))}` : s);
+  const ends = bars.flatMap((b) => [b.start, b.end]);
+  const lo = Math.min(0, ...ends);
+  const hi = Math.max(0, ...ends);
+  const pad = (hi - lo) * 0.14 || 1;
+  const plotH = 220;
+  const height = plotH + 20;
+  const fill = (b: { kind: string }) => (b.kind === 'total' ? CHART_INK.text : b.kind === 'down' ? CHART_INK.dark : CHART_INK.mid);
+  const signedLabel = (b: { value: number; kind: string }) => `${b.value > 0 && b.kind !== 'total' ? '+' : ''}${formatOne(b.value)}`;
+  return composeSvg({
+    width,
+    height,
+    fontSize: FONT,
+    label: `拉动（${options.units.pp}）`,
+    panels: [
+      {
+        y: 0,
+        options: {
+          width,
+          height: plotH,
+          marginLeft: 48,
+          marginRight: 12,
+          marginTop: 24,
+          marginBottom: 40,
+          x: { domain: labels, label: null, tickSize: 0, padding: 0.25, tickFormat: wrap },
+          y: { domain: [lo < 0 ? lo - pad : 0, hi + pad], label: options.units.pp, labelArrow: 'none', ticks: 5, grid: true, tickFormat: (v: number) => formatOne(v).replace(/\.0$/, '') },
+          marks: [
+            Plot.rectY(bars, { x: 'label', y1: 'start', y2: 'end', fill }),
+            Plot.ruleY([0], { stroke: CHART_INK.text }),
+            // connectors from each step's end to the next step's start, so the eye follows the running total
+            Plot.ruleY(bars.slice(0, -1).map((b, i) => ({ y: b.end, x1: b.label, x2: bars[i + 1]!.label })), { y: 'y', stroke: CHART_INK.rule, strokeDasharray: '2,2', strokeWidth: 0.75 }),
+            Plot.text(bars, {
+              x: 'label',
+              y: (b: { start: number; end: number }) => Math.max(b.start, b.end),
+              text: signedLabel,
+              dy: -4,
+              lineAnchor: 'bottom',
+              fill: CHART_INK.text,
+            }),
+          ],
+        },
+      },
+    ],
+    texts: [{ text: `${options.units.source}${options.source}`, x: 4, y: height - 6, fontSize: FONT - 1, fill: CHART_INK.dark }],
+  });
+}

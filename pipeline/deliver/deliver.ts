@@ -1,0 +1,201 @@
+import { createHash } from 'node:crypto';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from '../log.js';
+import type { Printer } from '../render/printer.js';
+import type { Warehouse } from '../warehouse/warehouse.js';
+import { recipientsOf, type Recipient } from './recipients.js';
+import type { SmtpTransport } from './smtp.js';
+import { addWatermark } from './watermark.js';
+
+/** A brief edition ready to deliver: its version, its HTML (to watermark) and its issued folder. */
+export interface Edition {
+  brief: string;
+  region?: string;
+  period: string;
+  version: string;
+  title: string;
+  classification: string;
+  /** The unwatermarked HTML the edition was printed from. */
+  html: string;
+  /** issued/<period>/<stem>/<version12>/: every copy sent is archived here with its checksum. */
+  issuedDir: string;
+}
+
+/** What happened to one copy: sent (now), already sent (an earlier run), or failed (kept in the outbox). */
+export interface DeliveryOutcome {
+  recipient: string;
+  name: string;
+  brief: string;
+  region?: string;
+  period: string;
+  version: string;
+  channel: 'outbox' | 'smtp';
+  status: 'sent' | 'already-sent' | 'failed';
+  attempts: number;
+  error?: string;
+  /** The recipient's PDF: in the outbox (outbox channel, or not yet sent) or archived (sent by SMTP). */
+  file?: string;
+}
+
+/** What delivery needs: the ledger, a printer for the watermarked copies, SMTP if configured, retry policy. */
+export interface DeliveryEffects {
+  warehouse: Warehouse;
+  logger: Logger;
+  clock: () => Date;
+  printer: () => Promise<Printer>;
+  smtp?: SmtpTransport;
+  outboxDir: string;
+  runId: string;
+  resend: boolean;
+  /** Attempts after the first (default 3), waiting backoffMs, 2×, 4× … between them. */
+  retries: number;
+  backoffMs: number;
+  sleep: (ms: number) => Promise<void>;
+}
+
+/**
+ * Delivers each edition to each of its recipients, once per version: prints the recipient's
+ * watermarked copy into outbox/<recipient>/<period>/, then either leaves it there (the outbox is
+ * the channel) or mails it, retrying with backoff; a copy that could not be sent stays in the
+ * outbox and is reported. Every copy sent is archived in the edition's issued folder with its SHA-256.
+ */
+export async function deliverEditions(editions: Edition[], recipients: Recipient[], effects: DeliveryEffects): Promise<DeliveryOutcome[]> {
+  const outcomes: DeliveryOutcome[] = [];
+  const channel = effects.smtp ? 'smtp' : 'outbox';
+  const jobs = editions.flatMap((e) => recipientsOf(recipients, e.brief, e.region).map((r) => ({ e, r })));
+  for (const [i, { e, r }] of jobs.entries()) {
+    effects.logger.progress('deliver', i, jobs.length);
+    const base = { recipient: r.id, name: r.name, brief: e.brief, region: e.region, period: e.period, version: e.version, channel } as const;
+    const key = { recipient: r.id, brief: e.brief, region: e.region ?? '', period: e.period, version: e.version };
+    if (!effects.resend && (await wasSent(effects.warehouse, key))) {
+      outcomes.push({ ...base, status: 'already-sent', attempts: 0 });
+      continue;
+    }
+    const label = `${e.brief}${e.region ? ` (${e.region})` : ''} ${e.period} → ${r.id} ${r.name}`;
+    let file: string | undefined;
+    try {
+      file = await copyFor(e, r, effects);
+      const sha256 = sha256Of(file);
+      if (!effects.smtp) {
+        const archived = archive(e, r, file, sha256, false);
+        await record(effects, key, { channel, status: 'sent', attempts: 1, file: archived, sha256 });
+        effects.logger.info(`delivered ${label} to the outbox`, { file });
+        outcomes.push({ ...base, status: 'sent', attempts: 1, file });
+        continue;
+      }
+      if (!r.email) throw new Error(`recipient ${r.id} has no "email" in the recipients file; add it, or deliver through the outbox`);
+      const { attempts, error } = await sendWithRetries(effects, {
+        to: { name: r.name, email: r.email },
+        subject: e.title,
+        text: mailText(e, r, sha256),
+        attachment: { filename: `${e.title}.pdf`, path: file },
+      });
+      if (error) {
+        await record(effects, key, { channel, status: 'failed', attempts, error, file, sha256 });
+        effects.logger.error(`not delivered: ${label} by ${effects.smtp.describe} after ${attempts} attempt(s): ${error}; the PDF stays in the outbox`, { file });
+        outcomes.push({ ...base, status: 'failed', attempts, error, file });
+        continue;
+      }
+      const archived = archive(e, r, file, sha256, true);
+      await record(effects, key, { channel, status: 'sent', attempts, file: archived, sha256 });
+      effects.logger.info(`delivered ${label} by ${effects.smtp.describe}`, { attempts });
+      outcomes.push({ ...base, status: 'sent', attempts, file: archived });
+    } catch (err) {
+      const error = effects.smtp ? effects.smtp.redact((err as Error).message) : (err as Error).message;
+      await record(effects, key, { channel, status: 'failed', attempts: 0, error, file: file ?? null, sha256: null });
+      effects.logger.error(`not delivered: ${label}: ${error}`);
+      outcomes.push({ ...base, status: 'failed', attempts: 0, error, file });
+    }
+  }
+  if (jobs.length > 0) effects.logger.progress('deliver', jobs.length, jobs.length);
+  return outcomes;
+}
+
+async function wasSent(warehouse: Warehouse, key: Record<string, string>): Promise<boolean> {
+  const rows = await warehouse.all(
+    `select 1 from deliveries where recipient_id = $recipient and brief = $brief and region = $region and period = $period and version = $version and status = 'sent' limit 1`,
+    key,
+  );
+  return rows.length > 0;
+}
+
+// The recipient's copy in the outbox: reused when an earlier attempt left this very version there.
+async function copyFor(e: Edition, r: Recipient, effects: DeliveryEffects): Promise<string> {
+  const file = path.join(effects.outboxDir, r.id, e.period, `${e.region ? `${e.brief}-${e.region}` : e.brief}.pdf`);
+  if (existsSync(file)) {
+    const [last] = await effects.warehouse.all<{ sha256: string | null }>(
+      `select sha256 from deliveries where recipient_id = $recipient and brief = $brief and region = $region and period = $period and version = $version
+       and file = $file order by attempted_at desc, run_id desc limit 1`,
+      { recipient: r.id, brief: e.brief, region: e.region ?? '', period: e.period, version: e.version, file },
+    );
+    if (last?.sha256 && last.sha256 === sha256Of(file)) return file;
+  }
+  mkdirSync(path.dirname(file), { recursive: true });
+  // A resend of a version already sent: the archived copy is the very same document.
+  const [sent] = await effects.warehouse.all<{ file: string | null; sha256: string | null }>(
+    `select file, sha256 from deliveries where recipient_id = $recipient and brief = $brief and region = $region and period = $period and version = $version
+     and status = 'sent' order by attempted_at desc, run_id desc limit 1`,
+    { recipient: r.id, brief: e.brief, region: e.region ?? '', period: e.period, version: e.version },
+  );
+  if (sent?.file && sent.sha256 && existsSync(sent.file) && sha256Of(sent.file) === sent.sha256) {
+    copyFileSync(sent.file, file);
+    return file;
+  }
+  const printer = await effects.printer();
+  const html = addWatermark(readFileSync(e.html, 'utf8'), { name: r.name, id: r.id, classification: e.classification });
+  await printer.print({ html, outFile: file, classification: e.classification });
+  return file;
+}
+
+async function sendWithRetries(effects: DeliveryEffects, mail: Parameters<SmtpTransport['send']>[0]): Promise<{ attempts: number; error?: string }> {
+  const smtp = effects.smtp!;
+  let error = '';
+  for (let attempt = 1; attempt <= effects.retries + 1; attempt++) {
+    try {
+      await smtp.send(mail);
+      return { attempts: attempt };
+    } catch (err) {
+      error = smtp.redact((err as Error).message ?? String(err));
+      if (attempt <= effects.retries) {
+        const wait = effects.backoffMs * 2 ** (attempt - 1);
+        effects.logger.warn(`sending to ${mail.to.name} failed (${error}); retry ${attempt}/${effects.retries} in ${(wait / 1000).toFixed(1)} s`);
+        await effects.sleep(wait);
+      }
+    }
+  }
+  return { attempts: effects.retries + 1, error };
+}
+
+// Archives the copy sent beside the edition, and its checksum in SHA256SUMS (sha256sum -c reads it).
+function archive(e: Edition, r: Recipient, file: string, sha256: string, move: boolean): string {
+  const dir = path.join(e.issuedDir, 'recipients');
+  mkdirSync(dir, { recursive: true });
+  const target = path.join(dir, `${r.id}.pdf`);
+  if (path.resolve(file) !== path.resolve(target)) {
+    if (move) renameSync(file, target);
+    else copyFileSync(file, target);
+  }
+  appendFileSync(path.join(e.issuedDir, 'SHA256SUMS'), `${sha256}  recipients/${r.id}.pdf\n`);
+  return target;
+}
+
+async function record(
+  effects: DeliveryEffects,
+  key: { recipient: string; brief: string; region: string; period: string; version: string },
+  what: { channel: string; status: string; attempts: number; error?: string; file: string | null; sha256: string | null },
+): Promise<void> {
+  await effects.warehouse.run(
+    `insert into deliveries values ($run, $recipient, $brief, $region, $period, $version, $channel, $status, $attempts, $error, $file, $sha256, $at::timestamp)`,
+    { run: effects.runId, ...key, ...what, error: what.error ?? null, at: effects.clock().toISOString() },
+  );
+}
+
+function mailText(e: Edition, r: Recipient, sha256: string): string {
+  return `${r.name}：\n\n附件为《${e.title}》，仅供您本人阅，请勿转发。\n\n版本 ${e.version.slice(0, 12)}；附件 SHA-256 ${sha256}。\n`;
+}
+
+/** SHA-256 of a file's bytes, hex. */
+export function sha256Of(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}

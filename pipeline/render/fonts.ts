@@ -1,0 +1,99 @@
+import { execFileSync } from 'node:child_process';
+import { parseHTML } from 'linkedom';
+import { CliError, ExitCode } from '../errors.js';
+
+/** The faces briefs are set in (templates/styles/*.css, chart SVG, header and footer): Song, Hei, Kai. */
+export const BRIEF_FONTS = ['Noto Serif CJK SC', 'Noto Sans CJK SC', 'AR PL UKai CN'] as const;
+
+/** The code points a set of installed faces can draw. */
+export interface FontCoverage {
+  families: readonly string[];
+  has(codePoint: number): boolean;
+}
+
+const cache = new Map<string, FontCoverage>();
+
+/**
+ * Reads each face's character set once per process (fontconfig: fc-match finds the file, fc-query lists
+ * its charset as hex ranges) and answers lookups by binary search. A family fontconfig does not have
+ * (it would silently substitute another) is an environment error.
+ */
+export function fontCoverage(families: readonly string[] = BRIEF_FONTS): FontCoverage {
+  const key = families.join('|');
+  const cached = cache.get(key);
+  if (cached) return cached;
+  const ranges: [number, number][] = [];
+  for (const family of families) {
+    let found: string;
+    try {
+      found = execFileSync('fc-match', ['-f', '%{family}|%{file}|%{index}', family], { encoding: 'utf8' });
+    } catch (err) {
+      throw new CliError(`fontconfig (fc-match) is not available (${(err as Error).message.split('\n')[0]}); run npm run setup.`, ExitCode.environment);
+    }
+    const [names = '', file = '', index = '0'] = found.split('|');
+    if (!names.split(',').includes(family)) {
+      throw new CliError(`Font "${family}" is not installed (fontconfig offers ${names.split(',')[0]} instead); run npm run setup (fonts-noto-cjk, fonts-arphic-ukai).`, ExitCode.environment);
+    }
+    const charset = execFileSync('fc-query', ['-i', index, '-f', '%{charset}', file], { encoding: 'utf8' });
+    for (const part of charset.trim().split(/\s+/)) {
+      const [a, b = a] = part.split('-');
+      ranges.push([parseInt(a!, 16), parseInt(b!, 16)]);
+    }
+  }
+  ranges.sort((x, y) => x[0] - y[0]);
+  // merge overlapping ranges of different faces so a binary search is exact
+  const merged: [number, number][] = [];
+  for (const r of ranges) {
+    const last = merged.at(-1);
+    if (last && r[0] <= last[1] + 1) last[1] = Math.max(last[1], r[1]);
+    else merged.push([r[0], r[1]]);
+  }
+  const coverage: FontCoverage = {
+    families,
+    has(cp) {
+      let lo = 0;
+      let hi = merged.length - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        const [a, b] = merged[mid]!;
+        if (cp < a) hi = mid - 1;
+        else if (cp > b) lo = mid + 1;
+        else return true;
+      }
+      return false;
+    },
+  };
+  cache.set(key, coverage);
+  return coverage;
+}
+
+/** The text a reader sees in an HTML document (body, title; entities decoded), without styles. */
+export function visibleText(html: string): string {
+  const { document } = parseHTML(html);
+  for (const el of Array.from(document.querySelectorAll('style, script'))) el.remove();
+  // the whole document's text: body, title, and anything a fragment left outside <body>
+  return `${document.title ?? ''}\n${document.documentElement?.textContent ?? ''}`;
+}
+
+/** The distinct characters of `text` that none of the faces can draw (whitespace and controls aside). */
+export function missingGlyphs(text: string, coverage: FontCoverage = fontCoverage()): string[] {
+  const missing = new Set<string>();
+  const seen = new Set<number>();
+  for (const ch of text) {
+    const cp = ch.codePointAt(0)!;
+    if (seen.has(cp)) continue;
+    seen.add(cp);
+    if (cp < 0x20 || /\s/u.test(ch) || (cp >= 0xfe00 && cp <= 0xfe0f) || cp === 0x200b) continue;
+    if (!coverage.has(cp)) missing.add(ch);
+  }
+  return [...missing];
+}
+
+/** Fails when any character of the document (or of the header/footer text) has no glyph in the brief's faces. */
+export function preflightFonts(html: string, extraText: string, what: string): void {
+  const missing = missingGlyphs(`${visibleText(html)}\n${extraText}`);
+  if (missing.length > 0) {
+    const list = missing.slice(0, 10).map((c) => `"${c}" U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`).join(', ');
+    throw new CliError(`${what} has ${missing.length} character(s) no installed brief font can draw: ${list}; replace them in the data, note or template, or install a face that has them.`);
+  }
+}

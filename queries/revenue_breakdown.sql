@@ -1,0 +1,117 @@
+-- Tax revenue by $dimension for the month and the year to date: amounts, 增收/减收, YoY, share and its change (百分点), contribution to growth (百分点) and rank; cells that would reveal a taxpayer are folded into 其他; the total last.
+-- @param period  the month reported, YYYY-MM
+-- @param dimension  tax | city | county | region_group | section | size
+-- @param region  a city code (e.g. 440800) for one city's figures, or null for the province's jurisdiction (default: null)
+-- @param combine_jan_feb  true: in February the month columns are January and February together (1—2月) (default: false)
+-- Columns: code, name (其他 / 合计 for the folded and total rows), is_other, is_total,
+--   month_amount, month_prev, month_diff, month_yoy_pct, ytd_amount, ytd_prev, ytd_diff, ytd_yoy_pct (元, %),
+--   share_pct (YTD share of the total, %), share_change_pp (百分点), contribution_pp (拉动, 百分点: parts and 其他 add up to the total's ytd_yoy_pct),
+--   rank (by ytd_amount, 1 = largest; null for 其他/合计), folded_cells (cells folded into 其他), note (why 其他 exists; null otherwise),
+--   withheld (true when even 其他 would reveal a taxpayer: its amounts and the total's are then null).
+-- 口径: net tax revenue (入库 after refunds), is_tax codes only, in the jurisdiction (Shenzhen excluded) or the city $region.
+-- Disclosure: a part is published only when, in each of its four windows, it has ≥ 3 taxpayers (lower bound: the most
+-- taxpayers of any one month and tax, exact because the mart cells of one month and tax partition the taxpayers) and no taxpayer above 85% (upper bound: the sum over months and taxes of the cells' largest taxpayer);
+-- the folded 其他 takes in the next smallest parts until it passes the same rule (for dimensions whose parts partition the
+-- taxpayers its count is the sum of the parts' and its largest taxpayer the largest part bound; for tax types the reverse);
+-- when no 其他 passes, its amounts and the total's are withheld.
+with w as (
+  select * from report_windows($period, $combine_jan_feb::boolean)
+  where case when $dimension in ('tax', 'city', 'county', 'region_group', 'section', 'size') then true
+             else error('revenue_breakdown: $dimension must be tax, city, county, region_group, section or size') end
+),
+-- counties only when the dimension asks for them; everything else reads the smaller city mart
+src as (
+  select period, city_code, city_code as region_code, region_group, in_jurisdiction, tax_code, is_tax, section_code, size_code,
+         amount, taxpayers, largest_amount
+  from mart_revenue_city
+  where $dimension <> 'county'
+    and period between date_trunc('year', month_start($period) - interval 1 year) and month_start($period)
+  union all
+  select period, city_code, region_code, region_group, in_jurisdiction, tax_code, is_tax, section_code, size_code,
+         amount, taxpayers, largest_amount
+  from mart_revenue
+  where $dimension = 'county'
+    and period between date_trunc('year', month_start($period) - interval 1 year) and month_start($period)
+),
+cells as (
+  -- one row per part, span, month and tax: the bounds of the disclosure rule are built from these
+  select
+    case $dimension
+      when 'tax' then m.tax_code when 'city' then m.city_code when 'county' then m.region_code
+      when 'region_group' then m.region_group when 'section' then m.section_code when 'size' then m.size_code
+    end as code,
+    w.span, m.period, m.tax_code,
+    sum(m.amount) as amount, sum(m.taxpayers) as taxpayers, max(m.largest_amount) as largest
+  from src m
+  join w on m.period between w.date_from and w.date_to
+  where m.is_tax and in_scope(m.in_jurisdiction, m.city_code, $region)
+  group by all
+),
+parts as (
+  select code, span, sum(amount) as amount, max(taxpayers) as taxpayers, sum(largest) as largest
+  from cells group by all
+),
+labelled as (
+  -- disclosure control (the fold_parts macro): parts that would reveal a taxpayer fold into 其他 (code null)
+  select * from fold_parts(
+    (select list({'code': code, 'span': span, 'amount': amount, 'taxpayers': taxpayers, 'largest': largest}) from parts),
+    $dimension in ('city', 'county', 'region_group', 'section', 'size'))
+),
+rows as (
+  select
+    code, code is null as is_other, false as is_total,
+    coalesce(sum(amount) filter (where span = 'month'), 0)::decimal(18,2)      as month_amount,
+    coalesce(sum(amount) filter (where span = 'month_prev'), 0)::decimal(18,2) as month_prev,
+    coalesce(sum(amount) filter (where span = 'ytd'), 0)::decimal(18,2)        as ytd_amount,
+    coalesce(sum(amount) filter (where span = 'ytd_prev'), 0)::decimal(18,2)   as ytd_prev
+  from labelled group by code
+),
+total as (
+  select null as code, false as is_other, true as is_total,
+    sum(month_amount) as month_amount, sum(month_prev) as month_prev, sum(ytd_amount) as ytd_amount, sum(ytd_prev) as ytd_prev
+  from rows
+),
+labels as (
+  select 'tax' as dimension, code, short_name as name, sort_order from tax_types
+  union all select 'city', code, name, null from regions where level = 'city'
+  union all select 'county', code, name, null from regions where level = 'county'
+  union all select 'region_group', g, g, o from (values ('珠三角', 1), ('粤东', 2), ('粤西', 3), ('粤北', 4)) v(g, o)
+  union all select 'section', code, name, sort_order from industries where level = 'section'
+  union all select 'size', code, name, sort_order from taxpayer_sizes
+),
+all_rows as (
+  -- when 其他 cannot be made publishable, its amounts and the total's are withheld (null)
+  select x.code, x.is_other, x.is_total,
+    case when e.ok or not (x.is_other or x.is_total) then x.month_amount end as month_amount,
+    case when e.ok or not (x.is_other or x.is_total) then x.month_prev end as month_prev,
+    case when e.ok or not (x.is_other or x.is_total) then x.ytd_amount end as ytd_amount,
+    case when e.ok or not (x.is_other or x.is_total) then x.ytd_prev end as ytd_prev
+  from (select * from rows union all select * from total) x,
+    (select coalesce(bool_and(publishable), true) as ok from labelled) e
+)
+select
+  r.code,
+  case when r.is_total then '合计' when r.is_other then '其他' else coalesce(l.name, r.code) end as name,
+  r.is_other,
+  r.is_total,
+  r.month_amount::decimal(18,2) as month_amount,
+  r.month_prev::decimal(18,2) as month_prev,
+  (r.month_amount - r.month_prev)::decimal(18,2)                           as month_diff,
+  pct_change(r.month_amount, r.month_prev)                                 as month_yoy_pct,
+  r.ytd_amount::decimal(18,2) as ytd_amount,
+  r.ytd_prev::decimal(18,2) as ytd_prev,
+  (r.ytd_amount - r.ytd_prev)::decimal(18,2)                               as ytd_diff,
+  pct_change(r.ytd_amount, r.ytd_prev)                                     as ytd_yoy_pct,
+  case when t.ytd_amount <> 0 then r.ytd_amount::double / t.ytd_amount * 100 end as share_pct,
+  case when t.ytd_amount <> 0 and t.ytd_prev <> 0
+       then (r.ytd_amount::double / t.ytd_amount - r.ytd_prev::double / t.ytd_prev) * 100 end as share_change_pp,
+  case when t.ytd_prev <> 0 then (r.ytd_amount - r.ytd_prev)::double / abs(t.ytd_prev) * 100 end as contribution_pp,
+  case when not r.is_other and not r.is_total
+       then rank() over (partition by r.is_other or r.is_total order by r.ytd_amount desc)::integer end as rank,
+  case when r.is_other then (select max(parts) from labelled) - (select count(*) from rows where not is_other) end::integer as folded_cells,
+  case when r.is_other then '其他：含纳税人少于3户或单户占比超过85%而合并披露的项目' end as note,
+  not (select coalesce(bool_and(publishable), true) from labelled) as withheld
+from all_rows r
+cross join total t
+left join labels l on l.dimension = $dimension and l.code = r.code
+order by r.is_total, r.is_other, coalesce(l.sort_order, 0), r.ytd_amount desc, r.code;

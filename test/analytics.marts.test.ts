@@ -1,0 +1,92 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { analyticsWarehouse, type AnalyticsWarehouse } from './helpers/analytics.js';
+
+// Marts are refreshed for the months that changed: the files ledger (file_id after the last refresh) says which.
+const row = (period: string, tp: string, region: string, tax: string, amount: number) =>
+  `(date '${period}', '${tp}', '${region}', 'C', 'S', '${tax}', ${amount}::decimal(18,2))`;
+const relief = (period: string, tp: string, policy: string, amount: number) =>
+  `(date '${period}', '${tp}', '440103', 'C', 'S', '${policy}', '10101', ${amount}::decimal(18,2))`;
+
+const cleanups: (() => void)[] = [];
+afterEach(() => cleanups.splice(0).forEach((c) => c()));
+async function open(): Promise<AnalyticsWarehouse> {
+  const wh = await analyticsWarehouse();
+  cleanups.push(wh.cleanup);
+  return wh;
+}
+const martSnapshot = async (wh: AnalyticsWarehouse) => ({
+  revenue: await wh.warehouse.all(`select strftime(period, '%Y-%m') as p, region_code, tax_code, amount, taxpayers, largest_amount from mart_revenue order by all`),
+  relief: await wh.warehouse.all(`select strftime(period, '%Y-%m') as p, policy_code, amount, beneficiaries, largest_amount from mart_relief order by all`),
+  beneficiaries: await wh.warehouse.all(`select year, strftime(first_period, '%Y-%m') as p, grouping_set, kind, policy_code, city_code, size_code, new_beneficiaries from mart_relief_beneficiaries order by all`),
+});
+
+describe('mart refresh by changed period', () => {
+  it('rebuilds everything the first time, then only the months of newly loaded files, and nothing when nothing is new', async () => {
+    const wh = await open();
+    await wh.load('revenue', [row('2026-01-01', 'A', '440103', '10101', 10), row('2026-02-01', 'A', '440103', '10101', 20)].join(','));
+    await wh.load('relief', [relief('2026-01-01', 'A', 'R01', 1), relief('2026-02-01', 'B', 'R01', 2)].join(','));
+    expect(await wh.refresh()).toEqual({ mode: 'full', periods: ['2026-01', '2026-02'] });
+    expect(await wh.refresh()).toEqual({ mode: 'none', periods: [] });
+
+    // a new month arrives: only it is rebuilt (and the beneficiaries of its year)
+    await wh.load('revenue', row('2026-03-01', 'A', '440103', '10101', 30));
+    await wh.load('relief', relief('2026-03-01', 'A', 'R01', 3));
+    expect(await wh.refresh()).toEqual({ mode: 'periods', periods: ['2026-03'] });
+
+    // a restated month (ingest deletes the old rows of the period and loads the new file)
+    await wh.warehouse.run(`delete from revenue where period = date '2026-01-01'`);
+    await wh.load('revenue', row('2026-01-01', 'A', '440103', '10101', 11));
+    expect(await wh.refresh()).toEqual({ mode: 'periods', periods: ['2026-01'] });
+
+    const incremental = await martSnapshot(wh);
+    expect(incremental.revenue.map((r) => [r['p'], r['amount']])).toEqual([['2026-01', '11.00'], ['2026-02', '20.00'], ['2026-03', '30.00']]);
+    // A was first a beneficiary in January, B in February: 2 distinct over the year, not 3 monthly counts
+    const totals = incremental.beneficiaries.filter((r) => r['grouping_set'] === 'total').map((r) => [r['p'], r['new_beneficiaries']]);
+    expect(totals).toEqual([['2026-01', 1], ['2026-02', 1]]);
+
+    // the incremental result equals a full rebuild from the facts
+    await wh.warehouse.run(`delete from mart_refreshes`);
+    expect((await wh.refresh()).mode).toBe('full');
+    expect(await martSnapshot(wh)).toEqual(incremental);
+  });
+
+  it('takes the months ingest reports even when the ledger has nothing new, and rebuilds all after a seed change', async () => {
+    const wh = await open();
+    await wh.load('revenue', row('2026-01-01', 'A', '440103', '10101', 10));
+    await wh.refresh();
+    expect(await wh.refresh(['2026-01'])).toEqual({ mode: 'periods', periods: ['2026-01'] });
+    await wh.warehouse.run(`update seed_versions set sha256 = 'changed' where seed = 'regions'`);
+    expect((await wh.refresh()).mode).toBe('full');
+  });
+});
+
+describe('disclosure control', () => {
+  it('the rule: empty cells pass; fewer than 3 taxpayers or one above 85% fail', async () => {
+    const wh = await open();
+    const rule = async (taxpayers: number | null, largest: number | null, amount: number | null) =>
+      (await wh.warehouse.all(`select disclosable($t::integer, $l::decimal(18,2), $a::decimal(18,2)) as ok`, { t: taxpayers, l: largest, a: amount }))[0]!['ok'];
+    expect(await rule(0, null, 0)).toBe(true);
+    // an amount without a known taxpayer count is never taken for empty
+    expect(await rule(0, null, 5)).toBe(false);
+    expect(await rule(null, null, 5)).toBe(false);
+    expect(await rule(2, 10, 30)).toBe(false);
+    expect(await rule(3, 85, 100)).toBe(true);
+    expect(await rule(3, 85.01, 100)).toBe(false);
+    expect(await rule(5, 10, -40)).toBe(true);
+  });
+
+  it('the marts carry the taxpayer count and the largest taxpayer of each cell', async () => {
+    const wh = await open();
+    await wh.load('revenue', [row('2026-01-01', 'A', '440103', '10101', 90), row('2026-01-01', 'B', '440103', '10101', 5), row('2026-01-01', 'C', '440103', '10101', 5)].join(','));
+    await wh.refresh();
+    expect(await wh.warehouse.all(`select amount, taxpayers, largest_amount from mart_revenue`)).toEqual([{ amount: '100.00', taxpayers: 3, largest_amount: '90.00' }]);
+    // 90% from one taxpayer: the cell is never published, not even as the only part of 其他
+    const rows = await wh.query('revenue_breakdown', { period: '2026-01', dimension: 'city' });
+    expect(rows.map((r) => [r['name'], r['ytd_amount'], r['month_amount'], r['withheld']])).toEqual([['其他', null, null, true], ['合计', null, null, true]]);
+    // with two more ordinary taxpayers in another city, 广州 folds into 其他 with them and everything is published
+    await wh.load('revenue', [row('2026-01-01', 'D', '440802', '10101', 40), row('2026-01-01', 'E', '440802', '10101', 40), row('2026-01-01', 'F', '440802', '10101', 40)].join(','));
+    await wh.refresh();
+    const after = await wh.query('revenue_breakdown', { period: '2026-01', dimension: 'city' });
+    expect(after.map((r) => [r['name'], r['ytd_amount'], r['withheld']])).toEqual([['其他', '220.00', false], ['合计', '220.00', false]]);
+  });
+});

@@ -1,0 +1,129 @@
+import { parseHTML } from 'linkedom';
+import { describe, expect, it } from 'vitest';
+import { placeLabels } from '../pipeline/charts/choropleth.js';
+import { roundSvgNumbers, UNITS } from '../pipeline/charts/plot.js';
+import { chartTypes } from '../pipeline/charts/registry.js';
+import { deriveFindings } from '../pipeline/findings/rules.js';
+import { markdownToHtml } from '../pipeline/narrative/markdown.js';
+import { roundedPartsAddUp } from '../pipeline/narrative/numbers.js';
+import { fontCoverage, missingGlyphs, preflightFonts } from '../pipeline/render/fonts.js';
+
+const pretty = (svg: string) => roundSvgNumbers(svg, 1).replace(/></g, '>\n<') + '\n';
+const doc = (svg: string) => parseHTML(`<!doctype html><html><body>${svg}</body></html>`).document;
+const zh = { lang: 'zh' as const };
+
+// Small hand-made inputs: the charts' shapes are checked by counting marks, their bytes by golden files.
+const cities = [
+  { city_code: '440100', city_name: '广州市', yoy_pct: 8.2 },
+  { city_code: '440200', city_name: '韶关市', yoy_pct: -3.5 },
+  { city_code: '440400', city_name: '珠海市', yoy_pct: 1.1 },
+  { city_code: '441900', city_name: '东莞市', yoy_pct: 12.4 },
+];
+const contributions = [
+  { tax_short: '增值税', is_total: false, contribution_pp: 2.4 },
+  { tax_short: '企业所得税', is_total: false, contribution_pp: -0.8 },
+  { tax_short: '其他税种', is_total: false, contribution_pp: 0.3 },
+  { tax_short: '合计', is_total: true, contribution_pp: 1.9 },
+];
+
+describe('brief charts', () => {
+  it('ranked bars: one bar per row, the highlighted city black, values labelled', async () => {
+    const svg = chartTypes['ranked-bars']!(cities, { type: 'ranked-bars', data: 'x', source: '示例', unit: 'pct' }, { ...zh, region: '440200' });
+    const d = doc(svg);
+    expect(d.querySelectorAll('g[aria-label="bar"] rect').length).toBe(4);
+    expect(d.querySelectorAll('g[aria-label="bar"] rect[fill="#000000"]').length).toBe(1);
+    expect(svg).toContain('-3.5');
+    await expect(pretty(svg)).toMatchFileSnapshot('./__snapshots__/ranked-bars.svg');
+  });
+
+  it('waterfall: steps from zero to the total, total bar last', async () => {
+    const svg = chartTypes['waterfall']!(contributions, { type: 'waterfall', data: 'x', source: '示例', label: 'tax_short' }, zh);
+    expect(doc(svg).querySelectorAll('g[aria-label="rect"] rect').length).toBe(4);
+    for (const t of ['+2.4', '-0.8', '+0.3', '1.9', '百分点']) expect(svg).toContain(t);
+    await expect(pretty(svg)).toMatchFileSnapshot('./__snapshots__/waterfall.svg');
+  });
+
+  it('composition: stacked bars by category with a legend', async () => {
+    const rows = ['2026-09', '2026-10'].flatMap((period) => [
+      { period, kind_name: '新增减税', amount: '300000000.00' },
+      { period, kind_name: '留抵退税', amount: '120000000.00' },
+    ]);
+    const svg = chartTypes['composition']!(rows, { type: 'composition', data: 'x', source: '示例' }, zh);
+    expect(doc(svg).querySelectorAll('g[aria-label="bar"] rect').length).toBe(4);
+    expect(svg).toContain('新增减税');
+    await expect(pretty(svg)).toMatchFileSnapshot('./__snapshots__/composition.svg');
+  });
+
+  it('small multiples: one panel per series, titled with the latest YoY', async () => {
+    const rows = ['制造业', '金融业'].flatMap((s, k) => ['2026-08', '2026-09', '2026-10'].map((period, i) => ({ section_name: s, period, amount: String((i + 1 + k) * 1e8), yoy_pct: i - k })));
+    const svg = chartTypes['small-multiples']!(rows, { type: 'small-multiples', data: 'x', source: '示例' }, zh);
+    expect(svg).toContain('制造业  当月同比+2.0%');
+    expect(svg).toContain('金融业  当月同比+1.0%');
+    await expect(pretty(svg)).toMatchFileSnapshot('./__snapshots__/small-multiples.svg');
+  });
+
+  it('choropleth: all 21 cities drawn, a city without a value dashed, no two labels overlapping', async () => {
+    const svg = chartTypes['choropleth']!(cities, { type: 'choropleth', data: 'x', source: '示例', unit: 'pct' }, zh);
+    const titles = Array.from(doc(svg).querySelectorAll('g[aria-label="geo"] title'));
+    expect(titles.length).toBe(21);
+    expect(svg).toContain('MIT');
+    const labels = placeLabels(
+      Array.from({ length: 21 }, (_, i) => ({ code: String(i), text: '珠海市', x: 200 + (i % 3), y: 200, area: 1 })),
+      { width: 430, height: 330 },
+    );
+    const boxes = labels.map((l) => ({ x0: l.x - 17, x1: l.x + 17, y0: l.y - 6, y1: l.y + 6 }));
+    for (const [i, a] of boxes.entries()) for (const b of boxes.slice(i + 1)) expect(a.x1 <= b.x0 || b.x1 <= a.x0 || a.y1 <= b.y0 || b.y1 <= a.y0).toBe(true);
+    await expect(pretty(svg)).toMatchFileSnapshot('./__snapshots__/choropleth.svg');
+  });
+
+  it('charts speak English in the English edition', () => {
+    const svg = chartTypes['ranked-bars']!(cities, { type: 'ranked-bars', data: 'x', source: 'demo', unit: 'yi', value: 'yoy_pct' }, { lang: 'en' });
+    expect(svg).toContain('Guangzhou');
+    expect(svg).toContain(UNITS.en.yi);
+  });
+});
+
+describe('findings rules', () => {
+  const data = {
+    byTax: [
+      { tax_name: '国内增值税', is_total: false, ytd_amount: '100000000.00', yoy_pct: 5, contribution_pp: 2.2 },
+      { tax_name: '企业所得税', is_total: false, ytd_amount: '50000000.00', yoy_pct: -1, contribution_pp: -0.4 },
+    ],
+    headline: { ytd_yoy_pct: 3.2, ytd_comparable_yoy_pct: 2.1, has_refund_factor: true, ytd_refund: '10000000.00', ytd_refund_prev: '2000000.00' },
+    byCity: [{ city_name: '广州市', yoy_pct: 15 }, { city_name: '韶关市', yoy_pct: -2 }],
+  };
+
+  it('ranks findings by score and prints each with evidence and a source', () => {
+    const { printed } = deriveFindings({}, data, 'zh');
+    expect(printed.map((f) => f.rule)).toEqual(['tax-driver', 'city-divergence', 'refund-factor']);
+    expect(printed[0]!.evidence[0]!.text).toBe('国内增值税收入1.00亿元，增长5.0%，拉动全省税收增长2.2个百分点。');
+    for (const f of printed) for (const e of f.evidence) expect(e.src.length).toBeGreaterThan(0);
+  });
+
+  it('obeys the definition: a rule switched off or above its threshold says nothing', () => {
+    const { printed, dropped } = deriveFindings({ rules: { 'tax-driver': { enabled: false }, 'city-divergence': { min_spread_pp: 20 } } }, data, 'zh');
+    expect(printed.map((f) => f.rule)).toEqual(['refund-factor']);
+    expect(dropped).toContainEqual({ rule: 'tax-driver', reason: 'switched off in the definition' });
+    expect(dropped.find((d) => d.rule === 'anomaly')!.reason).toMatch(/no anomalies query/);
+  });
+});
+
+describe('narrative parts', () => {
+  it('says when rounded parts do not add up to the rounded total', () => {
+    expect(roundedPartsAddUp(['100000000.00', '200000000.00'], '300000000.00')).toBe(true);
+    // 0.005 + 0.005 亿元 round to 0.01 + 0.01 = 0.02, the total 0.01 rounds to 0.01
+    expect(roundedPartsAddUp(['500000.00', '500000.00'], '1000000.00')).toBe(false);
+  });
+
+  it('turns an analyst note into safe HTML', () => {
+    expect(markdownToHtml('要点**一**和*二*\n\n- 甲 <script>x</script>\n- 乙\n\n1. 丙')).toBe(
+      '<p>要点<strong>一</strong>和<em>二</em></p>\n<ul><li>甲 &lt;script&gt;x&lt;/script&gt;</li><li>乙</li></ul>\n<ol><li>丙</li></ol>',
+    );
+  });
+
+  it('refuses to print a character no brief font can draw', () => {
+    expect(missingGlyphs('税收收入增长3.2%（亿元）—「」', fontCoverage())).toEqual([]);
+    expect(missingGlyphs('税收\u0E01\u{1F600}')).toEqual(['\u0E01', '\u{1F600}']);
+    expect(() => preflightFonts('<p>增长\u0E01</p>', '内部资料', 'x.pdf')).toThrow(/U\+0E01/);
+  });
+});
