@@ -63,7 +63,7 @@ describe('feed freshness', () => {
       mkdirSync(feeds, { recursive: true });
       writeFileSync(path.join(feeds, 'rev.json'), JSON.stringify({ name: 'rev', dataset: 'revenue', expect: 'monthly by day 10' }));
       writeFileSync(path.join(feeds, 'reg.json'), JSON.stringify({ name: 'reg', dataset: 'taxpayers' }));
-      await warehouse.run(`insert into files values (1, 'revenue_2026-09.csv', 'aa', 'rev', 'revenue', date '2026-09-01', 10, 'loaded', timestamp '2026-10-08 02:00:00')`);
+      await warehouse.run(`insert into files (file_id, name, sha256, feed, dataset, period, rows, status, loaded_at) values (1, 'revenue_2026-09.csv', 'aa', 'rev', 'revenue', date '2026-09-01', 10, 'loaded', timestamp '2026-10-08 02:00:00')`);
       const on = async (iso: string) => (await feedFreshness(warehouse, feeds, new Date(iso))).find((f) => f.feed === 'rev')!;
       // Nov 10 (Beijing): October is due by today, not yet late
       expect((await on('2026-11-10T03:00:00Z')).late).toBe(false);
