@@ -81,7 +81,8 @@ export async function reproduce(ctx: Context, manifestFile: string, options: { o
       if (file && table) {
         const [{ n }] = (await warehouse.all<{ n: string }>(`select count(*)::varchar as n from ${main}.${table} where file_id = $id`, { id: file.file_id })) as [{ n: string }];
         if (n === file.rows) {
-          await warehouse.run(`insert into ${table} select * from ${main}.${table} where file_id = $id`, { id: file.file_id });
+          // The brief stood on these rows while they were current: copy them as current (a later restatement marked them superseded).
+          await warehouse.run(`insert into ${table} select * replace (null::integer as superseded_by) from ${main}.${table} where file_id = $id`, { id: file.file_id });
           await warehouse.run(`insert into files select * replace ('loaded' as status) from ${main}.files where file_id = $id`, { id: file.file_id });
           copied++;
           continue;

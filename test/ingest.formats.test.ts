@@ -88,6 +88,21 @@ describe('ingest reads every format and encoding', () => {
     ]);
   });
 
+  it('a plain feed is read typed by DuckDB; a row in another period format sends it back to the text path, which loads it', async () => {
+    const b = await bench();
+    const feed = b.feed({ name: 'plain', description: 'test', dataset: 'revenue', files: '*', format: 'csv', numbers: 'plain' });
+    const header = 'period,taxpayer_id,region_code,industry_code,size_code,tax_code,amount';
+    const typed = await b.ingest(b.file('typed.csv', `${header}\n2026-09,TP1,440100,C13,L,10101,1.50\n2026-09,TP2,440100,C13,L,10101,-2\n`), feed);
+    const mixed = await b.ingest(b.file('mixed.csv', `${header}\n2026-08,TP1,440100,C13,L,10101,1.50\n2026年8月,TP2,440100,C13,L,10101,-2\n`), feed);
+    expect([typed.status, mixed.status]).toEqual(['loaded', 'loaded']);
+    expect(b.logger.lines.some((l) => l.message.startsWith('mixed.csv: a row breaks the typed read'))).toBe(true);
+    expect(b.logger.lines.some((l) => l.message.startsWith('typed.csv: a row breaks the typed read'))).toBe(false);
+    expect(await b.warehouse.all(`select strftime(period, '%Y-%m') as p, sum(amount)::varchar as total from revenue group by 1 order by 1`)).toEqual([
+      { p: '2026-08', total: '-0.50' },
+      { p: '2026-09', total: '-0.50' },
+    ]);
+  });
+
   it('a dry run validates and reports but changes nothing', async () => {
     const b = await bench();
     const before = await fingerprint(b.warehouse);

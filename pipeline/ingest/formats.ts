@@ -18,6 +18,8 @@ export interface Prepared {
   reader: string;
   /** SQL giving each row the line (CSV, header = its line) or row (xlsx, JSON, Parquet) an analyst sees. */
   line: string;
+  /** A faster reader typing the clean columns of a plain feed (retried on text if a row breaks it). */
+  typedReader?: string;
   /** The same reader keeping broken rows aside (DuckDB's reject_errors), to locate parse errors. */
   rejects?: string;
   /** Whether the file carries its own `_line` column (an .xlsx converted with its sheet row numbers). */
@@ -81,7 +83,10 @@ export function checkKind(file: string, feed: Feed, kind: FileKind): void {
 }
 
 /** Turns a file into something DuckDB reads directly: transcodes GBK, converts .xlsx rows, finds the header. */
-export async function prepare(file: string, feed: Feed, tmpDir: string, headerNames: string[]): Promise<Prepared> {
+/** CSV columns DuckDB's reader may type itself (a plain feed): the period, and amounts in 元. */
+export interface TypedColumns { period?: string; amounts: string[] }
+
+export async function prepare(file: string, feed: Feed, tmpDir: string, headerNames: string[], typed?: TypedColumns): Promise<Prepared> {
   const name = path.basename(file);
   const tmp = (suffix: string) => path.join(tmpDir, `.${name}.${process.pid}.${suffix}`);
   switch (feed.format) {
@@ -112,7 +117,8 @@ export async function prepare(file: string, feed: Feed, tmpDir: string, headerNa
       const names = columnNames(splitCsvLine(lines[headerLine - 1] ?? ''));
       return {
         reader: csvReader(source, headerLine - 1, names),
-        rejects: csvReader(source, headerLine - 1, names, true),
+        typedReader: typed ? typedCsvReader(source, headerLine - 1, names, splitCsvLine(lines[headerLine] ?? ''), typed) : undefined,
+        rejects: csvReader(source, headerLine - 1, names, { rejects: true }),
         line: `(row_number() over () + ${headerLine})`, temporary, encoding,
       };
     }
@@ -121,10 +127,26 @@ export async function prepare(file: string, feed: Feed, tmpDir: string, headerNa
 
 // The dialect is fixed and the header read here: DuckDB's sniffer is skipped (faster, and a broken row
 // then fails with its line number instead of "cannot sniff").
-function csvReader(file: string, skip: number, names: string[], rejects = false): string {
-  const columns = names.map((n) => `${lit(n)}: 'VARCHAR'`).join(', ');
+function csvReader(file: string, skip: number, names: string[], options: { rejects?: boolean; types?: Record<string, string>; dateformat?: string } = {}): string {
+  const columns = names.map((n) => `${lit(n)}: '${options.types?.[n] ?? 'VARCHAR'}'`).join(', ');
   return `read_csv(${lit(file)}, auto_detect = false, header = true, columns = {${columns}}, delim = ',', quote = '"', escape = '"', ` +
-    `skip = ${skip}, null_padding = true${rejects ? ', store_rejects = true' : ''})`;
+    `skip = ${skip}, null_padding = true${options.rejects ? ', store_rejects = true' : ''}${options.dateformat ? `, dateformat = ${lit(options.dateformat)}` : ''})`;
+}
+
+// A plain feed whose first row has its period as 2026-10 (or 2026-10-31) and amounts as plain decimals
+// is read with those columns typed by DuckDB's reader, as plain read_csv would; a row that breaks the
+// pattern fails the read, and the load is retried on text.
+function typedCsvReader(file: string, skip: number, names: string[], first: string[], typed: TypedColumns): string | undefined {
+  const value = (column: string) => first[names.indexOf(column)]?.trim() ?? '';
+  const types: Record<string, string> = {};
+  let dateformat: string | undefined;
+  if (typed.period && names.includes(typed.period)) {
+    if (/^\d{4}-\d{2}$/.test(value(typed.period))) dateformat = '%Y-%m';
+    else if (/^\d{4}-\d{2}-\d{2}$/.test(value(typed.period))) dateformat = '%Y-%m-%d';
+    if (dateformat) types[typed.period] = 'DATE';
+  }
+  for (const a of typed.amounts) if (names.includes(a) && /^-?\d{1,14}(\.\d{1,4})?$/.test(value(a))) types[a] = 'DECIMAL(18,4)';
+  return Object.keys(types).length > 0 ? csvReader(file, skip, names, { types, dateformat }) : undefined;
 }
 
 // Header cells as column names: blank ones numbered, repeated ones suffixed, as DuckDB would.

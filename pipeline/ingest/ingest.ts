@@ -7,7 +7,7 @@ import type { Workspace } from '../workspace.js';
 import { projectPaths } from '../workspace.js';
 import { datasets, type Dataset } from './datasets.js';
 import { feedFor, type Feed } from './feeds.js';
-import { checkKind, digestFile, firstLine, prepare, sniff, unmatched, Unreadable, type Prepared } from './formats.js';
+import { checkKind, digestFile, firstLine, prepare, sniff, unmatched, Unreadable, type Prepared, type TypedColumns } from './formats.js';
 import { canonicalSql, checksFor, resolveSources, type Check, type Sources } from './transform.js';
 
 /** One problem found in a file: where (row is the line of a CSV, header included, or the row of a sheet) and what. */
@@ -110,16 +110,24 @@ export async function ingestFile(warehouse: Warehouse, file: string, feed: Feed,
     digest.catch(() => undefined);
     const likely = await warehouse.all('select 1 from files where name = $name and bytes = $bytes', { name: path.basename(file), bytes });
     if (likely.length > 0 && (await isDuplicate(warehouse, await digest))) return duplicate();
-    prepared = await prepare(file, feed, effects.tmpDir ?? os.tmpdir(), headerNames(feed));
+    prepared = await prepare(file, feed, effects.tmpDir ?? os.tmpdir(), headerNames(feed), typedColumns(feed, dataset));
     await createMacros(warehouse);
     const hashed = digest;
-    return await warehouse.transaction(() =>
-      load(warehouse, file, feed, dataset, prepared!, effects, options, base, async () => {
+    const attempt = (reader: string) => warehouse.transaction(() =>
+      load(warehouse, file, feed, dataset, { ...prepared!, reader }, effects, options, base, async () => {
         const d = await hashed;
         if (d.nulAt >= 0) throw new Unreadable(nulMessage(file, feed, d.nulAt));
         if (await isDuplicate(warehouse, d)) throw new Rollback('duplicate');
         return { sha256: d.sha256, bytes };
       }));
+    if (!prepared.typedReader) return await attempt(prepared.reader);
+    try {
+      return await attempt(prepared.typedReader);
+    } catch (error) {
+      if (error instanceof Rollback || error instanceof Unreadable) throw error;
+      effects.logger.info(`${path.basename(file)}: a row breaks the typed read (${firstLine(error)}); reading it as text`);
+      return await attempt(prepared.reader);
+    }
   } catch (error) {
     // A NUL byte explains whatever else went wrong.
     const nulAt = await digest?.then((d) => d.nulAt, () => -1);
@@ -150,6 +158,15 @@ async function isDuplicate(warehouse: Warehouse, digest: { sha256: string }): Pr
 
 function nulMessage(file: string, feed: Feed, at: number): string {
   return `${path.basename(file)} contains a NUL byte at byte ${at}: it is binary or corrupted, not ${feed.format.toUpperCase()} text; export it again.`;
+}
+
+// A plain feed's period and 元 amounts, when mapped straight from a column, may be typed by the CSV reader.
+function typedColumns(feed: Feed, dataset: Dataset): TypedColumns | undefined {
+  if (feed.format !== 'csv' || feed.numbers !== 'plain' || feed.unpivot) return undefined;
+  const direct = (c: string) => (c in feed.constants || c in feed.codes ? undefined : feed.columns[c] ?? c);
+  const period = dataset.columns.find((c) => c.type === 'period');
+  const amounts = feed.unit === '元' ? dataset.columns.filter((c) => c.type === 'money').map((c) => direct(c.name)).filter((c): c is string => c !== undefined) : [];
+  return { period: period && dataset.bases.length === 1 && dataset.bases[0] === 'month' ? direct(period.name) : undefined, amounts };
 }
 
 /** The header names a feed expects, to find the header row below any title rows. */

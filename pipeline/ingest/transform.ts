@@ -127,10 +127,11 @@ function valueSql(feed: Feed, dataset: Dataset, s: Sources, c: DatasetColumn): s
   if (feed.codes[c.name]) return `m_${c.name}.code`;
   switch (c.type) {
     // (trim with a set of multi-byte characters is slow on millions of rows: ASCII whitespace only)
-    case 'varchar': return `nullif(trim(${t}), '')`;
-    case 'period': return raw && temporal.test(raw.type) ? `date_trunc('month', "r_${c.name}")::date` : `tb_period(${t})`;
+    case 'varchar': return `nullif(tb_trim(${t}), '')`;
+    // (date_trunc goes through a timestamp: a first-of-month date is taken as it is)
+    case 'period': return raw && temporal.test(raw.type) ? `case when day("r_${c.name}") = 1 then "r_${c.name}"::date else date_trunc('month', "r_${c.name}")::date end` : `tb_period(${t})`;
     case 'year': return raw && numeric.test(raw.type) ? `try_cast("r_${c.name}" as integer)` : `year(tb_period(${t}))::integer`;
-    case 'date': return raw && temporal.test(raw.type) ? `"r_${c.name}"::date` : `try_cast(nullif(trim(${t}), '') as date)`;
+    case 'date': return raw && temporal.test(raw.type) ? `"r_${c.name}"::date` : `try_cast(nullif(tb_trim(${t}), '') as date)`;
     case 'basis': {
       if (feed.basis !== 'auto') return lit(feed.basis);
       const p = s.raw['period'];
@@ -142,11 +143,12 @@ function valueSql(feed: Feed, dataset: Dataset, s: Sources, c: DatasetColumn): s
         const d = /^DECIMAL\((\d+),(\d+)\)/.exec(raw.type);
         const exact = /^(INTEGER|BIGINT|SMALLINT|TINYINT)/.test(raw.type) || (d && Number(d[1]) - Number(d[2]) <= 16 && Number(d[2]) <= 2);
         if (exact && s.scale === '1') return `"r_${c.name}"::decimal(18,2)`;
+        if (d && s.scale === '1' && Number(d[1]) <= 18) return `"r_${c.name}"`; // exact already; the 分 check sees its decimals
         return `(try_cast("r_${c.name}" as decimal(38,8)) * ${s.scale})`;
       }
       // Plain 元 figures take the cheap exact cast; anything else the full reading of Chinese number formats.
-      if (feed.numbers === 'plain' && s.scale === '1' && dataset.bounds.max <= 1e13) return `try_cast(trim(${t}) as decimal(18,4))`;
-      const text = feed.numbers === 'plain' ? `trim(${t})` : `tb_number_text(${t})`;
+      if (feed.numbers === 'plain' && s.scale === '1' && dataset.bounds.max <= 1e13) return `try_cast(tb_trim(${t}) as decimal(18,4))`;
+      const text = feed.numbers === 'plain' ? `tb_trim(${t})` : `tb_number_text(${t})`;
       return `(try_cast(${text} as decimal(38,8)) * ${s.scale})`;
     }
   }
@@ -155,7 +157,7 @@ function valueSql(feed: Feed, dataset: Dataset, s: Sources, c: DatasetColumn): s
 function blankSql(feed: Feed, s: Sources, c: DatasetColumn): string {
   if (s.raw[c.name]) return `("r_${c.name}" is null)`; // typed: no text to read
   const t = `"t_${c.name}"`;
-  return c.type === 'money' && feed.numbers === 'formatted' ? `(tb_number_text(${t}) is null)` : `(nullif(trim(${t}), '') is null)`;
+  return c.type === 'money' && feed.numbers === 'formatted' ? `(tb_number_text(${t}) is null)` : `(nullif(tb_trim(${t}), '') is null)`;
 }
 
 /** The SELECT that turns the file into canonical columns: t_<col> (text), v_<col> (value), f_<col> (code found). */

@@ -26,8 +26,9 @@ create or replace temp macro tb_period_of(v) as case
   when regexp_full_match(v, '\d{4}(年|年度)?(\.0+)?') then try_strptime(left(v, 4), '%Y')::date
   when regexp_full_match(v, '\d{5}(\.0+)?') and try_cast(v as double) between 1 and 2958465 then date_trunc('month', date '1899-12-30' + floor(v::double)::integer)::date
   else null end;
+-- (the usual 2026-10 takes a cheap length test and DuckDB's date parser; the rest the full reading)
 create or replace temp macro tb_period(s) as case
-  when regexp_full_match(s::varchar, '\d{4}-\d{2}') then try_strptime(s::varchar, '%Y-%m')::date
+  when length(s::varchar) = 7 and substr(s::varchar, 5, 1) = '-' and try_cast(s::varchar || '-01' as date) is not null then try_cast(s::varchar || '-01' as date)
   else tb_period_of(tb_period_norm(s)) end;
 
 -- What a period text means: year, month, or ytd (January to the month, cumulative), as written.
@@ -37,8 +38,11 @@ create or replace temp macro tb_period_basis_of(v) as case
   when regexp_full_match(v, '\d{4}(年|年度)?(\.0+)?') then 'year'
   else 'month' end;
 create or replace temp macro tb_period_basis(s) as case
-  when regexp_full_match(s::varchar, '\d{4}-\d{2}') then 'month'
+  when length(s::varchar) = 7 and substr(s::varchar, 5, 1) = '-' then 'month'
   else tb_period_basis_of(tb_period_norm(s)) end;
+
+-- Text without surrounding spaces; trim itself copies every string, so only padded text is trimmed.
+create or replace temp macro tb_trim(s) as case when s like ' %' or s like '% ' then trim(s) else s end;
 
 -- Leading indentation of an item label (spaces, full-width spaces, tabs): its depth in the item tree.
 create or replace temp macro tb_indent(s) as length(s::varchar) - length(ltrim(s::varchar, ' 　	'));
