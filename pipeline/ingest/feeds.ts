@@ -55,7 +55,7 @@ export interface Feed {
 
 const formats = ['csv', 'parquet', 'xlsx', 'json'];
 const encodings = ['auto', 'utf-8', 'gbk', 'gb18030'];
-const known = ['name', 'description', 'dataset', 'files', 'format', 'encoding', 'sheet', 'header', 'columns', 'constants', 'unpivot', 'codes', 'drop', 'unit', 'numbers', 'basis', 'totals', 'hierarchy', 'bounds'];
+const known = ['name', 'description', 'dataset', 'files', 'format', 'encoding', 'sheet', 'header', 'columns', 'constants', 'unpivot', 'codes', 'drop', 'unit', 'numbers', 'basis', 'totals', 'hierarchy', 'bounds', 'expect'];
 
 /** Reads every feed definition in `dir`; a malformed one is reported with its file and field. */
 export function readFeeds(dir: string): Feed[] {
