@@ -6,7 +6,7 @@ import { openWarehouse } from '../../pipeline/warehouse/warehouse.js';
 /**
  * A full rebuild: every extract of the scale dropped into the inbox of an empty workspace and one
  * `taxbrief run` (ingest with checks, marts built in full, every brief rendered and delivered),
- * beside plain DuckDB reading the same files (read_csv, read_parquet) into a table per dataset of a fresh database file.
+ * beside plain DuckDB reading the same revenue CSVs and relief Parquet files into two tables of a fresh database file.
  */
 const suite: Suite = {
   name: 'nightly-full',
@@ -17,16 +17,14 @@ const suite: Suite = {
     const plainFile = path.join(ctx.dir, 'nightly-full-plain.duckdb');
     const full: Sample[] = [];
     const plain: Sample[] = [];
-    // The extracts by dataset (revenue_2026-10.csv → revenue) and reader: one plain table each.
-    const groups = new Map<string, string[]>();
-    for (const f of extracts) {
-      const key = `${path.basename(f).split(/[_.]/)[0]}|${path.extname(f) === '.parquet' ? 'read_parquet' : 'read_csv'}`;
-      groups.set(key, [...(groups.get(key) ?? []), f]);
-    }
-    const plainLoads = [...groups].map(([key, files]) => {
-      const [table, reader] = key.split('|') as [string, string];
-      return `create table "${table}" as select * from ${reader}([${files.map((f) => `'${f.replaceAll("'", "''")}'`).join(', ')}])`;
-    });
+    // Plain DuckDB: the revenue CSVs with the project's column types, the relief Parquet files. The taxpayer register
+    // (taxpayers.csv) is GBK, which DuckDB reads only with its encodings extension (not installed): left out.
+    const of = (prefix: string, ext: string) => extracts.filter((f) => path.basename(f).startsWith(prefix) && f.endsWith(ext)).map((f) => `'${f.replaceAll("'", "''")}'`).join(', ');
+    const plainLoads = [
+      `create table revenue as select * from read_csv([${of('revenue_', '.csv')}], header = true, auto_detect = false,
+         columns = {'period': 'VARCHAR', 'taxpayer_id': 'VARCHAR', 'region_code': 'VARCHAR', 'industry_code': 'VARCHAR', 'size_code': 'VARCHAR', 'tax_code': 'VARCHAR', 'amount': 'DECIMAL(18,2)'})`,
+      `create table relief as select * from read_parquet([${of('relief_', '.parquet')}])`,
+    ];
     try {
       for (let i = 0; i < ctx.runs; i++) {
         rmSync(copy, { recursive: true, force: true });
@@ -52,9 +50,9 @@ const suite: Suite = {
     }
     return [
       figure('nightly-full', `full rebuild (${extracts.length} extracts, all briefs, delivered to ${scales[ctx.scale].recipients})`, ctx.scale, joinSamples(full), {
-        baseline: { name: 'plain DuckDB read_csv/read_parquet of the same files', sample: { ms: joinSamples(plain).ms, peakRssMb: null } },
+        baseline: { name: 'plain DuckDB read_csv/read_parquet of the same revenue and relief files', sample: { ms: joinSamples(plain).ms, peakRssMb: null } },
         target: { ms: 15 * 60_000, rssMb: 8192 },
-        note: ctx.scale === 'province' ? undefined : 'the 15 min target is set for province scale',
+        note: `${ctx.scale === 'province' ? '' : 'the 15 min target is set for province scale; '}the baseline leaves out taxpayers.csv (GBK: plain DuckDB needs its encodings extension)`,
       }),
     ];
   },
