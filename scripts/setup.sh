@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # npm run setup: installs what taxbrief needs on a fresh Debian machine, and nothing twice.
 #   Debian packages: chromium (unless CHROMIUM_PATH names a browser), fonts-noto-cjk,
-#   fonts-arphic-ukai, poppler-utils; then the npm dependencies (npm ci) and the build.
+#   fonts-arphic-ukai, poppler-utils, time (GNU time: peak RSS in npm run bench); then the npm dependencies (npm ci) and the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(fonts-noto-cjk fonts-arphic-ukai poppler-utils)
+packages=(fonts-noto-cjk fonts-arphic-ukai poppler-utils time)
 if [[ -n "${CHROMIUM_PATH:-}" ]]; then
   [[ -x "$CHROMIUM_PATH" ]] || { echo "setup: CHROMIUM_PATH=$CHROMIUM_PATH is not an executable; unset it or point it at a Chromium binary." >&2; exit 4; }
 else

@@ -1,0 +1,137 @@
+import { createReadStream, createWriteStream, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import iconv from 'iconv-lite';
+import { figure, joinSamples, sampleCommand, scales, warehouseOptions, type Sample, type Suite } from '../harness.js';
+import { parseFeed } from '../../pipeline/ingest/feeds.js';
+import { ingestFile } from '../../pipeline/ingest/ingest.js';
+import { createLogger } from '../../pipeline/log.js';
+import { loadSeeds } from '../../pipeline/seeds.js';
+import { migrate, readMigrations } from '../../pipeline/warehouse/migrate.js';
+import { openWarehouse } from '../../pipeline/warehouse/warehouse.js';
+import { projectPaths } from '../../pipeline/workspace.js';
+
+const variants = ['csv-plain', 'csv-project', 'parquet-plain', 'parquet-project', 'gbk-project'] as const;
+type Variant = (typeof variants)[number];
+
+const columns = `{'period': 'DATE', 'taxpayer_id': 'VARCHAR', 'taxpayer_name': 'VARCHAR', 'region_code': 'VARCHAR', 'industry_code': 'VARCHAR',
+  'size_code': 'VARCHAR', 'tax_code': 'VARCHAR', 'amount': 'DECIMAL(18,2)'}`;
+const now = new Date('2026-11-26T08:00:00Z');
+
+/**
+ * Ingest of one revenue extract (scales[scale].ingestRows rows, generated once per scale: CSV in
+ * UTF-8, its GBK twin, the same data as Parquet), each run in a fresh warehouse and a new process
+ * (so its peak RSS is its own), timed from the first read to the last row committed: the project's
+ * ingestFile (feed mapping, checks, ledger) against plain DuckDB `create table … as select * from
+ * read_csv/read_parquet` into the same table shape. Variants alternate within each run.
+ */
+const suite: Suite = {
+  name: 'ingest',
+  description: 'project ingest vs plain DuckDB read_csv/read_parquet on the same file; GBK vs UTF-8',
+  async run(ctx) {
+    const rows = scales[ctx.scale].ingestRows;
+    const dir = path.join(ctx.dir, 'ingest');
+    await generate(dir, rows, ctx.log);
+    const samples = new Map<Variant, Sample[]>(variants.map((v) => [v, []]));
+    for (let i = 0; i < ctx.runs; i++) {
+      for (const v of variants) samples.get(v)!.push(await sampleCommand([process.execPath, fileURLToPath(import.meta.url), v, dir], 1));
+    }
+    const s = (v: Variant) => joinSamples(samples.get(v)!);
+    const mb = (f: string) => `${(statSync(path.join(dir, f)).size / 1e6).toFixed(0)} MB`;
+    const n = rows.toLocaleString('en');
+    return [
+      figure('ingest', `CSV UTF-8, ${n} rows (${mb('revenue.csv')})`, ctx.scale, s('csv-project'), {
+        baseline: { name: 'plain DuckDB read_csv', sample: s('csv-plain') },
+        target: { ratio: 1.15 },
+      }),
+      figure('ingest', `Parquet, ${n} rows (${mb('revenue.parquet')})`, ctx.scale, s('parquet-project'), {
+        baseline: { name: 'plain DuckDB read_parquet', sample: s('parquet-plain') },
+        target: { ratio: 1.15 },
+      }),
+      figure('ingest', `CSV GBK, ${n} rows (${mb('revenue_gbk.csv')})`, ctx.scale, s('gbk-project'), {
+        baseline: { name: 'the project on the UTF-8 twin', sample: s('csv-project') },
+        target: { ratio: 1.6 },
+      }),
+    ];
+  },
+};
+export default suite;
+
+/** Generates the extract once (DuckDB COPY from a generated series), its GBK twin and its Parquet copy. */
+async function generate(dir: string, rows: number, log: (m: string) => void): Promise<void> {
+  const done = path.join(dir, `.rows-${rows}`);
+  if (existsSync(done)) return;
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  log(`generating the ingest extract: ${rows} rows in ${dir}`);
+  const csv = path.join(dir, 'revenue.csv');
+  const wh = await openWarehouse(':memory:', warehouseOptions());
+  // Valid codes, so that the project's checks pass: counties of Guangdong, sections, sizes, taxes.
+  const query = `
+    select '2026-09' as period,
+           'TP' || lpad((n // 3)::varchar, 9, '0') as taxpayer_id,
+           '广州市' || (['天河', '越秀', '海珠', '番禺'])[1 + n % 4] || '区某某贸易有限公司' || (n // 3)::varchar as taxpayer_name,
+           (['440103', '440104', '440105', '440106', '440303', '440604'])[1 + (n // 3) % 6] as region_code,
+           (['A', 'C', 'F', 'G', 'I', 'K'])[1 + (n // 7) % 6] as industry_code,
+           (['L', 'M', 'S', 'XS'])[1 + (n // 3) % 4] as size_code,
+           (['10101', '10104', '10106'])[1 + n % 3] as tax_code,
+           ((hash(n) % 100000000) / 100)::decimal(18,2) as amount
+    from range(${rows}) t(n)`;
+  try {
+    await wh.run(`copy (${query}) to '${csv}' (format csv, header true)`);
+    await wh.run(`copy (select * replace (strptime(period, '%Y-%m')::date as period) from (${query})) to '${path.join(dir, 'revenue.parquet')}' (format parquet, compression zstd)`);
+  } finally {
+    wh.close();
+  }
+  await pipeline(createReadStream(csv), iconv.decodeStream('utf8'), iconv.encodeStream('gbk'), createWriteStream(path.join(dir, 'revenue_gbk.csv')));
+  writeFileSync(done, '');
+}
+
+function feedFile(dir: string, format: 'csv' | 'parquet' | 'gbk'): string {
+  const file = path.join(dir, `feed-${format}.json`);
+  writeFileSync(file, JSON.stringify({
+    name: `bench-${format}`, description: 'benchmark revenue extract', dataset: 'revenue', files: '*',
+    format: format === 'parquet' ? 'parquet' : 'csv', encoding: format === 'gbk' ? 'gbk' : 'utf-8', numbers: 'plain',
+  }));
+  return file;
+}
+
+/** Child mode (`node dist/bench/suites/ingest.js VARIANT DIR`): one measurement in a fresh warehouse; prints TAXBRIEF_BENCH_MS. */
+async function measure(variant: Variant, dir: string): Promise<void> {
+  const file = path.join(dir, `${variant}.duckdb`);
+  for (const f of [file, `${file}.wal`]) rmSync(f, { force: true });
+  const warehouse = await openWarehouse(file, warehouseOptions());
+  try {
+    const logger = createLogger({ format: 'json', quiet: true, stream: process.stderr });
+    await migrate(warehouse, readMigrations(path.join(projectPaths().queries, 'migrations')), now);
+    await loadSeeds(warehouse, projectPaths().seeds, { logger, now });
+    const [format, how] = variant.split('-') as ['csv' | 'parquet' | 'gbk', 'plain' | 'project'];
+    const source = path.join(dir, format === 'parquet' ? 'revenue.parquet' : format === 'gbk' ? 'revenue_gbk.csv' : 'revenue.csv');
+    const feed = how === 'project' ? parseFeed(feedFile(dir, format)) : undefined;
+    const started = performance.now();
+    if (!feed) {
+      const reader = format === 'parquet'
+        ? `read_parquet('${source}')`
+        : `read_csv('${source}', header = true, auto_detect = false, columns = ${columns}, dateformat = '%Y-%m')`;
+      await warehouse.run(`create table plain_revenue as select * exclude (taxpayer_name) from ${reader}`);
+    } else {
+      const result = await ingestFile(warehouse, source, feed, { logger, now, tmpDir: dir });
+      if (result.status !== 'loaded') throw new Error(`${variant}: ${result.status} ${JSON.stringify(result.problems.slice(0, 3))}`);
+    }
+    process.stdout.write(`TAXBRIEF_BENCH_MS=${performance.now() - started}\n`);
+  } finally {
+    warehouse.close();
+    for (const f of [file, `${file}.wal`]) rmSync(f, { force: true });
+  }
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const [variant, dir] = process.argv.slice(2);
+  if (!variants.includes(variant as Variant) || !dir) {
+    process.stderr.write(`usage: node dist/bench/suites/ingest.js ${variants.join('|')} DIR\n`);
+    process.exit(2);
+  }
+  await measure(variant as Variant, dir);
+}

@@ -1,0 +1,49 @@
+import { copyFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { copyWorkspace, figure, scales, joinSamples, sampleCommand, type Sample, type Suite } from '../harness.js';
+
+/** Exit 3 is a result of the nightly run (e.g. a feed late by the calendar), not a failure of the benchmark. */
+const okCodes = [0, 3];
+
+/**
+ * The nightly run as it happens every night, each run on a fresh copy of the prepared snapshot
+ * with the last month held back (the cache is never changed): `taxbrief status` (the floor of any
+ * run: Node, CLI, lock, warehouse open), `taxbrief run` with nothing new, then the last month's
+ * extracts dropped into the inbox and `taxbrief run` again: ingest, mart refresh, checks, every
+ * brief of the new month rendered and delivered to the scale's recipients (their outboxes).
+ */
+const suite: Suite = {
+  name: 'nightly-incremental',
+  description: 'nightly run with nothing new vs status; with one new month vs nothing new',
+  async run(ctx) {
+    const { held, newMonth } = await ctx.prepared();
+    const copy = path.join(ctx.dir, 'nightly-incremental-run');
+    const floor: Sample[] = [];
+    const idle: Sample[] = [];
+    const month: Sample[] = [];
+    try {
+      for (let i = 0; i < ctx.runs; i++) {
+        copyWorkspace(held, copy);
+        const ws = [...ctx.cli, '--workspace', copy];
+        floor.push(await sampleCommand([...ws, 'status'], 1, { okCodes }));
+        idle.push(await sampleCommand([...ws, 'run'], 1, { okCodes }));
+        for (const f of newMonth) copyFileSync(f, path.join(copy, 'inbox', path.basename(f)));
+        month.push(await sampleCommand([...ws, 'run'], 1, { okCodes }));
+      }
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+    const nothingNew = joinSamples(idle);
+    return [
+      figure('nightly-incremental', 'run, nothing new', ctx.scale, nothingNew, {
+        baseline: { name: 'taxbrief status', sample: joinSamples(floor) },
+      }),
+      figure('nightly-incremental', `run, one new month (all briefs rendered, delivered to ${scales[ctx.scale].recipients})`, ctx.scale, joinSamples(month), {
+        baseline: { name: 'run, nothing new', sample: nothingNew },
+        target: { ms: 60_000, rssMb: 8192 },
+        note: ctx.scale === 'province' ? undefined : 'the 60 s target is set for province scale',
+      }),
+    ];
+  },
+};
+export default suite;

@@ -1,0 +1,104 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { figure, timeFn, warehouseOptions, type Suite } from '../harness.js';
+import { refreshMartsFor } from '../../pipeline/marts.js';
+import { readQueries, runQuery, type Query } from '../../pipeline/queries.js';
+import type { Params } from '../../pipeline/warehouse/warehouse.js';
+import { openWarehouse } from '../../pipeline/warehouse/warehouse.js';
+
+/** One query a brief runs, with its parameters. */
+interface Step { query: string; params: Params }
+
+/** The brief's queries for `period`: the whole revenue and relief catalogue a monthly and a relief brief read. */
+function briefSteps(period: string): Step[] {
+  const p = { period };
+  return [
+    { query: 'latest_period', params: {} },
+    { query: 'revenue_headline', params: p },
+    ...['tax', 'city', 'region_group', 'section', 'size'].map((dimension) => ({ query: 'revenue_breakdown', params: { ...p, dimension } })),
+    { query: 'revenue_by_tax', params: p },
+    { query: 'revenue_top_movers', params: { ...p, dimension: 'city_tax' } },
+    { query: 'revenue_comparable', params: p },
+    { query: 'revenue_trend', params: { ...p, months: 24 } },
+    { query: 'revenue_budget_progress', params: p },
+    { query: 'revenue_projection', params: p },
+    { query: 'revenue_anomalies', params: p },
+    { query: 'relief_headline', params: p },
+    ...['kind', 'policy', 'size', 'section', 'city'].map((dimension) => ({ query: 'relief_breakdown', params: { ...p, dimension } })),
+    { query: 'brief_inputs', params: p },
+    { query: 'input_files', params: p },
+  ];
+}
+
+/** The marts as temporary views over the facts: the same aggregation, computed at query time (the baseline). */
+function liveViews(marts: string): string[] {
+  const body = (file: string) => {
+    const text = readFileSync(path.join(marts, file), 'utf8');
+    const insert = text.slice(text.indexOf('insert into'));
+    return insert.slice(insert.indexOf('\n') + 1).replace(/;\s*$/, '');
+  };
+  const everyPeriod = (s: string) => s
+    .replace(/where r\.period in \(select period from _mart_periods\)\n/, '')
+    .replace(/select distinct year\(period\) as year from _mart_periods/, 'select distinct year(period) as year from relief');
+  return [
+    `create or replace temp view live_revenue as ${everyPeriod(body('010_mart_revenue.sql'))}`,
+    `create or replace temp view live_revenue_city as ${body('011_mart_revenue_city.sql').replace(/\bmart_revenue\b/, 'live_revenue').replace(/where period in \(select period from _mart_periods\)\n/, '')}`,
+    `create or replace temp view live_relief as ${everyPeriod(body('020_mart_relief.sql'))}`,
+    `create or replace temp view live_relief_beneficiaries as ${everyPeriod(body('030_mart_relief_beneficiaries.sql'))}`,
+  ];
+}
+const onFacts = (q: Query): Query => ({ ...q, sql: q.sql.replace(/\bmart_(revenue_city|revenue|relief_beneficiaries|relief)\b/g, 'live_$1') });
+
+/**
+ * Every query one brief needs for the latest month, in this process on the prepared warehouse: on
+ * the marts, against the same SQL on the taxpayer-level facts (the marts replaced by views that
+ * aggregate on the fly); and the mart refresh for one month (the nightly's work when a month
+ * arrives) against the marts built in full. Peak RSS is the bench process's.
+ */
+const suite: Suite = {
+  name: 'queries',
+  description: "one brief's queries on the marts vs the same SQL on the facts; a one-month mart refresh vs a full build",
+  async run(ctx) {
+    const ws = await ctx.workspace();
+    const queriesDir = path.join(ctx.root, 'queries');
+    const martsDir = path.join(queriesDir, 'marts');
+    const warehouse = await openWarehouse(path.join(ws, 'warehouse.duckdb'), warehouseOptions());
+    try {
+      const queries = readQueries(queriesDir);
+      const period = String((await runQuery(warehouse, queries.get('latest_period')!, {}))[0]?.['period']);
+      const steps = briefSteps(period);
+      const brief = (on: (q: Query) => Query) => async () => {
+        for (const s of steps) await runQuery(warehouse, on(queries.get(s.query)!), s.params);
+      };
+      const marts = await timeFn(brief((q) => q), ctx.runs, 1);
+      for (const v of liveViews(martsDir)) await warehouse.run(v);
+      const facts = await timeFn(brief(onFacts), ctx.runs);
+      // Idempotent: the same month's cells written again, as when a corrected extract arrives.
+      const now = new Date(`${period}-28T00:00:00Z`);
+      const refresh = await timeFn(async () => {
+        const r = await refreshMartsFor({ warehouse, dir: martsDir, now }, [period]);
+        if (r.periods.length !== 1) throw new Error(`the one-month mart refresh rebuilt ${r.periods.length} months (${r.mode}).`);
+      }, ctx.runs);
+      // With no refresh recorded, refreshMartsFor rebuilds every month (as on a first run or a changed definition).
+      const rebuild = await timeFn(async () => {
+        await warehouse.run('delete from mart_refreshes');
+        const r = await refreshMartsFor({ warehouse, dir: martsDir, now }, []);
+        if (r.mode !== 'full') throw new Error(`the mart rebuild ran in mode ${r.mode}, not full: the baseline would be wrong.`);
+      }, ctx.runs);
+      return [
+        figure('queries', `one brief's ${steps.length} queries, ${period}`, ctx.scale, marts, {
+          baseline: { name: 'the same SQL on the facts', sample: facts },
+          target: { ms: 2000 },
+          note: ctx.scale === 'province' ? 'peak RSS: the bench process' : 'the 2 s target is set for province scale; peak RSS: the bench process',
+        }),
+        figure('queries', `mart refresh, one month (${period})`, ctx.scale, refresh, {
+          baseline: { name: 'marts built in full', sample: rebuild },
+          note: 'peak RSS: the bench process',
+        }),
+      ];
+    } finally {
+      warehouse.close();
+    }
+  },
+};
+export default suite;
