@@ -149,7 +149,9 @@ async function renderBriefs(ctx: Context, newPrinter: PrinterFactory, requests: 
   const templates = createTemplates({ dir: ctx.project.templates, helpers: helpersFor(lang) });
   const templateSha256 = hashTree(ctx.project.templates);
   const outcomes: BriefOutcome[] = new Array(requests.length);
-  const printer = await newPrinter();
+  // Chromium starts while the first brief's queries run: the launch costs about as much as they do.
+  const launching = newPrinter();
+  launching.catch(() => undefined); // observed below; this only keeps an early failure from going unhandled
   const inFlight = new Set<Promise<void>>();
   let done = 0;
   const fail = (i: number, request: BriefRequest, error: unknown) => {
@@ -161,31 +163,36 @@ async function renderBriefs(ctx: Context, newPrinter: PrinterFactory, requests: 
   try {
     for (const [i, request] of requests.entries()) {
       const { report, period, region } = request;
+      const now = ctx.clock();
+      let built: { brief: Awaited<ReturnType<typeof buildBrief>>; inputFiles: Awaited<ReturnType<typeof runQuery>> };
       try {
-        const now = ctx.clock();
         const brief = await buildBrief(request, { warehouse: ctx.warehouse, queries, templates, now });
-        const inputFiles = await runQuery(ctx.warehouse, queries.get('input_files')!, { period });
-        const printing = writeBrief(brief, ctx.workspace.out, { printer, now, codeVersion: ctx.codeVersion, templateSha256, inputFiles })
-          .then((output) => {
-            ctx.logger.info(`brief ${report.id}${region ? ` (${region})` : ''} ${period}: ${output.pages} page(s)`, { pdf: output.pdf });
-            outcomes[i] = { brief: report.id, region, period, status: 'rendered', output };
-          })
-          .catch((error: unknown) => fail(i, request, error))
-          .finally(() => {
-            inFlight.delete(printing);
-            ctx.logger.progress('briefs', ++done, requests.length);
-          });
-        inFlight.add(printing);
-        // keep the pool busy but no busier: build the next brief while the tabs print
-        if (inFlight.size >= printer.parallel) await Promise.race(inFlight);
+        built = { brief, inputFiles: await runQuery(ctx.warehouse, queries.get('input_files')!, { period }) };
       } catch (error) {
         fail(i, request, error);
         ctx.logger.progress('briefs', ++done, requests.length);
+        continue;
       }
+      // A browser that does not start is the machine's fault, not the brief's: it ends the run (exit 4).
+      const printer = await launching;
+      const printing = writeBrief(built.brief, ctx.workspace.out, { printer, now, codeVersion: ctx.codeVersion, templateSha256, inputFiles: built.inputFiles })
+        .then((output) => {
+          ctx.logger.info(`brief ${report.id}${region ? ` (${region})` : ''} ${period}: ${output.pages} page(s)`, { pdf: output.pdf });
+          outcomes[i] = { brief: report.id, region, period, status: 'rendered', output };
+        })
+        .catch((error: unknown) => fail(i, request, error))
+        .finally(() => {
+          inFlight.delete(printing);
+          ctx.logger.progress('briefs', ++done, requests.length);
+        });
+      inFlight.add(printing);
+      // keep the pool busy but no busier: build the next brief while the tabs print
+      if (inFlight.size >= printer.parallel) await Promise.race(inFlight);
     }
     await Promise.all(inFlight);
   } finally {
-    await printer.close();
+    const printer = await launching.catch(() => undefined);
+    await printer?.close();
   }
   return outcomes;
 }

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, createWriteStream, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import type { Feed } from './feeds.js';
 
@@ -273,6 +272,8 @@ function findHeader(lines: string[], names: string[]): number {
 
 /** Writes the chosen worksheet as CSV from its header row on, each row prefixed with its Excel row number. */
 async function xlsxToCsv(file: string, feed: Feed, out: string, headerNames: string[]): Promise<string> {
+  // exceljs takes a quarter of a second to load: only workbooks pay for it.
+  const { default: ExcelJS } = await import('exceljs');
   const workbook = new ExcelJS.Workbook();
   try {
     await workbook.xlsx.readFile(file);
