@@ -192,7 +192,10 @@ describe('the catalogue on the demo data', () => {
 
   it('matches the normalised HTML snapshot of each brief', async () => {
     for (const id of [...province, `city-${cities[0]!.code}`]) {
-      const html = roundSvgNumbers(readFileSync(path.join(out, `${id}.html`), 'utf8'), 1).replace(/></g, '>\n<');
+      // The stylesheet is the layout's, not the brief's: it is left out so a CSS change does not rewrite every snapshot.
+      const html = roundSvgNumbers(readFileSync(path.join(out, `${id}.html`), 'utf8'), 1)
+        .replace(/<style>[\s\S]*?<\/style>/g, '<style>…</style>')
+        .replace(/></g, '>\n<');
       await expect(html).toMatchFileSnapshot(`./__snapshots__/briefs/${id}.html`);
     }
   });
