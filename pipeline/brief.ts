@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
 import { drawChart } from './charts/registry.js';
@@ -13,6 +13,7 @@ import { runQuery, type Query } from './queries.js';
 import type { ReportDefinition } from './reports.js';
 import type { Printer } from './render/printer.js';
 import type { Params, Row, Warehouse } from './warehouse/warehouse.js';
+import { writeAtomic } from './write-atomic.js';
 
 /** One brief to build: which report, for which month, (for city briefs) which region, in which language. */
 export interface BriefRequest { report: ReportDefinition; period: string; region?: string; lang?: Lang }
@@ -176,9 +177,3 @@ export async function writeBrief(
   return { pdf: printed.outFile, html, manifest: `${stem}.manifest.json`, pages: printed.pages };
 }
 
-/** Writes to a temporary file beside the target, then renames: a reader never sees half a file. */
-export function writeAtomic(file: string, content: string | Uint8Array): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, content);
-  renameSync(tmp, file);
-}

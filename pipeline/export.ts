@@ -1,10 +1,10 @@
-import { writeFileSync, renameSync } from 'node:fs';
-import path from 'node:path';
+import { renameSync } from 'node:fs';
 import * as arrow from 'apache-arrow';
 import ExcelJS from 'exceljs';
 import { CliError, ExitCode } from './errors.js';
 import type { Column, Params, Row, Warehouse } from './warehouse/warehouse.js';
 import type { Query } from './queries.js';
+import { temporaryBeside } from './write-atomic.js';
 
 /** The formats `taxbrief query` writes: text ones to stdout or a file, binary ones to a file. */
 export const exportFormats = ['table', 'csv', 'json', 'arrow', 'parquet', 'xlsx'] as const;
@@ -106,7 +106,7 @@ export async function toXlsx(result: TypedResult, sheetName: string): Promise<Bu
 /** Runs `query` with bound parameters and writes it to `out` as Parquet through DuckDB's COPY. */
 export async function writeParquet(warehouse: Warehouse, query: Query, params: Params, out: string): Promise<void> {
   const sql = query.sql.replace(/;\s*$/, '');
-  const tmp = partial(out);
+  const tmp = temporaryBeside(out);
   try {
     await warehouse.run(`copy (\n${sql}\n) to $__out (format parquet, compression zstd)`, { ...params, __out: tmp });
   } catch (error) {
@@ -115,13 +115,3 @@ export async function writeParquet(warehouse: Warehouse, query: Query, params: P
   renameSync(tmp, out);
 }
 
-/** Writes bytes or text to `out` through a temporary file, so a reader never sees half a file. */
-export function writeAtomically(out: string, content: string | Uint8Array): void {
-  const tmp = partial(out);
-  writeFileSync(tmp, content);
-  renameSync(tmp, out);
-}
-
-function partial(file: string): string {
-  return path.join(path.dirname(file), `.${path.basename(file)}.partial`);
-}

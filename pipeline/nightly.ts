@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BriefRequest } from './brief.js';
-import { writeAtomic } from './brief.js';
+import { writeAtomic } from './write-atomic.js';
 import { hashTree, type Context } from './context.js';
 import { deliverEditions, sha256Of, type DeliveryOutcome, type Edition } from './deliver/deliver.js';
 import { readRecipients, recipientsFile } from './deliver/recipients.js';

@@ -1,6 +1,7 @@
 import type { CommandEnv } from '../cli.js';
 import { CliError, ExitCode } from '../errors.js';
-import { binaryFormats, formatRows, toArrow, toXlsx, writeAtomically, writeParquet, type ExportFormat } from '../export.js';
+import { writeAtomic } from '../write-atomic.js';
+import { binaryFormats, formatRows, toArrow, toXlsx, writeParquet, type ExportFormat } from '../export.js';
 import { bindParams, readQueries, runQueryTyped } from '../queries.js';
 import type { Params } from '../warehouse/warehouse.js';
 
@@ -28,9 +29,9 @@ export default async function query(env: CommandEnv, id: string, options: { para
       await writeParquet(ctx.warehouse, q, bindParams(q, params), options.out!);
     } else {
       const result = await runQueryTyped(ctx.warehouse, q, params);
-      if (options.format === 'arrow') writeAtomically(options.out!, toArrow(result));
-      else if (options.format === 'xlsx') writeAtomically(options.out!, await toXlsx(result, id));
-      else if (options.out) writeAtomically(options.out, formatRows(result.rows, options.format));
+      if (options.format === 'arrow') writeAtomic(options.out!, toArrow(result));
+      else if (options.format === 'xlsx') writeAtomic(options.out!, await toXlsx(result, id));
+      else if (options.out) writeAtomic(options.out, formatRows(result.rows, options.format));
       else env.stdout.write(formatRows(result.rows, options.format));
     }
     if (options.out) env.logger.info(`query ${id}: written to ${options.out}`, { format: options.format });

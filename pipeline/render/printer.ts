@@ -5,7 +5,8 @@ import { delimiter, join } from 'node:path';
 import puppeteer, { type Browser, type HTTPRequest, type Page } from 'puppeteer-core';
 import { CliError, ExitCode } from '../errors.js';
 import type { Logger } from '../log.js';
-import { countPdfPages, writeFileAtomic } from './pdf-file.js';
+import { writeAtomic } from '../write-atomic.js';
+import { countPdfPages } from './pdf-file.js';
 import { footerTemplate, headerTemplate, OFFICIAL_MARGINS } from './page-setup.js';
 import { createPool } from './pool.js';
 import { preflightFonts } from './fonts.js';
@@ -206,7 +207,7 @@ async function printOn(tab: Tab, job: PrintJob): Promise<PrintResult> {
     });
     // A job that already timed out must not write a file after its failure was reported.
     if (signal.aborted) throw new Error('timed out before writing');
-    await writeFileAtomic(job.outFile, pdf);
+    writeAtomic(job.outFile, pdf);
     return { outFile: job.outFile, pages: countPdfPages(pdf), blockedRequests: [...tab.blocked] };
   });
 }
