@@ -8,7 +8,7 @@ import { deriveFindings, type Finding, type FindingsResult } from './findings/ru
 import { helpersFor, type Lang } from './narrative/helpers.js';
 import { markdownToHtml } from './narrative/markdown.js';
 import * as en from './narrative/phrases-en.js';
-import { dateLabel, monthLabel, ytdLabel, ytdSpan } from './narrative/periods.js';
+import { dateLabel, monthLabel, monthOfYear, monthOnly, ytdLabel, ytdSpan } from './narrative/periods.js';
 import { runQuery, type Query } from './queries.js';
 import type { ReportDefinition } from './reports.js';
 import type { Printer } from './render/printer.js';
@@ -90,7 +90,7 @@ export async function buildBrief(request: BriefRequest, effects: BriefEffects): 
   const english = lang === 'en';
   const periodInfo = english
     ? { id: period, month: en.monthLabel(period), monthOnly: en.monthLabel(period).split(' ')[0], ytd: en.ytdLabel(period), ytdSpan: en.ytdLabel(period) }
-    : { id: period, month: monthLabel(period), monthOnly: `${Number(period.slice(5))}月`, ytd: ytdLabel(period), ytdSpan: ytdSpan(period) };
+    : { id: period, month: monthLabel(period), monthOnly: monthOnly(period), ytd: ytdLabel(period), ytdSpan: ytdSpan(period) };
   const key = `${report.id}-${region ?? 'province'}-${period}-${lang}`;
   const title = renderTitle(english ? report.en?.title ?? report.title : report.title, { period, region, data }, lang);
   const classification = english ? report.en?.classification ?? report.classification : report.classification;
@@ -98,7 +98,7 @@ export async function buildBrief(request: BriefRequest, effects: BriefEffects): 
     meta: {
       title,
       classification,
-      issue: english ? `No. ${Number(period.slice(5))}` : `第${Number(period.slice(5))}期`,
+      issue: english ? `No. ${monthOfYear(period)}` : `第${monthOfYear(period)}期`,
       issuer: english ? report.en?.issuer ?? report.issuer : report.issuer,
       date: english ? en.dateLabel(effects.now) : dateLabel(effects.now),
       lang: english ? 'en' : 'zh-CN',

@@ -71,3 +71,13 @@ describe('periods', () => {
     expect(previousMonth(new Date('2026-01-15T00:00:00Z'))).toBe('2025-12');
   });
 });
+
+describe('month of a period', () => {
+  it('gives the month alone and its number (the issue number of a monthly brief)', async () => {
+    const { monthOfYear, monthOnly } = await import('../pipeline/narrative/periods.js');
+    expect(monthOnly('2026-10')).toBe('10月');
+    expect(monthOnly('2026-01')).toBe('1月');
+    expect(monthOfYear('2026-09')).toBe(9);
+    expect(() => monthOfYear('2026-9')).toThrow(/is not a period/);
+  });
+});

@@ -13,6 +13,16 @@ export function monthLabel(period: Period): string {
   return `${y}年${m}月`;
 }
 
+/** The month of the year, 1–12: a monthly brief's issue number (第10期). */
+export function monthOfYear(period: Period): number {
+  return parts(period)[1];
+}
+
+/** "10月": the month alone, as in "其中10月当月收入…". */
+export function monthOnly(period: Period): string {
+  return `${monthOfYear(period)}月`;
+}
+
 /** "1—10月" (em dash), or "1月" for January: the year-to-date span. */
 export function ytdSpan(period: Period): string {
   const [, m] = parts(period);
