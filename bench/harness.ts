@@ -11,15 +11,31 @@ import type { WarehouseOptions } from '../pipeline/warehouse/warehouse.js';
  * how many receive every brief of a nightly run (watermarked copies to the outbox; none in smoke,
  * which keeps CI short: delivery costs about 0.85 s a copy, see docs/BENCHMARKS.md).
  */
-export const scales = {
-  smoke: { taxpayers: 1_000, months: 14, ingestRows: 20_000, recipients: 0 },
+export const scales: Record<'smoke' | 'demo' | 'tenth' | 'province', ScaleSpec> = {
+  // The smoke scale runs in CI (under a minute): its nightly runs consider one brief only.
+  smoke: { taxpayers: 1_000, months: 14, ingestRows: 20_000, recipients: 0, briefs: ['monthly-revenue'] },
   demo: { taxpayers: 20_000, months: 36, ingestRows: 1_000_000, recipients: 5 },
   tenth: { taxpayers: 600_000, months: 24, ingestRows: 5_000_000, recipients: 5 },
   province: { taxpayers: 6_000_000, months: 24, ingestRows: 5_000_000, recipients: 5 },
-} as const;
+};
+
+/** A scale: its data, how many recipients get each brief, and (when not the whole catalogue) the briefs its nightly runs consider. */
+export interface ScaleSpec { taxpayers: number; months: number; ingestRows: number; recipients: number; briefs?: readonly string[] }
+
+/** `taxbrief run` as a scale runs it: the whole catalogue, or `--select` of the scale's briefs. */
+export function runArgs(scale: Scale): string[] {
+  const briefs = scales[scale].briefs;
+  return briefs ? ['run', '--select', briefs.join(',')] : ['run'];
+}
+
+/** How a figure names the briefs a scale's nightly runs render. */
+export function briefsLabel(scale: Scale): string {
+  const briefs = scales[scale].briefs;
+  return briefs ? `briefs ${briefs.join(', ')}` : 'all briefs';
+}
 
 /** A scale's name. */
-export type Scale = keyof typeof scales;
+export type Scale = 'smoke' | 'demo' | 'tenth' | 'province';
 
 /** Repeated timings of one piece of work, in milliseconds, with the peak resident memory seen. */
 export interface Sample { ms: number[]; peakRssMb: number | null }

@@ -2,7 +2,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameS
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { copyWorkspace, sampleCommand, scales, type BenchContext, type Figure, type Prepared, type Scale, type Suite } from './harness.js';
+import { copyWorkspace, runArgs, sampleCommand, scales, type BenchContext, type Figure, type Prepared, type Scale, type Suite } from './harness.js';
 import { readReports } from '../pipeline/reports.js';
 import { projectPaths } from '../pipeline/workspace.js';
 
@@ -114,14 +114,14 @@ async function prepare(dir: string, cli: string[], scale: Scale, log: (m: string
   const inbox = path.join(workspace, 'inbox');
   const last = readdirSync(inbox).map((f) => /\d{4}-\d{2}/.exec(f)?.[0] ?? '').sort().at(-1)!;
   for (const f of readdirSync(inbox).filter((f) => f.includes(last))) renameSync(path.join(inbox, f), path.join(newMonthDir, f));
-  const briefs = readReports(projectPaths().reports).map((r) => r.id);
+  const briefs = scales[scale].briefs ?? readReports(projectPaths().reports).map((r) => r.id);
   const recipients = Array.from({ length: scales[scale].recipients }, (_, i) => ({ id: `R${String(i + 1).padStart(3, '0')}`, name: `领导${i + 1}`, briefs }));
   if (recipients.length) writeFileSync(path.join(workspace, 'recipients.json'), `${JSON.stringify({ recipients }, null, 1)}\n`);
   // Exit 3 is expected before the last month arrives: its feeds are late by the calendar.
-  const history = await sampleCommand([...ws, 'run'], 1, { okCodes: [0, 3] });
+  const history = await sampleCommand([...ws, ...runArgs(scale)], 1, { okCodes: [0, 3] });
   copyWorkspace(workspace, held);
   for (const f of readdirSync(newMonthDir)) renameSync(path.join(newMonthDir, f), path.join(inbox, f));
-  const lastMonth = await sampleCommand([...ws, 'run'], 1, { okCodes: [0, 3] });
+  const lastMonth = await sampleCommand([...ws, ...runArgs(scale)], 1, { okCodes: [0, 3] });
   // The inbox is emptied by the run (files go to the archive): keep a copy of the last month's extracts.
   for (const f of extracts().filter((f) => path.basename(f).includes(last))) copyFileSync(f, path.join(newMonthDir, path.basename(f)));
   const info = { taxpayers, months, lastMonth: last, generateMs: generate.ms[0], historyRunMs: history.ms[0], historyPeakRssMb: history.peakRssMb, lastMonthRunMs: lastMonth.ms[0] };

@@ -66,6 +66,7 @@ export function program(io: CliIO): Command {
   cli.command('run')
     .description('the nightly job: ingest the inbox, refresh aggregates, run checks, render the briefs due that changed, deliver them; exit 0 only when all went out')
     .option('-p, --period <YYYY-MM>', 'the month to report on (default: the latest month with data)')
+    .option('-s, --select <ids...>', 'only these briefs (ids, see taxbrief list; space- or comma-separated); the others are left alone')
     .option('--force', 'render every brief, due or not, changed or not')
     .option('--resend', 'deliver again versions already delivered to a recipient')
     .option('--recipients <file>', 'the recipients file (default: $TAXBRIEF_RECIPIENTS, else <workspace>/recipients.json)')

@@ -19,6 +19,8 @@ import { changedParts, createVersioner, templateFiles, type BriefVersion } from 
 /** How the nightly run was asked to behave (taxbrief run flags). */
 export interface NightlyOptions {
   period?: string;
+  /** Only these briefs (ids) are considered; default: the whole catalogue. */
+  select?: string[];
   /** Render every brief due even when it is up to date. */
   force?: boolean;
   /** Deliver again versions already delivered. */
@@ -78,6 +80,7 @@ export async function nightly(ctx: Context, newPrinter: PrinterFactory, options:
   try {
     const summary = await runNightly(ctx, printer.factory, {
       period: options.period,
+      select: options.select,
       hooks: {
         stage: async <T>(name: string, work: () => Promise<T>): Promise<T> => {
           // Checks read the marts: when those did not change and the checks held last time, they hold now.

@@ -55,6 +55,13 @@ export function findReport(reports: ReportDefinition[], id: string): ReportDefin
   return report;
 }
 
+/** The reports named in `select` (brief ids), in catalogue order; all of them when `select` is empty or absent. */
+export function selectReports(reports: ReportDefinition[], select: string[] | undefined): ReportDefinition[] {
+  if (!select || select.length === 0) return reports;
+  const wanted = new Set(select.flatMap((ids) => ids.split(',')).filter(Boolean).map((id) => findReport(reports, id).id));
+  return reports.filter((r) => wanted.has(r.id));
+}
+
 function parseReport(file: string): ReportDefinition {
   const bytes = readFileSync(file);
   let raw: Record<string, unknown>;

@@ -8,7 +8,7 @@ import { ingestInbox, type IngestResult } from './ingest/ingest.js';
 import { helpersFor, type Lang } from './narrative/helpers.js';
 import { refreshMartsFor, type MartRefresh } from './marts.js';
 import { readQueries, runQuery } from './queries.js';
-import { readReports, type ReportDefinition } from './reports.js';
+import { readReports, selectReports, type ReportDefinition } from './reports.js';
 import type { Printer } from './render/printer.js';
 import { createTemplates } from './templates.js';
 
@@ -45,7 +45,7 @@ export interface NightlyHooks {
 }
 
 /** The nightly job: inbox → ingest → marts → checks → every brief due → out/. */
-export async function runNightly(ctx: Context, newPrinter: PrinterFactory, options: { period?: string; lang?: Lang; hooks?: NightlyHooks } = {}): Promise<RunSummary> {
+export async function runNightly(ctx: Context, newPrinter: PrinterFactory, options: { period?: string; lang?: Lang; select?: string[]; hooks?: NightlyHooks } = {}): Promise<RunSummary> {
   const { logger } = ctx;
   const hooks = options.hooks ?? {};
   const stage = <T>(name: string, work: () => Promise<T>): Promise<T> => (hooks.stage ? hooks.stage(name, work) : work());
@@ -63,7 +63,8 @@ export async function runNightly(ctx: Context, newPrinter: PrinterFactory, optio
   const failed = checks.filter((c) => !c.holds);
   for (const c of failed) logger.error(`check ${c.id} fails: ${c.description}`, { rows: c.rows.length, first: JSON.stringify(c.rows[0]) });
 
-  const reports = readReports(ctx.project.reports);
+  // --select narrows the run to some briefs (dbt's --select): the others are not considered at all.
+  const reports = selectReports(readReports(ctx.project.reports), options.select);
   const all = (await expand(ctx, reports, period)).map((r) => ({ ...r, lang: options.lang }));
   const { render: requests, skipped } = hooks.plan ? await hooks.plan(all, period) : { render: all, skipped: [] };
   // A failed check means some numbers may be wrong: the briefs that read them are held, the others go out.

@@ -39,6 +39,12 @@ describe('taxbrief CLI', () => {
     expect(r.err).toContain('No brief "no-such-brief"; the briefs are advisory, city, industry, monthly-revenue, relief');
   });
 
+  it('exits 2 for an unknown brief in run --select, before touching the workspace', () => {
+    const r = taxbrief('run', '--select', 'monthly-revenue,no-such-brief');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('No brief "no-such-brief"; the briefs are advisory, city, industry, monthly-revenue, relief');
+  });
+
   it('exits 2 for a malformed period', () => {
     const r = taxbrief('brief', 'monthly-revenue', '--period', '2026-13');
     expect(r.code).toBe(2);

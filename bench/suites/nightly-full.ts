@@ -1,6 +1,6 @@
 import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { figure, joinSamples, scales, sampleCommand, timeFn, warehouseOptions, type Sample, type Suite } from '../harness.js';
+import { briefsLabel, figure, joinSamples, runArgs, scales, sampleCommand, timeFn, warehouseOptions, type Sample, type Suite } from '../harness.js';
 import { openWarehouse } from '../../pipeline/warehouse/warehouse.js';
 
 /**
@@ -31,7 +31,7 @@ const suite: Suite = {
         mkdirSync(path.join(copy, 'inbox'), { recursive: true });
         for (const f of extracts) copyFileSync(f, path.join(copy, 'inbox', path.basename(f)));
         if (existsSync(path.join(workspace, 'recipients.json'))) copyFileSync(path.join(workspace, 'recipients.json'), path.join(copy, 'recipients.json'));
-        full.push(await sampleCommand([...ctx.cli, '--workspace', copy, 'run'], 1, { okCodes: [0, 3] }));
+        full.push(await sampleCommand([...ctx.cli, '--workspace', copy, ...runArgs(ctx.scale)], 1, { okCodes: [0, 3] }));
         for (const f of [plainFile, `${plainFile}.wal`]) rmSync(f, { force: true });
         plain.push(
           await timeFn(async () => {
@@ -49,7 +49,7 @@ const suite: Suite = {
       for (const f of [plainFile, `${plainFile}.wal`]) rmSync(f, { force: true });
     }
     return [
-      figure('nightly-full', `full rebuild (${extracts.length} extracts, all briefs, delivered to ${scales[ctx.scale].recipients})`, ctx.scale, joinSamples(full), {
+      figure('nightly-full', `full rebuild (${extracts.length} extracts, ${briefsLabel(ctx.scale)}, delivered to ${scales[ctx.scale].recipients})`, ctx.scale, joinSamples(full), {
         baseline: { name: 'plain DuckDB read_csv/read_parquet of the same revenue and relief files', sample: { ms: joinSamples(plain).ms, peakRssMb: null } },
         target: { ms: 15 * 60_000, rssMb: 8192 },
         note: `${ctx.scale === 'province' ? '' : 'the 15 min target is set for province scale; '}the baseline leaves out taxpayers.csv (GBK: plain DuckDB needs its encodings extension)`,

@@ -2,15 +2,19 @@ import type { CommandEnv } from '../cli.js';
 import { waitMs } from '../lock.js';
 import { nightly, summaryLines, type NightlyResult } from '../nightly.js';
 import { printerFor } from './printer.js';
+import { readReports, selectReports } from '../reports.js';
+import { projectPaths } from '../workspace.js';
 
 /** Flags of `taxbrief run`. */
-export interface RunFlags { period?: string; force?: boolean; resend?: boolean; recipients?: string }
+export interface RunFlags { period?: string; select?: string[]; force?: boolean; resend?: boolean; recipients?: string }
 
 /**
  * `taxbrief run`: the nightly job. Refuses at once while another process holds the workspace
  * (unless --wait). Exit 0 only when every brief due went out; 3 with the list of what was held.
  */
 export default async function run(env: CommandEnv, flags: RunFlags): Promise<number> {
+  // An unknown id in --select is a usage error, found before the workspace is locked.
+  selectReports(readReports(projectPaths().reports), flags.select);
   const ctx = await env.open({ waitMs: waitMs(env.globals.wait, 0) });
   try {
     const result = await nightly(ctx, printerFor(env), flags);
