@@ -105,8 +105,16 @@ async function prepare(dir: string, cli: string[], scale: Scale, log: (m: string
   const result = (): Prepared => ({ workspace, held, newMonth: readdirSync(newMonthDir).map((f) => path.join(newMonthDir, f)).sort(), extracts: extracts() });
   if (existsSync(marker)) return result();
 
+  // Start again from nothing, but keep generated extracts (the demo cache): at tenth and province scale they take long to make.
+  const cache = path.join(workspace, 'demo');
+  const keptCache = path.join(path.dirname(dir), `.${scale}-demo-cache`);
+  if (existsSync(cache)) renameSync(cache, keptCache);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(newMonthDir, { recursive: true });
+  if (existsSync(keptCache)) {
+    mkdirSync(workspace, { recursive: true });
+    renameSync(keptCache, cache);
+  }
   const { taxpayers, months } = scales[scale];
   const ws = [...cli, '--workspace', workspace];
   log(`preparing ${scale} data (${taxpayers} taxpayers, ${months} months) in ${dir}: generate, load all months but the last, snapshot, load the last`);
