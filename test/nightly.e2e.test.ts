@@ -288,8 +288,8 @@ describe('taxbrief run: the nightly job', () => {
     const one = await cli(['history', id]);
     expect(one.out).toMatch(/stages\n\s+stage\s+ms\s+status\s+detail\n\s+ingest\s+\d+\s+ok\s+\{"loaded":29\}/);
     expect(one.out).toMatch(/marts\s+\d+\s+ok/);
-    expect(one.out).toMatch(/monthly-revenue\s+2026-10\s+rendered/);
-    expect(one.out).toMatch(/R002\s+monthly-revenue\s+2026-10\s+smtp\s+sent\s+1/);
+    expect(one.out).toMatch(/monthly-revenue\s+2026-10\s+zh\s+rendered/);
+    expect(one.out).toMatch(/R002\s+monthly-revenue\s+2026-10\s+zh\s+smtp\s+sent\s+1/);
   });
 });
 
