@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { briefStem, type BriefRequest } from './brief.js';
+import type { BriefRequest } from './brief.js';
 import { writeAtomic } from './write-atomic.js';
 import { hashTree, type Context } from './context.js';
 import { deliverEditions, sha256Of, type DeliveryOutcome, type Edition } from './deliver/deliver.js';
@@ -275,8 +275,9 @@ async function currentMartsKey(ctx: Context): Promise<string> {
  * (report folder, template files, query files) for `taxbrief reproduce`, and SHA256SUMS.
  */
 function issue(ctx: Context, request: BriefRequest, version: BriefVersion, output: { pdf: string; html: string; manifest: string }): string {
-  const { report, period, region } = request;
-  const dir = path.join(ctx.workspace.root, 'issued', period, briefStem(request), version.version.slice(0, 12));
+  const { report, period } = request;
+  // The printed file's stem names the edition (brief.ts briefStem: monthly-revenue, city-440100, advisory.en).
+  const dir = path.join(ctx.workspace.root, 'issued', period, path.basename(output.pdf, '.pdf'), version.version.slice(0, 12));
   mkdirSync(dir, { recursive: true });
   copyFileSync(output.pdf, path.join(dir, 'brief.pdf'));
   copyFileSync(output.html, path.join(dir, 'brief.html'));

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { buildBrief, writeBrief, type BriefOutput, type BriefRequest } from './brief.js';
+import type { BriefOutput, BriefRequest } from './brief.js';
 import { checksHolding, runChecks, type CheckResult } from './checks.js';
 import { hashTree, type Context } from './context.js';
 import { CliError, ExitCode } from './errors.js';
@@ -164,6 +164,9 @@ async function renderBriefs(ctx: Context, newPrinter: PrinterFactory, requests: 
     outcomes[i] = { brief: report.id, region, period, lang, status: 'failed', reason };
   };
   try {
+    // The brief stage (charts: Plot, d3, linkedom) loads only when something is rendered (a nightly run
+    // with nothing new skips it), while Chromium starts.
+    const { buildBrief, writeBrief } = await import('./brief.js');
     for (const [i, request] of requests.entries()) {
       const { report, period, region, lang } = request;
       const now = ctx.clock();

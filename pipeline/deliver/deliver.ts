@@ -7,7 +7,7 @@ import type { Warehouse } from '../warehouse/warehouse.js';
 import type { Lang } from '../narrative/helpers.js';
 import { recipientsOf, type Recipient } from './recipients.js';
 import type { SmtpTransport } from './smtp.js';
-import { openForStamping, readOverlays, type Overlays, type StampableBrief } from './stamp.js';
+import type { Overlays, StampableBrief } from './stamp.js';
 import { watermarkPages } from './watermark.js';
 
 /** A brief edition ready to deliver: its version, its printed PDF (to stamp) and its issued folder. */
@@ -157,6 +157,8 @@ async function copyFor(e: Edition, r: Recipient, effects: DeliveryEffects, stamp
 interface Stamper { stamp(e: Edition, r: Recipient, outFile: string): Promise<void> }
 
 function createStamper(recipients: Recipient[], effects: DeliveryEffects): Stamper {
+  // pdf-lib loads only when a copy is stamped: a run with nothing new does not pay for it.
+  const stamping = () => import('./stamp.js');
   const overlays = new Map<string, Promise<Overlays>>();
   let current: { pdf: string; brief: Promise<StampableBrief> } | undefined;
   // One print for every recipient of the file: page i is recipients[i]'s watermark.
@@ -169,7 +171,7 @@ function createStamper(recipients: Recipient[], effects: DeliveryEffects): Stamp
         const printer = await effects.printer();
         await printer.print({ html: watermarkPages(recipients.map((r) => ({ name: r.name, id: r.id, classification }))), outFile: file, classification, overlay: true });
         try {
-          return await readOverlays(file);
+          return await (await stamping()).readOverlays(file);
         } finally {
           rmSync(file, { force: true });
         }
@@ -182,7 +184,7 @@ function createStamper(recipients: Recipient[], effects: DeliveryEffects): Stamp
     async stamp(e, r, outFile) {
       const pages = await overlaysFor(e.classification);
       // Jobs come edition by edition: keep only the edition being delivered parsed.
-      if (current?.pdf !== e.pdf) current = { pdf: e.pdf, brief: openForStamping(e.pdf) };
+      if (current?.pdf !== e.pdf) current = { pdf: e.pdf, brief: stamping().then((m) => m.openForStamping(e.pdf)) };
       await (await current.brief).stampTo(pages, recipients.indexOf(r), outFile);
     },
   };
