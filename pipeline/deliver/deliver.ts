@@ -71,11 +71,13 @@ export async function deliverEditions(editions: Edition[], recipients: Recipient
   const channel = effects.smtp ? 'smtp' : 'outbox';
   const jobs = editions.flatMap((e) => recipientsOf(recipients, e).map((r) => ({ e, r })));
   const stamper = createStamper(recipients, effects);
+  const sent = new Map<Edition, Promise<Set<string>>>();
   for (const [i, { e, r }] of jobs.entries()) {
     effects.logger.progress('deliver', i, jobs.length);
     const base = { recipient: r.id, name: r.name, brief: e.brief, region: e.region, period: e.period, lang: e.lang, version: e.version, channel } as const;
     const key = { recipient: r.id, brief: e.brief, region: e.region ?? '', period: e.period, lang: e.lang, version: e.version };
-    if (!effects.resend && (await wasSent(effects.warehouse, key))) {
+    if (!sent.has(e)) sent.set(e, sentTo(effects.warehouse, e));
+    if (!effects.resend && (await sent.get(e)!).has(r.id)) {
       outcomes.push({ ...base, status: 'already-sent', attempts: 0 });
       continue;
     }
@@ -119,12 +121,13 @@ export async function deliverEditions(editions: Edition[], recipients: Recipient
   return outcomes;
 }
 
-async function wasSent(warehouse: Warehouse, key: Record<string, string>): Promise<boolean> {
-  const rows = await warehouse.all(
-    `select 1 from deliveries where recipient_id = $recipient and brief = $brief and region = $region and period = $period and lang = $lang and version = $version and status = 'sent' limit 1`,
-    key,
+// Who already received this version of the edition (one query per edition, not per copy).
+async function sentTo(warehouse: Warehouse, e: Edition): Promise<Set<string>> {
+  const rows = await warehouse.all<{ recipient_id: string }>(
+    `select distinct recipient_id from deliveries where brief = $brief and region = $region and period = $period and lang = $lang and version = $version and status = 'sent'`,
+    { brief: e.brief, region: e.region ?? '', period: e.period, lang: e.lang, version: e.version },
   );
-  return rows.length > 0;
+  return new Set(rows.map((row) => row.recipient_id));
 }
 
 // The recipient's copy in the outbox: reused when an earlier attempt left this very version there.
