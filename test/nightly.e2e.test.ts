@@ -144,6 +144,11 @@ describe('taxbrief run: the nightly job', () => {
     expect(run.err).toMatch(/files: 29 file\(s\) loaded/);
     expect(run.err).toMatch(/briefs: 2 rendered, 0 up to date, 0 not due, 0 held, 0 failed/);
     expect(run.err).toMatch(/delivered: 3 sent, 0 already sent, 0 failed/);
+    // progress as JSON lines: each stage with its count (and pace: elapsed, ETA once it has a rate)
+    const progress = messages(run.err).filter((l) => l.message === 'progress');
+    expect(progress.filter((l) => l.stage === 'ingest').map((l) => [l.done, l.total])).toContainEqual([29, 29]);
+    expect(progress.filter((l) => l.stage === 'deliver').map((l) => [l.done, l.total])).toContainEqual([3, 3]);
+    for (const l of progress) expect(typeof l.elapsed_ms).toBe('number');
 
     expect(mails.map((m) => m.to).sort()).toEqual(['lisi@example.gov.cn', 'zhangsan@example.gov.cn', 'zhangsan@example.gov.cn']);
     for (const mail of mails) {
@@ -329,6 +334,28 @@ describe('taxbrief run: the nightly job', () => {
     const detail = await cli(['history', id]);
     expect(detail.out).toMatch(/monthly-revenue\s+2026-10\s+en\s+rendered/);
     expect(detail.out).toMatch(/R003\s+monthly-revenue\s+2026-10\s+en\s+smtp\s+sent\s+1/);
+  });
+
+  it('holds a brief whose figures a failing check covers, lists it and exits 3; sends it once the check holds again', async () => {
+    const check = path.join(proj.dir, 'queries', 'checks', 'zz_test_guard.sql');
+    writeFileSync(check, '-- A guard that fails on purpose (test).\nselect 1 as offending\n');
+    const tpl = path.join(proj.dir, 'templates', 'revenue-digest.hbs');
+    writeFileSync(tpl, readFileSync(tpl, 'utf8').replace('一、总体情况', '一、总体情况（三）'));
+    const before = mails.length;
+    const run = await cli(['run']);
+    expect(run.code, run.err).toBe(3);
+    expect(run.out).toBe('');
+    expect(run.err).toMatch(/check zz_test_guard fails: A guard that fails on purpose \(test\)\./);
+    expect(run.err).toMatch(/briefs: 0 rendered, 2 up to date, 0 not due, 1 held, 0 failed/);
+    expect(run.err).toMatch(/not everything due went out \(1\)/);
+    expect(run.err).toMatch(/brief revenue-digest 2026-10: held: check\(s\) zz_test_guard fail/);
+    expect(mails.length).toBe(before);
+
+    rmSync(check);
+    const again = await cli(['run']);
+    expect(again.code, again.err).toBe(0);
+    expect(again.out.trim()).toBe(path.join(ws.dir, 'out', '2026-10', 'revenue-digest.pdf'));
+    expect(mails.slice(before).map((m) => m.to)).toEqual(['zhangsan@example.gov.cn']);
   });
 });
 
