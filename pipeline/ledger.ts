@@ -57,11 +57,14 @@ export async function startRun(warehouse: Warehouse, effects: { command: string;
     },
     async recordOutputs(outcomes) {
       for (const o of outcomes) {
-        await warehouse.run(`insert into run_outputs values ($run, $brief, $region, $period, $status, $reason, $version, $pdf, $pages)`, {
+        await warehouse.run(
+          `insert into run_outputs (run_id, brief, region, period, lang, status, reason, version, pdf, pages)
+           values ($run, $brief, $region, $period, $lang, $status, $reason, $version, $pdf, $pages)`, {
           run: runId,
           brief: o.brief,
           region: o.region ?? '',
           period: o.period,
+          lang: o.lang ?? 'zh',
           status: o.status,
           reason: o.reason ?? null,
           version: o.version ?? null,
@@ -84,12 +87,12 @@ export async function startRun(warehouse: Warehouse, effects: { command: string;
 /** The version of a brief edition last built by the nightly run. */
 export interface StoredVersion { version: string; parts: VersionParts; issuedDir: string; builtAt: string }
 
-/** The newest version of an edition, if the nightly run built one. */
-export async function storedVersion(warehouse: Warehouse, edition: { brief: string; region?: string; period: string }): Promise<StoredVersion | undefined> {
+/** The newest version of an edition (brief, region, period, language), if the nightly run built one. */
+export async function storedVersion(warehouse: Warehouse, edition: { brief: string; region?: string; period: string; lang?: string }): Promise<StoredVersion | undefined> {
   const [row] = await warehouse.all<{ version: string; parts: string; issued_dir: string; built_at: string }>(
     `select version, parts::varchar as parts, issued_dir, strftime(built_at, '%Y-%m-%dT%H:%M:%SZ') as built_at from brief_versions
-     where brief = $brief and region = $region and period = $period order by built_at desc limit 1`,
-    { brief: edition.brief, region: edition.region ?? '', period: edition.period },
+     where brief = $brief and region = $region and period = $period and lang = $lang order by built_at desc limit 1`,
+    { brief: edition.brief, region: edition.region ?? '', period: edition.period, lang: edition.lang ?? 'zh' },
   );
   return row ? { version: row.version, parts: JSON.parse(row.parts) as VersionParts, issuedDir: row.issued_dir, builtAt: row.built_at } : undefined;
 }
@@ -103,12 +106,14 @@ export async function lastBuiltAt(warehouse: Warehouse, brief: string): Promise<
 /** Records the version an edition was just built at, replacing the previous one. */
 export async function saveVersion(
   warehouse: Warehouse,
-  v: { brief: string; region?: string; period: string; version: string; parts: VersionParts; issuedDir: string; builtAt: Date; runId: string },
+  v: { brief: string; region?: string; period: string; lang?: string; version: string; parts: VersionParts; issuedDir: string; builtAt: Date; runId: string },
 ): Promise<void> {
   await warehouse.transaction(async () => {
-    const key = { brief: v.brief, region: v.region ?? '', period: v.period };
-    await warehouse.run(`delete from brief_versions where brief = $brief and region = $region and period = $period`, key);
-    await warehouse.run(`insert into brief_versions values ($brief, $region, $period, $version, $parts::json, $dir, $at::timestamp, $run)`, {
+    const key = { brief: v.brief, region: v.region ?? '', period: v.period, lang: v.lang ?? 'zh' };
+    await warehouse.run(`delete from brief_versions where brief = $brief and region = $region and period = $period and lang = $lang`, key);
+    await warehouse.run(
+      `insert into brief_versions (brief, region, period, lang, version, parts, issued_dir, built_at, run_id)
+       values ($brief, $region, $period, $lang, $version, $parts::json, $dir, $at::timestamp, $run)`, {
       ...key,
       version: v.version,
       parts: JSON.stringify(v.parts),
@@ -150,9 +155,9 @@ export async function runDetail(warehouse: Warehouse, runId: string): Promise<{ 
   return {
     run,
     stages: await warehouse.all(`select stage, ms, status, detail::varchar as detail from run_stages where run_id = $id order by started_at, stage`, id),
-    outputs: await warehouse.all(`select brief, region, period, status, reason, left(version, 12) as version, pdf from run_outputs where run_id = $id order by brief, region`, id),
+    outputs: await warehouse.all(`select brief, region, period, lang, status, reason, left(version, 12) as version, pdf from run_outputs where run_id = $id order by brief, region, lang`, id),
     deliveries: await warehouse.all(
-      `select recipient_id, brief, region, period, channel, status, attempts, error, file from deliveries where run_id = $id order by recipient_id, brief, region`,
+      `select recipient_id, brief, region, period, lang, channel, status, attempts, error, file from deliveries where run_id = $id order by recipient_id, brief, region, lang`,
       id,
     ),
   };

@@ -5,7 +5,7 @@ import type { BriefRequest } from './brief.js';
 import { writeAtomic } from './write-atomic.js';
 import { hashTree, type Context } from './context.js';
 import { deliverEditions, sha256Of, type DeliveryOutcome, type Edition } from './deliver/deliver.js';
-import { readRecipients, recipientsFile } from './deliver/recipients.js';
+import { readRecipients, recipientsFile, recipientsOf, type Recipient } from './deliver/recipients.js';
 import { openSmtp, smtpConfig, type SmtpTransport } from './deliver/smtp.js';
 import { ExitCode } from './errors.js';
 import { feedFreshness, type FeedFreshness } from './freshness.js';
@@ -47,9 +47,12 @@ export interface NightlyResult {
   ms: number;
 }
 
-/** A brief edition's key in maps: brief, region, period. */
-const keyOf = (e: { brief?: string; report?: { id: string }; region?: string; period: string }) => `${e.brief ?? e.report!.id}|${e.region ?? ''}|${e.period}`;
-const stemOf = (brief: string, region?: string) => (region ? `${brief}-${region}` : brief);
+/** A brief edition's key in maps: brief, region, period, language. */
+const keyOf = (e: { brief?: string; report?: { id: string }; region?: string; period: string; lang?: string }) =>
+  `${e.brief ?? e.report!.id}|${e.region ?? ''}|${e.period}|${e.lang ?? 'zh'}`;
+
+/** An edition as the log names it: monthly-revenue, city (440100), advisory [en]. */
+const editionLabel = (e: { brief: string; region?: string; lang?: string }) => `${e.brief}${e.region ? ` (${e.region})` : ''}${e.lang === 'en' ? ' [en]' : ''}`;
 
 /**
  * `taxbrief run`: takes the pipeline (run.ts runNightly) through its stages with the ledger, renders
@@ -78,6 +81,10 @@ export async function nightly(ctx: Context, newPrinter: PrinterFactory, options:
   };
   let smtp: SmtpTransport | undefined;
   try {
+    // Read first: a recipient who wants an edition in English is what makes the run render one.
+    const reports = new Map(readReports(ctx.project.reports).map((r) => [r.id, r]));
+    const file = recipientsFile(options.recipients, ctx.env, ctx.workspace.root);
+    const recipients: Recipient[] | undefined = file ? readRecipients(file, [...reports.keys()]) : undefined;
     const summary = await runNightly(ctx, printer.factory, {
       period: options.period,
       select: options.select,
@@ -108,25 +115,28 @@ export async function nightly(ctx: Context, newPrinter: PrinterFactory, options:
         plan: async (requests, period) => {
           const render: BriefRequest[] = [];
           const skipped: BriefOutcome[] = [];
-          for (const request of requests) {
-            const { report, region } = request;
+          // The English edition of a brief only when some recipient asked for it (recipients.json "lang": "en").
+          const english = requests.filter((r) => (r.lang ?? 'zh') === 'zh' && recipientsOf(recipients ?? [], { brief: r.report.id, region: r.region, lang: 'en' }).length > 0);
+          for (const request of [...requests, ...english.map((r): BriefRequest => ({ ...r, lang: 'en' }))]) {
+            const { report, region, lang } = request;
+            const edition = editionLabel({ brief: report.id, region, lang });
             let schedule = schedules.get(report.id);
             if (!schedule) schedules.set(report.id, (schedule = readSchedule(report)));
             const due = options.force ? { due: true as const } : isDue(schedule, { now: ctx.clock(), period, lastBuiltAt: await lastBuiltAt(warehouse, report.id) });
             if (!due.due) {
-              skipped.push({ brief: report.id, region, period, status: 'skipped', reason: due.reason });
+              skipped.push({ brief: report.id, region, period, lang, status: 'skipped', reason: due.reason });
               continue;
             }
             const version = await versioner.version(request);
-            const stored = await storedVersion(warehouse, { brief: report.id, region, period });
+            const stored = await storedVersion(warehouse, { brief: report.id, region, period, lang });
             planned.set(keyOf(request), { request, version, stored });
             const current = stored?.version === version.version && existsSync(path.join(stored.issuedDir, 'brief.pdf'));
             if (current && !options.force) {
-              skipped.push({ brief: report.id, region, period, status: 'skipped', reason: `up to date (version ${version.version.slice(0, 12)})` });
+              skipped.push({ brief: report.id, region, period, lang, status: 'skipped', reason: `up to date (version ${version.version.slice(0, 12)})` });
               continue;
             }
             const why = options.force ? 'forced' : changedParts(stored?.parts, version.parts).join(', ') + ' changed';
-            logger.info(`${report.id}${region ? ` (${region})` : ''} ${period}: to render (${why.replace('new changed', 'first build')})`, { version: version.version.slice(0, 12) });
+            logger.info(`${edition} ${period}: to render (${why.replace('new changed', 'first build')})`, { version: version.version.slice(0, 12) });
             render.push(request);
           }
           return { render, skipped };
@@ -136,13 +146,12 @@ export async function nightly(ctx: Context, newPrinter: PrinterFactory, options:
 
     // Issue each new version: archive it with its definitions and checksums, and remember its key.
     const editions: Edition[] = [];
-    const reports = new Map(readReports(ctx.project.reports).map((r) => [r.id, r]));
     for (const o of summary.briefs) {
       const plan = planned.get(keyOf(o));
       if (!plan) continue;
       if (o.status === 'rendered' && o.output) {
         const issuedDir = issue(ctx, plan.request, plan.version, o.output);
-        await saveVersion(warehouse, { brief: o.brief, region: o.region, period: o.period, ...plan.version, issuedDir, builtAt: ctx.clock(), runId: ledger.runId });
+        await saveVersion(warehouse, { brief: o.brief, region: o.region, period: o.period, lang: o.lang, ...plan.version, issuedDir, builtAt: ctx.clock(), runId: ledger.runId });
         editions.push(edition(plan.request, plan.version.version, issuedDir));
       } else if (o.status === 'skipped' && plan.stored && o.reason?.startsWith('up to date')) {
         editions.push(edition(plan.request, plan.stored.version, plan.stored.issuedDir));
@@ -151,12 +160,10 @@ export async function nightly(ctx: Context, newPrinter: PrinterFactory, options:
 
     let deliveries: DeliveryOutcome[] = [];
     let deliveryNote: string | undefined;
-    const file = recipientsFile(options.recipients, ctx.env, ctx.workspace.root);
-    if (!file) {
+    if (!recipients) {
       deliveryNote = `no recipients file (${path.join(ctx.workspace.root, 'recipients.json')}): briefs stay in out/, nothing delivered`;
       await ledger.skipStage('deliver', deliveryNote);
     } else if (editions.length > 0) {
-      const recipients = readRecipients(file, [...reports.keys()]);
       const config = smtpConfig(ctx.env);
       smtp = config ? await openSmtp(config) : undefined;
       deliveries = await ledger.stage(
@@ -169,6 +176,7 @@ export async function nightly(ctx: Context, newPrinter: PrinterFactory, options:
             printer: printer.get,
             smtp,
             outboxDir: path.join(ctx.workspace.root, 'outbox'),
+            tmpDir: path.join(ctx.workspace.root, 'tmp'),
             runId: ledger.runId,
             resend: options.resend ?? false,
             retries: intFrom(ctx.env['TAXBRIEF_SMTP_RETRIES'], 3),
@@ -182,8 +190,8 @@ export async function nightly(ctx: Context, newPrinter: PrinterFactory, options:
     const feeds = await feedFreshness(warehouse, path.join(ctx.project.root, 'data', 'feeds'), ctx.clock());
     const holds = [
       ...summary.ingested.filter((r) => r.status === 'refused').map((r) => `file ${path.basename(r.file)} refused: ${r.problems[0]?.message ?? ''} (see quarantine/)`),
-      ...summary.briefs.filter((b) => b.status === 'held' || b.status === 'failed').map((b) => `brief ${b.brief}${b.region ? ` (${b.region})` : ''} ${b.period}: ${b.reason?.startsWith(b.status) ? b.reason : `${b.status}: ${b.reason ?? ''}`}`),
-      ...deliveries.filter((d) => d.status === 'failed').map((d) => `not delivered: ${d.brief}${d.region ? ` (${d.region})` : ''} ${d.period} to ${d.recipient} ${d.name}: ${d.error ?? ''}; kept in ${d.file ?? 'the outbox'}`),
+      ...summary.briefs.filter((b) => b.status === 'held' || b.status === 'failed').map((b) => `brief ${editionLabel(b)} ${b.period}: ${b.reason?.startsWith(b.status) ? b.reason : `${b.status}: ${b.reason ?? ''}`}`),
+      ...deliveries.filter((d) => d.status === 'failed').map((d) => `not delivered: ${editionLabel(d)} ${d.period} to ${d.recipient} ${d.name}: ${d.error ?? ''}; kept in ${d.file ?? 'the outbox'}`),
       ...feeds.filter((f) => f.late).map((f) => `feed ${f.feed} is late: ${f.note}`),
     ];
     const exitCode = summary.exitCode !== ExitCode.ok || holds.length > 0 ? ExitCode.held : ExitCode.ok;
@@ -270,8 +278,9 @@ async function currentMartsKey(ctx: Context): Promise<string> {
  * (report folder, template files, query files) for `taxbrief reproduce`, and SHA256SUMS.
  */
 function issue(ctx: Context, request: BriefRequest, version: BriefVersion, output: { pdf: string; html: string; manifest: string }): string {
-  const { report, period, region } = request;
-  const dir = path.join(ctx.workspace.root, 'issued', period, stemOf(report.id, region), version.version.slice(0, 12));
+  const { report, period } = request;
+  // The printed file's stem names the edition (brief.ts briefStem: monthly-revenue, city-440100, advisory.en).
+  const dir = path.join(ctx.workspace.root, 'issued', period, path.basename(output.pdf, '.pdf'), version.version.slice(0, 12));
   mkdirSync(dir, { recursive: true });
   copyFileSync(output.pdf, path.join(dir, 'brief.pdf'));
   copyFileSync(output.html, path.join(dir, 'brief.html'));
@@ -305,14 +314,17 @@ function issue(ctx: Context, request: BriefRequest, version: BriefVersion, outpu
 
 function edition(request: BriefRequest, version: string, issuedDir: string): Edition {
   const manifest = JSON.parse(readFileSync(path.join(issuedDir, 'manifest.json'), 'utf8')) as { title: string };
+  const { report } = request;
+  const lang = request.lang ?? 'zh';
   return {
-    brief: request.report.id,
+    brief: report.id,
     region: request.region,
     period: request.period,
+    lang,
     version,
     title: manifest.title,
-    classification: request.report.classification,
-    html: path.join(issuedDir, 'brief.html'),
+    classification: lang === 'en' ? report.en?.classification ?? report.classification : report.classification,
+    pdf: path.join(issuedDir, 'brief.pdf'),
     issuedDir,
   };
 }

@@ -7,7 +7,7 @@ import { CliError, ExitCode } from './errors.js';
 import { readFeeds } from './ingest/feeds.js';
 import { ingestFile } from './ingest/ingest.js';
 import { datasets } from './ingest/datasets.js';
-import { narrativeHelpers } from './narrative/helpers.js';
+import { helpersFor, type Lang } from './narrative/helpers.js';
 import { refreshMartsFor } from './marts.js';
 import { readQueries, runQuery } from './queries.js';
 import type { PrinterFactory } from './run.js';
@@ -21,6 +21,8 @@ interface Manifest {
   brief: string;
   period: string;
   region: string | null;
+  /** The edition's language (manifests written before languages were keyed have none: zh). */
+  lang?: Lang;
   builtAt: string;
   version?: string;
   inputs: { name: string; feed: string; dataset: string; sha256: string; rows: number | string }[];
@@ -110,8 +112,9 @@ export async function reproduce(ctx: Context, manifestFile: string, options: { o
       }
     }
     await refreshMartsFor({ warehouse, dir: path.join(defs.queries, 'marts'), now });
-    const templates = createTemplates({ dir: defs.templates, helpers: narrativeHelpers });
-    const request = { report, period: manifest.period, ...(manifest.region ? { region: manifest.region } : {}) };
+    const lang: Lang = manifest.lang ?? 'zh';
+    const templates = createTemplates({ dir: defs.templates, helpers: helpersFor(lang) });
+    const request = { report, period: manifest.period, lang, ...(manifest.region ? { region: manifest.region } : {}) };
     brief = await buildBrief(request, { warehouse, queries, templates, now });
     const inputFiles = await runQuery(warehouse, queries.get('input_files') ?? readQueries(ctx.project.queries).get('input_files')!, { period: manifest.period });
     const outDir = options.outDir ?? path.join(ctx.workspace.root, 'reproduced', (manifest.version ?? 'current').slice(0, 12));

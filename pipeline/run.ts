@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { buildBrief, writeBrief, type BriefOutput, type BriefRequest } from './brief.js';
+import type { BriefOutput, BriefRequest } from './brief.js';
 import { checksHolding, runChecks, type CheckResult } from './checks.js';
 import { hashTree, type Context } from './context.js';
 import { CliError, ExitCode } from './errors.js';
@@ -20,6 +20,8 @@ export interface BriefOutcome {
   brief: string;
   region?: string;
   period: string;
+  /** The edition's language (absent: zh). */
+  lang?: Lang;
   /** skipped: not due by its schedule, or up to date (nothing it depends on changed); the reason says which. */
   status: 'rendered' | 'held' | 'failed' | 'skipped';
   output?: BriefOutput;
@@ -74,7 +76,7 @@ export async function runNightly(ctx: Context, newPrinter: PrinterFactory, optio
   for (const r of requests) {
     const holding = checksHolding(r.report, queries, checks);
     if (holding.length === 0) due.push(r);
-    else held.push({ brief: r.report.id, region: r.region, period, status: 'held', reason: `held: check(s) ${holding.map((c) => c.id).join(', ')} fail` });
+    else held.push({ brief: r.report.id, region: r.region, period, lang: r.lang, status: 'held', reason: `held: check(s) ${holding.map((c) => c.id).join(', ')} fail` });
   }
   for (const id of new Set(held.map((h) => h.brief))) logger.error(`brief ${id} ${held.find((h) => h.brief === id)!.reason}`);
   const briefs = [...held, ...(due.length > 0 ? await stage('briefs', () => renderBriefs(ctx, newPrinter, due)) : []), ...skipped];
@@ -146,8 +148,9 @@ export async function expand(ctx: Context, reports: ReportDefinition[], period: 
  */
 async function renderBriefs(ctx: Context, newPrinter: PrinterFactory, requests: BriefRequest[]): Promise<BriefOutcome[]> {
   const queries = readQueries(ctx.project.queries);
-  const lang = requests[0]?.lang ?? 'zh';
-  const templates = createTemplates({ dir: ctx.project.templates, helpers: helpersFor(lang) });
+  // One template engine per language: the helpers format numbers and dates in the edition's language.
+  const engines = new Map<Lang, ReturnType<typeof createTemplates>>();
+  const templatesFor = (lang: Lang) => engines.get(lang) ?? engines.set(lang, createTemplates({ dir: ctx.project.templates, helpers: helpersFor(lang) })).get(lang)!;
   const templateSha256 = hashTree(ctx.project.templates);
   const outcomes: BriefOutcome[] = new Array(requests.length);
   // Chromium starts while the first brief's queries run: the launch costs about as much as they do.
@@ -156,18 +159,21 @@ async function renderBriefs(ctx: Context, newPrinter: PrinterFactory, requests: 
   const inFlight = new Set<Promise<void>>();
   let done = 0;
   const fail = (i: number, request: BriefRequest, error: unknown) => {
-    const { report, period, region } = request;
+    const { report, period, region, lang } = request;
     const reason = error instanceof Error ? error.message : String(error);
-    ctx.logger.error(`brief ${report.id}${region ? ` (${region})` : ''} failed: ${reason}`);
-    outcomes[i] = { brief: report.id, region, period, status: 'failed', reason };
+    ctx.logger.error(`brief ${report.id}${region ? ` (${region})` : ''}${lang === 'en' ? ' [en]' : ''} failed: ${reason}`);
+    outcomes[i] = { brief: report.id, region, period, lang, status: 'failed', reason };
   };
   try {
+    // The brief stage (charts: Plot, d3, linkedom) loads only when something is rendered (a nightly run
+    // with nothing new skips it), while Chromium starts.
+    const { buildBrief, writeBrief } = await import('./brief.js');
     for (const [i, request] of requests.entries()) {
-      const { report, period, region } = request;
+      const { report, period, region, lang } = request;
       const now = ctx.clock();
       let built: { brief: Awaited<ReturnType<typeof buildBrief>>; inputFiles: Awaited<ReturnType<typeof runQuery>> };
       try {
-        const brief = await buildBrief(request, { warehouse: ctx.warehouse, queries, templates, now });
+        const brief = await buildBrief(request, { warehouse: ctx.warehouse, queries, templates: templatesFor(lang ?? 'zh'), now });
         built = { brief, inputFiles: await runQuery(ctx.warehouse, queries.get('input_files')!, { period }) };
       } catch (error) {
         fail(i, request, error);
@@ -179,7 +185,7 @@ async function renderBriefs(ctx: Context, newPrinter: PrinterFactory, requests: 
       const printing = writeBrief(built.brief, ctx.workspace.out, { printer, now, codeVersion: ctx.codeVersion, templateSha256, inputFiles: built.inputFiles })
         .then((output) => {
           ctx.logger.info(`brief ${report.id}${region ? ` (${region})` : ''} ${period}: ${output.pages} page(s)`, { pdf: output.pdf });
-          outcomes[i] = { brief: report.id, region, period, status: 'rendered', output };
+          outcomes[i] = { brief: report.id, region, period, lang, status: 'rendered', output };
         })
         .catch((error: unknown) => fail(i, request, error))
         .finally(() => {

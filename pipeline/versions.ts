@@ -91,15 +91,17 @@ export function createVersioner(ctx: Context): Versioner {
   return {
     async version(request) {
       const { report, period } = request;
+      const english = request.lang === 'en';
       const parts: VersionParts = {
         code,
         definition: sha(hashTree(path.dirname(report.file)), ...notes),
-        template: templatePart(report.template),
+        template: templatePart(english ? `en/${report.template}` : report.template),
         queries: sha(marts, ...queryFiles(project.queries, report).map((f) => (existsSync(f) ? readFileSync(f) : `missing ${f}`))),
         seeds: await seedsPart(),
         data: await dataPart(period),
       };
-      const version = sha(request.region ?? '', period, ...Object.values(parts));
+      // An English edition is its own version (a Chinese edition's key is unchanged by languages).
+      const version = sha(request.region ?? '', period, ...(english ? ['en'] : []), ...Object.values(parts));
       return { version, parts };
     },
   };

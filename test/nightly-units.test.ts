@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { addWatermark, watermarkText } from '../pipeline/deliver/watermark.js';
+import { watermarkPages, watermarkText } from '../pipeline/deliver/watermark.js';
 import { readRecipients, recipientsOf } from '../pipeline/deliver/recipients.js';
 import { openSmtp, smtpConfig } from '../pipeline/deliver/smtp.js';
 import { CliError } from '../pipeline/errors.js';
@@ -131,21 +131,32 @@ describe('recipients and watermark', () => {
     writeFileSync(file, JSON.stringify({ recipients: [
       { id: 'R001', name: '张三', email: 'zs@example.gov.cn', briefs: [{ brief: 'monthly-revenue' }, { brief: 'city', regions: ['440100'] }] },
       { id: 'R002', name: '李四', briefs: ['city'] },
+      { id: 'R003', name: 'Wang Wu', lang: 'en', briefs: ['monthly-revenue', { brief: 'city', regions: ['440100'], lang: 'zh' }] },
     ] }));
     const rs = readRecipients(file, ['monthly-revenue', 'city']);
-    expect(recipientsOf(rs, 'monthly-revenue', undefined).map((r) => r.id)).toEqual(['R001']);
-    expect(recipientsOf(rs, 'city', '440100').map((r) => r.id)).toEqual(['R001', 'R002']);
-    expect(recipientsOf(rs, 'city', '440500').map((r) => r.id)).toEqual(['R002']);
+    const ids = (brief: string, region?: string, lang?: 'zh' | 'en') => recipientsOf(rs, { brief, region, lang }).map((r) => r.id);
+    expect(ids('monthly-revenue')).toEqual(['R001']);
+    expect(ids('monthly-revenue', undefined, 'en')).toEqual(['R003']);
+    expect(ids('city', '440100')).toEqual(['R001', 'R002', 'R003']);
+    expect(ids('city', '440100', 'en')).toEqual([]);
+    expect(ids('city', '440500')).toEqual(['R002']);
     writeFileSync(file, JSON.stringify({ recipients: [{ id: 'R1', name: '王五', briefs: ['nope'] }] }));
     expect(() => readRecipients(file, ['monthly-revenue'])).toThrow(/recipients\[0\] \(R1\): briefs\[0\] names "nope", not a brief; the briefs are monthly-revenue/);
+    writeFileSync(file, JSON.stringify({ recipients: [{ id: 'R1', name: '王五', lang: 'fr', briefs: ['monthly-revenue'] }] }));
+    expect(() => readRecipients(file, ['monthly-revenue'])).toThrow(/recipients\[0\] \(R1\): "lang" "fr" is not a language; write "zh" \(Chinese, the default\) or "en"/);
   });
 
-  it('puts the recipient and the classification into the HTML, escaped, inside the body', () => {
-    const html = addWatermark('<html><body><p>正文</p></body></html>', { name: '张<三>', id: 'R001', classification: '内部资料 注意保存' });
+  it('gives each recipient one page holding their watermark and the classification, escaped, in order', () => {
+    const html = watermarkPages([
+      { name: '张<三>', id: 'R001', classification: '内部资料 注意保存' },
+      { name: '李四', id: 'R002', classification: '内部资料 注意保存' },
+    ]);
     expect(watermarkText({ name: '张三', id: 'R001', classification: '内部资料 注意保存' })).toBe('仅供张三阅 · R001 · 内部资料 注意保存');
-    expect(html).toContain('仅供张&lt;三&gt;阅 · R001 · 内部资料 注意保存');
-    expect(html).toMatch(/position:fixed/);
-    expect(html.indexOf('tb-watermark')).toBeLessThan(html.indexOf('</body>'));
+    const pages = html.split('<section class="tb-watermark">').slice(1);
+    expect(pages).toHaveLength(2);
+    expect(pages[0]).toContain('仅供张&lt;三&gt;阅 · R001 · 内部资料 注意保存');
+    expect(pages[1]).toContain('仅供李四阅 · R002 · 内部资料 注意保存');
+    expect(html).toMatch(/@page\{size:A4;margin:0\}/);
   });
 });
 

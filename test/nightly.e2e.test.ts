@@ -144,6 +144,11 @@ describe('taxbrief run: the nightly job', () => {
     expect(run.err).toMatch(/files: 29 file\(s\) loaded/);
     expect(run.err).toMatch(/briefs: 2 rendered, 0 up to date, 0 not due, 0 held, 0 failed/);
     expect(run.err).toMatch(/delivered: 3 sent, 0 already sent, 0 failed/);
+    // progress as JSON lines: each stage with its count (and pace: elapsed, ETA once it has a rate)
+    const progress = messages(run.err).filter((l) => l.message === 'progress');
+    expect(progress.filter((l) => l.stage === 'ingest').map((l) => [l.done, l.total])).toContainEqual([29, 29]);
+    expect(progress.filter((l) => l.stage === 'deliver').map((l) => [l.done, l.total])).toContainEqual([3, 3]);
+    for (const l of progress) expect(typeof l.elapsed_ms).toBe('number');
 
     expect(mails.map((m) => m.to).sort()).toEqual(['lisi@example.gov.cn', 'zhangsan@example.gov.cn', 'zhangsan@example.gov.cn']);
     for (const mail of mails) {
@@ -171,10 +176,12 @@ describe('taxbrief run: the nightly job', () => {
     expect(run.err).toContain(`smtp://127.0.0.1:${smtpPort}`);
   });
 
-  it('sends nothing and renders nothing on a second run, and says so', async () => {
+  it('sends nothing and renders nothing on a second run, and says so (in JSON lines: stderr is no terminal, no --json given)', async () => {
     const before = mails.length;
-    const run = await cli(['run']);
+    const run = await runCli(['run'], baseEnv(), clock);
+    logs.push(run.err);
     expect(run.code, run.err).toBe(0);
+    expect(messages(run.err).length).toBeGreaterThan(5); // every line parses as JSON
     expect(mails.length).toBe(before);
     expect(run.out).toBe('');
     expect(run.err).toMatch(/nothing new: no files in the inbox, the marts and every due brief up to date, nothing to deliver/);
@@ -204,12 +211,13 @@ describe('taxbrief run: the nightly job', () => {
   it('retries when SMTP is down, then reports the copy as undelivered and keeps it in the outbox; the next run sends it', async () => {
     const tpl = path.join(proj.dir, 'templates', 'revenue-digest.hbs');
     writeFileSync(tpl, readFileSync(tpl, 'utf8').replace('（修订）', '（再次修订）'));
-    const down = { TAXBRIEF_SMTP_URL: `smtp://mailer:${PASSWORD}@127.0.0.1:${closedPort}` };
+    const down = { TAXBRIEF_SMTP_URL: `smtp://mailer:${PASSWORD}@127.0.0.1:${closedPort}`, TAXBRIEF_SMTP_BACKOFF_MS: '200' };
     const before = mails.length;
     const run = await cli(['run'], down);
     expect(run.code).toBe(3);
     const lines = messages(run.err);
-    expect(lines.filter((l) => l.level === 'warn' && /retry \d\/2/.test(l.message))).toHaveLength(2);
+    // two retries, the wait doubling: 0.2 s, then 0.4 s
+    expect(lines.filter((l) => l.level === 'warn' && /retry \d\/2/.test(l.message)).map((l) => /retry (\d\/2 in [\d.]+ s)/.exec(l.message)?.[1])).toEqual(['1/2 in 0.2 s', '2/2 in 0.4 s']);
     const outbox = path.join(ws.dir, 'outbox', 'R001', '2026-10', 'revenue-digest.pdf');
     expect(existsSync(outbox)).toBe(true);
     expect(text(outbox, true)).toContain('仅供张三阅 · R001');
@@ -235,6 +243,10 @@ describe('taxbrief run: the nightly job', () => {
     const statusAfter = await cli(['status']);
     expect(statusAfter.code, statusAfter.out).toBe(0);
     expect(statusAfter.out).toMatch(/demo-revenue\s+2026-10 .* monthly by day 10\s+up to date/);
+    // by 15 December (Beijing), November's extracts should have arrived: status flags the feed
+    const december = await runCli(['status'], baseEnv(), () => new Date('2026-12-15T02:00:00Z'));
+    expect(december.code).toBe(3);
+    expect(december.out).toMatch(/demo-revenue\s+2026-10 .* monthly by day 10\s+LATE: 2026-11 expected by 2026-12-10; the latest is 2026-10/);
   });
 
   it('--resend delivers again what was already delivered', async () => {
@@ -288,8 +300,62 @@ describe('taxbrief run: the nightly job', () => {
     const one = await cli(['history', id]);
     expect(one.out).toMatch(/stages\n\s+stage\s+ms\s+status\s+detail\n\s+ingest\s+\d+\s+ok\s+\{"loaded":29\}/);
     expect(one.out).toMatch(/marts\s+\d+\s+ok/);
-    expect(one.out).toMatch(/monthly-revenue\s+2026-10\s+rendered/);
-    expect(one.out).toMatch(/R002\s+monthly-revenue\s+2026-10\s+smtp\s+sent\s+1/);
+    expect(one.out).toMatch(/monthly-revenue\s+2026-10\s+zh\s+rendered/);
+    expect(one.out).toMatch(/R002\s+monthly-revenue\s+2026-10\s+zh\s+smtp\s+sent\s+1/);
+  });
+
+  it('renders the English edition only once a recipient asks for it, and sends it to them exactly once', async () => {
+    const file = path.join(ws.dir, 'recipients.json');
+    const { recipients } = JSON.parse(readFileSync(file, 'utf8')) as { recipients: object[] };
+    writeFileSync(file, JSON.stringify({ recipients: [...recipients, { id: 'R003', name: '王五', email: 'wangwu@example.gov.cn', lang: 'en', briefs: ['monthly-revenue'] }] }));
+    const before = mails.length;
+    const run = await cli(['run']);
+    expect(run.code, run.err).toBe(0);
+    const english = path.join(ws.dir, 'out', '2026-10', 'monthly-revenue.en.pdf');
+    expect(run.out.trim()).toBe(english);
+    expect(run.err).toMatch(/monthly-revenue \[en\] 2026-10: to render \(first build\)/);
+    expect(run.err).toMatch(/briefs: 1 rendered, 2 up to date/);
+    const sent = mails.slice(before);
+    expect(sent.map((m) => m.to)).toEqual(['wangwu@example.gov.cn']);
+    const copy = path.join(ws.dir, 'tmp-mail-en.pdf');
+    writeFileSync(copy, sent[0]!.pdf);
+    expect(squash(text(copy))).toContain(squash('Guangdong tax revenue'));
+    for (let p = 1; p <= pages(copy); p++) {
+      expect(execFileSync('pdftotext', ['-raw', '-f', String(p), '-l', String(p), '-enc', 'UTF-8', copy, '-'], { encoding: 'utf8' })).toContain('仅供王五阅 · R003 · INTERNAL — HANDLE WITH CARE');
+    }
+    expect(issuedVersions('monthly-revenue.en')).toHaveLength(1);
+
+    const again = await cli(['run']);
+    expect(again.code, again.err).toBe(0);
+    expect(mails.length - before).toBe(1);
+    expect(again.err).toMatch(/briefs: 0 rendered, 3 up to date/);
+    expect(again.err).toMatch(/delivered: 0 sent, 4 already sent, 0 failed/);
+    const id = /run (\S+) finished|run (\S+): nothing new/.exec(run.err)!.slice(1).find(Boolean)!;
+    const detail = await cli(['history', id]);
+    expect(detail.out).toMatch(/monthly-revenue\s+2026-10\s+en\s+rendered/);
+    expect(detail.out).toMatch(/R003\s+monthly-revenue\s+2026-10\s+en\s+smtp\s+sent\s+1/);
+  });
+
+  it('holds a brief whose figures a failing check covers, lists it and exits 3; sends it once the check holds again', async () => {
+    const check = path.join(proj.dir, 'queries', 'checks', 'zz_test_guard.sql');
+    writeFileSync(check, '-- A guard that fails on purpose (test).\nselect 1 as offending\n');
+    const tpl = path.join(proj.dir, 'templates', 'revenue-digest.hbs');
+    writeFileSync(tpl, readFileSync(tpl, 'utf8').replace('一、总体情况', '一、总体情况（三）'));
+    const before = mails.length;
+    const run = await cli(['run']);
+    expect(run.code, run.err).toBe(3);
+    expect(run.out).toBe('');
+    expect(run.err).toMatch(/check zz_test_guard fails: A guard that fails on purpose \(test\)\./);
+    expect(run.err).toMatch(/briefs: 0 rendered, 2 up to date, 0 not due, 1 held, 0 failed/);
+    expect(run.err).toMatch(/not everything due went out \(1\)/);
+    expect(run.err).toMatch(/brief revenue-digest 2026-10: held: check\(s\) zz_test_guard fail/);
+    expect(mails.length).toBe(before);
+
+    rmSync(check);
+    const again = await cli(['run']);
+    expect(again.code, again.err).toBe(0);
+    expect(again.out.trim()).toBe(path.join(ws.dir, 'out', '2026-10', 'revenue-digest.pdf'));
+    expect(mails.slice(before).map((m) => m.to)).toEqual(['zhangsan@example.gov.cn']);
   });
 });
 

@@ -40,10 +40,10 @@ export default async function history(env: CommandEnv, runId: string | undefined
     out('\nstages');
     table(out, detail.stages.map((x) => ({ stage: str(x['stage']), ms: str(x['ms']), status: str(x['status']), detail: str(x['detail']) })));
     out('\nbriefs');
-    table(out, detail.outputs.map((x) => ({ brief: str(x['brief']), region: str(x['region']), period: str(x['period']), status: str(x['status']), version: str(x['version']), reason: str(x['reason']) })));
+    table(out, detail.outputs.map((x) => ({ brief: str(x['brief']), region: str(x['region']), period: str(x['period']), lang: str(x['lang']), status: str(x['status']), version: str(x['version']), reason: str(x['reason']) })));
     if (detail.deliveries.length > 0) {
       out('\ndeliveries');
-      table(out, detail.deliveries.map((x) => ({ recipient: str(x['recipient_id']), brief: str(x['brief']), region: str(x['region']), period: str(x['period']), channel: str(x['channel']), status: str(x['status']), attempts: str(x['attempts']), error: str(x['error']) })));
+      table(out, detail.deliveries.map((x) => ({ recipient: str(x['recipient_id']), brief: str(x['brief']), region: str(x['region']), period: str(x['period']), lang: str(x['lang']), channel: str(x['channel']), status: str(x['status']), attempts: str(x['attempts']), error: str(x['error']) })));
     }
     return ExitCode.ok;
   } finally {

@@ -1,23 +1,26 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../log.js';
 import type { Printer } from '../render/printer.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
+import type { Lang } from '../narrative/helpers.js';
 import { recipientsOf, type Recipient } from './recipients.js';
 import type { SmtpTransport } from './smtp.js';
-import { addWatermark } from './watermark.js';
+import type { Overlays, StampableBrief } from './stamp.js';
+import { watermarkPages } from './watermark.js';
 
-/** A brief edition ready to deliver: its version, its HTML (to watermark) and its issued folder. */
+/** A brief edition ready to deliver: its version, its printed PDF (to stamp) and its issued folder. */
 export interface Edition {
   brief: string;
   region?: string;
   period: string;
+  lang: Lang;
   version: string;
   title: string;
   classification: string;
-  /** The unwatermarked HTML the edition was printed from. */
-  html: string;
+  /** The unwatermarked PDF as printed: each recipient's copy is this with their watermark stamped on. */
+  pdf: string;
   /** issued/<period>/<stem>/<version12>/: every copy sent is archived here with its checksum. */
   issuedDir: string;
 }
@@ -29,6 +32,7 @@ export interface DeliveryOutcome {
   brief: string;
   region?: string;
   period: string;
+  lang: Lang;
   version: string;
   channel: 'outbox' | 'smtp';
   status: 'sent' | 'already-sent' | 'failed';
@@ -38,7 +42,7 @@ export interface DeliveryOutcome {
   file?: string;
 }
 
-/** What delivery needs: the ledger, a printer for the watermarked copies, SMTP if configured, retry policy. */
+/** What delivery needs: the ledger, a printer for the watermark pages, SMTP if configured, retry policy. */
 export interface DeliveryEffects {
   warehouse: Warehouse;
   logger: Logger;
@@ -46,6 +50,8 @@ export interface DeliveryEffects {
   printer: () => Promise<Printer>;
   smtp?: SmtpTransport;
   outboxDir: string;
+  /** Scratch space for the printed watermark pages (removed once read). */
+  tmpDir: string;
   runId: string;
   resend: boolean;
   /** Attempts after the first (default 3), waiting backoffMs, 2×, 4× … between them. */
@@ -55,27 +61,30 @@ export interface DeliveryEffects {
 }
 
 /**
- * Delivers each edition to each of its recipients, once per version: prints the recipient's
- * watermarked copy into outbox/<recipient>/<period>/, then either leaves it there (the outbox is
+ * Delivers each edition to each of its recipients, once per version: stamps the recipient's
+ * watermark onto the printed PDF into outbox/<recipient>/<period>/, then either leaves it there (the outbox is
  * the channel) or mails it, retrying with backoff; a copy that could not be sent stays in the
  * outbox and is reported. Every copy sent is archived in the edition's issued folder with its SHA-256.
  */
 export async function deliverEditions(editions: Edition[], recipients: Recipient[], effects: DeliveryEffects): Promise<DeliveryOutcome[]> {
   const outcomes: DeliveryOutcome[] = [];
   const channel = effects.smtp ? 'smtp' : 'outbox';
-  const jobs = editions.flatMap((e) => recipientsOf(recipients, e.brief, e.region).map((r) => ({ e, r })));
+  const jobs = editions.flatMap((e) => recipientsOf(recipients, e).map((r) => ({ e, r })));
+  const stamper = createStamper(recipients, effects);
+  const sent = new Map<Edition, Promise<Set<string>>>();
   for (const [i, { e, r }] of jobs.entries()) {
     effects.logger.progress('deliver', i, jobs.length);
-    const base = { recipient: r.id, name: r.name, brief: e.brief, region: e.region, period: e.period, version: e.version, channel } as const;
-    const key = { recipient: r.id, brief: e.brief, region: e.region ?? '', period: e.period, version: e.version };
-    if (!effects.resend && (await wasSent(effects.warehouse, key))) {
+    const base = { recipient: r.id, name: r.name, brief: e.brief, region: e.region, period: e.period, lang: e.lang, version: e.version, channel } as const;
+    const key = { recipient: r.id, brief: e.brief, region: e.region ?? '', period: e.period, lang: e.lang, version: e.version };
+    if (!sent.has(e)) sent.set(e, sentTo(effects.warehouse, e));
+    if (!effects.resend && (await sent.get(e)!).has(r.id)) {
       outcomes.push({ ...base, status: 'already-sent', attempts: 0 });
       continue;
     }
-    const label = `${e.brief}${e.region ? ` (${e.region})` : ''} ${e.period} → ${r.id} ${r.name}`;
+    const label = `${e.brief}${e.region ? ` (${e.region})` : ''}${e.lang === 'en' ? ' [en]' : ''} ${e.period} → ${r.id} ${r.name}`;
     let file: string | undefined;
     try {
-      file = await copyFor(e, r, effects);
+      file = await copyFor(e, r, effects, stamper);
       const sha256 = sha256Of(file);
       if (!effects.smtp) {
         const archived = archive(e, r, file, sha256, false);
@@ -112,40 +121,76 @@ export async function deliverEditions(editions: Edition[], recipients: Recipient
   return outcomes;
 }
 
-async function wasSent(warehouse: Warehouse, key: Record<string, string>): Promise<boolean> {
-  const rows = await warehouse.all(
-    `select 1 from deliveries where recipient_id = $recipient and brief = $brief and region = $region and period = $period and version = $version and status = 'sent' limit 1`,
-    key,
+// Who already received this version of the edition (one query per edition, not per copy).
+async function sentTo(warehouse: Warehouse, e: Edition): Promise<Set<string>> {
+  const rows = await warehouse.all<{ recipient_id: string }>(
+    `select distinct recipient_id from deliveries where brief = $brief and region = $region and period = $period and lang = $lang and version = $version and status = 'sent'`,
+    { brief: e.brief, region: e.region ?? '', period: e.period, lang: e.lang, version: e.version },
   );
-  return rows.length > 0;
+  return new Set(rows.map((row) => row.recipient_id));
 }
 
 // The recipient's copy in the outbox: reused when an earlier attempt left this very version there.
-async function copyFor(e: Edition, r: Recipient, effects: DeliveryEffects): Promise<string> {
-  const file = path.join(effects.outboxDir, r.id, e.period, `${e.region ? `${e.brief}-${e.region}` : e.brief}.pdf`);
+async function copyFor(e: Edition, r: Recipient, effects: DeliveryEffects, stamper: Stamper): Promise<string> {
+  const file = path.join(effects.outboxDir, r.id, e.period, `${e.region ? `${e.brief}-${e.region}` : e.brief}${e.lang === 'en' ? '.en' : ''}.pdf`);
   if (existsSync(file)) {
     const [last] = await effects.warehouse.all<{ sha256: string | null }>(
-      `select sha256 from deliveries where recipient_id = $recipient and brief = $brief and region = $region and period = $period and version = $version
+      `select sha256 from deliveries where recipient_id = $recipient and brief = $brief and region = $region and period = $period and lang = $lang and version = $version
        and file = $file order by attempted_at desc, run_id desc limit 1`,
-      { recipient: r.id, brief: e.brief, region: e.region ?? '', period: e.period, version: e.version, file },
+      { recipient: r.id, brief: e.brief, region: e.region ?? '', period: e.period, lang: e.lang, version: e.version, file },
     );
     if (last?.sha256 && last.sha256 === sha256Of(file)) return file;
   }
   mkdirSync(path.dirname(file), { recursive: true });
   // A resend of a version already sent: the archived copy is the very same document.
   const [sent] = await effects.warehouse.all<{ file: string | null; sha256: string | null }>(
-    `select file, sha256 from deliveries where recipient_id = $recipient and brief = $brief and region = $region and period = $period and version = $version
+    `select file, sha256 from deliveries where recipient_id = $recipient and brief = $brief and region = $region and period = $period and lang = $lang and version = $version
      and status = 'sent' order by attempted_at desc, run_id desc limit 1`,
-    { recipient: r.id, brief: e.brief, region: e.region ?? '', period: e.period, version: e.version },
+    { recipient: r.id, brief: e.brief, region: e.region ?? '', period: e.period, lang: e.lang, version: e.version },
   );
   if (sent?.file && sent.sha256 && existsSync(sent.file) && sha256Of(sent.file) === sent.sha256) {
     copyFileSync(sent.file, file);
     return file;
   }
-  const printer = await effects.printer();
-  const html = addWatermark(readFileSync(e.html, 'utf8'), { name: r.name, id: r.id, classification: e.classification });
-  await printer.print({ html, outFile: file, classification: e.classification });
+  await stamper.stamp(e, r, file);
   return file;
+}
+
+/** Stamps copies: the watermark pages printed once per classification, each edition's PDF parsed once. */
+interface Stamper { stamp(e: Edition, r: Recipient, outFile: string): Promise<void> }
+
+function createStamper(recipients: Recipient[], effects: DeliveryEffects): Stamper {
+  // pdf-lib loads only when a copy is stamped: a run with nothing new does not pay for it.
+  const stamping = () => import('./stamp.js');
+  const overlays = new Map<string, Promise<Overlays>>();
+  let current: { pdf: string; brief: Promise<StampableBrief> } | undefined;
+  // One print for every recipient of the file: page i is recipients[i]'s watermark.
+  const overlaysFor = (classification: string) => {
+    let o = overlays.get(classification);
+    if (!o) {
+      o = (async () => {
+        mkdirSync(effects.tmpDir, { recursive: true });
+        const file = path.join(effects.tmpDir, `watermarks-${process.pid}-${overlays.size}.pdf`);
+        const printer = await effects.printer();
+        await printer.print({ html: watermarkPages(recipients.map((r) => ({ name: r.name, id: r.id, classification }))), outFile: file, classification, overlay: true });
+        try {
+          return await (await stamping()).readOverlays(file);
+        } finally {
+          rmSync(file, { force: true });
+        }
+      })();
+      overlays.set(classification, o);
+    }
+    return o;
+  };
+  return {
+    async stamp(e, r, outFile) {
+      const pages = await overlaysFor(e.classification);
+      // Jobs come edition by edition: keep only the edition being delivered parsed.
+      if (current?.pdf !== e.pdf) current = { pdf: e.pdf, brief: stamping().then((m) => m.openForStamping(e.pdf)) };
+      await (await current.brief).stampTo(pages, recipients.indexOf(r), outFile);
+    },
+  };
 }
 
 async function sendWithRetries(effects: DeliveryEffects, mail: Parameters<SmtpTransport['send']>[0]): Promise<{ attempts: number; error?: string }> {
@@ -182,11 +227,12 @@ function archive(e: Edition, r: Recipient, file: string, sha256: string, move: b
 
 async function record(
   effects: DeliveryEffects,
-  key: { recipient: string; brief: string; region: string; period: string; version: string },
+  key: { recipient: string; brief: string; region: string; period: string; lang: string; version: string },
   what: { channel: string; status: string; attempts: number; error?: string; file: string | null; sha256: string | null },
 ): Promise<void> {
   await effects.warehouse.run(
-    `insert into deliveries values ($run, $recipient, $brief, $region, $period, $version, $channel, $status, $attempts, $error, $file, $sha256, $at::timestamp)`,
+    `insert into deliveries (run_id, recipient_id, brief, region, period, lang, version, channel, status, attempts, error, file, sha256, attempted_at)
+     values ($run, $recipient, $brief, $region, $period, $lang, $version, $channel, $status, $attempts, $error, $file, $sha256, $at::timestamp)`,
     { run: effects.runId, ...key, ...what, error: what.error ?? null, at: effects.clock().toISOString() },
   );
 }

@@ -9,18 +9,23 @@ export function watermarkText(w: WatermarkFor): string {
 }
 
 /**
- * Adds the recipient's watermark to a brief's HTML. A `position: fixed` element is repeated by
- * Chromium on every printed page; it is light grey, diagonal, behind nothing the reader needs
- * (pointer-events none, printed over the text at low contrast so it survives a photocopy).
+ * One A4 page per recipient, in order, holding nothing but their watermark: light grey, diagonal,
+ * twice a page, on a transparent background. Chromium prints it once (`overlay: true`, fonts
+ * embedded there) and deliver/stamp.ts lays page i over every page of recipient i's copy, so the
+ * text stays extractable and a copy costs no second print of the brief.
  */
-export function addWatermark(html: string, w: WatermarkFor): string {
-  const text = escapeHtml(watermarkText(w));
-  const block =
-    `<style>.tb-watermark{position:fixed;left:0;top:0;width:100%;height:100%;pointer-events:none;z-index:2147483647;overflow:hidden}` +
+export function watermarkPages(recipients: WatermarkFor[]): string {
+  const page = (w: WatermarkFor) => {
+    const text = escapeHtml(watermarkText(w));
+    return `<section class="tb-watermark"><div style="top:22%">${text}</div><div style="top:58%">${text}</div></section>`;
+  };
+  return (
+    `<!doctype html><html data-brief="watermarks"><head><meta charset="utf-8"><style>` +
+    `@page{size:A4;margin:0}html,body{margin:0;padding:0;background:transparent}` +
+    `.tb-watermark{position:relative;width:210mm;height:297mm;overflow:hidden;break-after:page}.tb-watermark:last-child{break-after:auto}` +
     `.tb-watermark div{position:absolute;left:-10%;width:120%;text-align:center;transform:rotate(-30deg);` +
     `font-family:"Noto Sans CJK SC","Noto Sans CJK",sans-serif;font-size:22pt;letter-spacing:0.15em;color:rgba(0,0,0,0.16);` +
-    `-webkit-print-color-adjust:exact;print-color-adjust:exact;white-space:nowrap}</style>` +
-    `<div class="tb-watermark" aria-hidden="true"><div style="top:22%">${text}</div><div style="top:58%">${text}</div></div>`;
-  const at = html.lastIndexOf('</body>');
-  return at < 0 ? `${html}${block}` : `${html.slice(0, at)}${block}${html.slice(at)}`;
+    `-webkit-print-color-adjust:exact;print-color-adjust:exact;white-space:nowrap}</style></head>` +
+    `<body>${recipients.map(page).join('')}</body></html>`
+  );
 }

@@ -31,6 +31,8 @@ export interface PrintJob {
   charts?: number;
   /** Skip the glyph check (only for measuring a bare print). */
   skipFontCheck?: boolean;
+  /** Print pages to lay over other PDFs: transparent, no margins, no header or footer (recipient watermarks). */
+  overlay?: boolean;
 }
 
 /** What was printed: the file, its page count, and any network requests the page tried and was refused. */
@@ -195,16 +197,20 @@ async function printOn(tab: Tab, job: PrintJob): Promise<PrintResult> {
     );
     if (job.key !== undefined && ready.key !== job.key) throw new Error(`the page holds brief ${ready.key ?? '(none)'}, not ${job.key}`);
     if (job.charts !== undefined && ready.charts < job.charts) throw new Error(`only ${ready.charts} of ${job.charts} charts are on the page`);
-    const pdf = await page.pdf({
-      format: 'A4',
-      printBackground: true,
-      preferCSSPageSize: true,
-      displayHeaderFooter: true,
-      headerTemplate: headerTemplate(job.classification),
-      footerTemplate: footerTemplate(),
-      margin: { ...OFFICIAL_MARGINS },
-      timeout,
-    });
+    const pdf = await page.pdf(
+      job.overlay
+        ? { format: 'A4', printBackground: true, omitBackground: true, preferCSSPageSize: true, margin: { top: 0, bottom: 0, left: 0, right: 0 }, timeout }
+        : {
+            format: 'A4',
+            printBackground: true,
+            preferCSSPageSize: true,
+            displayHeaderFooter: true,
+            headerTemplate: headerTemplate(job.classification),
+            footerTemplate: footerTemplate(),
+            margin: { ...OFFICIAL_MARGINS },
+            timeout,
+          },
+    );
     // A job that already timed out must not write a file after its failure was reported.
     if (signal.aborted) throw new Error('timed out before writing');
     writeAtomic(job.outFile, pdf);
