@@ -302,12 +302,15 @@ async function checkLoaded(warehouse: Warehouse, dataset: Dataset, checks: Check
      from seen`,
   );
   if (codes && Number(codes.bad) > 0) throw new Rollback('problems', `${codes.bad} code(s) unknown to the seeds`);
+  const periods = codes?.periods ? codes.periods.split(',').map((p) => p.slice(0, periodColumn === 'year' ? 4 : 7)) : [];
 
   // Duplicate keys: one streaming pass in file order compares each key with the one before. An extract
   // sorted by its key (the usual case) is settled by it; any other needs the hash table of all keys.
   // (each key column and its predecessor side by side: comparing row() structs costs twice as much)
+  // A file of one period (the usual monthly extract) leaves the period out of the comparison.
   const required = new Set(dataset.columns.filter((c) => c.required).map((c) => c.name));
-  const parts = dataset.key.map((k, i) => ({ k: `k${i}`, p: `p${i}`, sql: required.has(k) ? k : `coalesce(${k}::varchar, '')` }));
+  const varying = dataset.key.filter((k) => !(k === periodColumn && periods.length === 1 && required.has(k)));
+  const parts = (varying.length ? varying : dataset.key).map((k, i) => ({ k: `k${i}`, p: `p${i}`, sql: required.has(k) ? k : `coalesce(${k}::varchar, '')` }));
   const equal = parts.map((c) => `${c.k} = ${c.p}`).join(' and ');
   const before = parts.reduceRight((rest, c) => (rest ? `(${c.k} < ${c.p} or (${c.k} = ${c.p} and ${rest}))` : `${c.k} < ${c.p}`), '');
   const [order] = await warehouse.all<{ unsorted: string; repeats: string }>(
@@ -321,7 +324,7 @@ async function checkLoaded(warehouse: Warehouse, dataset: Dataset, checks: Check
     duplicates = Number(dup?.n ?? 0);
   }
   if (duplicates > 0) throw new Rollback('problems', `${duplicates} key(s) (${dataset.key.join(', ')}) occur more than once`);
-  return codes?.periods ? codes.periods.split(',').map((p) => p.slice(0, periodColumn === 'year' ? 4 : 7)) : [];
+  return periods;
 }
 
 /** Reads a refused file again with line numbers and runs every check on it, to say where and why. */
