@@ -37,8 +37,11 @@ export function briefsLabel(scale: Scale): string {
 /** A scale's name. */
 export type Scale = 'smoke' | 'demo' | 'tenth' | 'province';
 
-/** Repeated timings of one piece of work, in milliseconds, with the peak resident memory seen. */
-export interface Sample { ms: number[]; peakRssMb: number | null }
+/**
+ * Repeated timings of one piece of work, in milliseconds, with the peak resident memory seen; `cpuMs`:
+ * the CPU time (all threads) of each timed piece, when the child reports it (`TAXBRIEF_BENCH_CPU_MS`).
+ */
+export interface Sample { ms: number[]; peakRssMb: number | null; cpuMs?: number[] }
 
 /** One line of the benchmark table: a figure, its baseline from the same run, and its target. */
 export interface Figure {
@@ -132,7 +135,7 @@ export interface CommandOptions { env?: NodeJS.ProcessEnv; cwd?: string; okCodes
  * (/usr/bin/time; the largest of the process and the children it waited for). A child that times
  * its own work prints `TAXBRIEF_BENCH_MS=<ms>` on stdout: `innerMs` is that figure.
  */
-export async function timeCommand(argv: string[], options: CommandOptions = {}): Promise<{ ms: number; innerMs: number | null; peakRssMb: number | null; code: number; stderr: string }> {
+export async function timeCommand(argv: string[], options: CommandOptions = {}): Promise<{ ms: number; innerMs: number | null; cpuMs: number | null; peakRssMb: number | null; code: number; stderr: string }> {
   const start = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn('/usr/bin/time', ['-f', 'TAXBRIEF_BENCH_RSS_KB=%M', ...argv], { env: options.env ?? process.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -145,7 +148,8 @@ export async function timeCommand(argv: string[], options: CommandOptions = {}):
       const ms = performance.now() - start;
       const rss = /TAXBRIEF_BENCH_RSS_KB=(\d+)/.exec(stderr);
       const inner = /TAXBRIEF_BENCH_MS=([\d.]+)/.exec(stdout);
-      resolve({ ms, innerMs: inner ? Number(inner[1]) : null, peakRssMb: rss ? Number(rss[1]) / 1024 : null, code: code ?? -1, stderr: stderr.replace(/TAXBRIEF_BENCH_RSS_KB=\d+\n?/, '') });
+      const cpu = /TAXBRIEF_BENCH_CPU_MS=([\d.]+)/.exec(stdout);
+      resolve({ ms, innerMs: inner ? Number(inner[1]) : null, cpuMs: cpu ? Number(cpu[1]) : null, peakRssMb: rss ? Number(rss[1]) / 1024 : null, code: code ?? -1, stderr: stderr.replace(/TAXBRIEF_BENCH_RSS_KB=\d+\n?/, '') });
     });
   });
 }
@@ -156,20 +160,23 @@ export async function timeCommand(argv: string[], options: CommandOptions = {}):
  */
 export async function sampleCommand(argv: string[], runs: number, options: CommandOptions = {}): Promise<Sample> {
   const ms: number[] = [];
+  const cpuMs: number[] = [];
   let peak: number | null = null;
   for (let i = 0; i < runs; i++) {
     const r = await timeCommand(argv, options);
     if (!(options.okCodes ?? [0]).includes(r.code)) throw new Error(`${argv.join(' ')} exited ${r.code}: ${r.stderr.slice(-800)}`);
     ms.push(r.innerMs ?? r.ms);
+    if (r.cpuMs !== null) cpuMs.push(r.cpuMs);
     if (r.peakRssMb !== null) peak = Math.max(peak ?? 0, r.peakRssMb);
   }
-  return { ms, peakRssMb: peak };
+  return { ms, peakRssMb: peak, ...(cpuMs.length ? { cpuMs } : {}) };
 }
 
 /** Joins samples of the same work taken one run at a time (e.g. interleaved with other work). */
 export function joinSamples(samples: Sample[]): Sample {
   const peaks = samples.map((s) => s.peakRssMb).filter((p): p is number => p !== null);
-  return { ms: samples.flatMap((s) => s.ms), peakRssMb: peaks.length ? Math.max(...peaks) : null };
+  const cpuMs = samples.flatMap((s) => s.cpuMs ?? []);
+  return { ms: samples.flatMap((s) => s.ms), peakRssMb: peaks.length ? Math.max(...peaks) : null, ...(cpuMs.length ? { cpuMs } : {}) };
 }
 
 /** Builds a figure from a sample and (optionally) its baseline sample and target. */

@@ -143,7 +143,7 @@ function line(f: Figure): string {
   const s = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(0)} ms`);
   const base = f.baseline ? ` | baseline ${f.baseline.name} ${s(f.baseline.medianMs)} | ratio ${f.ratio!.toFixed(2)}` : '';
   const target = f.target ? ` | target ${targetText(f)} ${f.meets ? 'met' : 'NOT met'}` : '';
-  return `${f.suite}/${f.name} [${f.scale}] median ${s(f.medianMs)} (min ${s(f.minMs)}, max ${s(f.maxMs)}, n=${f.runs})${f.peakRssMb ? ` | peak RSS ${f.peakRssMb.toFixed(0)} MiB` : ''}${base}${target}`;
+  return `${f.suite}/${f.name} [${f.scale}] median ${s(f.medianMs)} (min ${s(f.minMs)}, max ${s(f.maxMs)}, n=${f.runs})${f.peakRssMb ? ` | peak RSS ${f.peakRssMb.toFixed(0)} MiB` : ''}${base}${target}${f.note ? ` | ${f.note}` : ''}`;
 }
 
 /** A figure as written: when it was measured and how busy the machine was. */

@@ -103,6 +103,21 @@ describe('ingest reads every format and encoding', () => {
     ]);
   });
 
+  it('duplicate keys: a taxpayer and tax in two periods of one file is no duplicate; twice in one period is', async () => {
+    const b = await bench();
+    const feed = b.feed({ name: 'plain', description: 'test', dataset: 'revenue', files: '*', format: 'csv', numbers: 'plain' });
+    const header = 'period,taxpayer_id,region_code,industry_code,size_code,tax_code,amount';
+    const twoPeriods = await b.ingest(b.file('two.csv', `${header}\n2026-08,TP1,440100,C13,L,10101,1\n2026-09,TP1,440100,C13,L,10101,2\n2026-09,TP1,440100,C13,L,10104,3\n`), feed);
+    const onePeriod = await b.ingest(b.file('one.csv', `${header}\n2026-07,TP1,440100,C13,L,10101,1\n2026-07,TP2,440100,C13,L,10101,2\n2026-07,TP1,440100,C13,L,10101,3\n`), feed);
+    expect(twoPeriods).toMatchObject({ status: 'loaded', rows: 3, periods: ['2026-08', '2026-09'] });
+    expect(onePeriod.status).toBe('refused');
+    expect(onePeriod.problems.map((p) => `${p.row}: ${p.message}`)).toEqual([
+      '2: row duplicates the key (period, taxpayer_id, tax_code) of another row of the file',
+      '4: row duplicates the key (period, taxpayer_id, tax_code) of another row of the file',
+    ]);
+    expect(await b.warehouse.all(`select count(*)::integer as n from revenue`)).toEqual([{ n: 3 }]);
+  });
+
   it('a dry run validates and reports but changes nothing', async () => {
     const b = await bench();
     const before = await fingerprint(b.warehouse);

@@ -229,7 +229,10 @@ async function load(
   const [{ id }] = (await warehouse.all<{ id: number }>(`select nextval('file_id_seq')::integer as id`)) as [{ id: number }];
   const names = dataset.columns.map((c) => c.name);
   // Every row check is folded into the insert: the first failing row aborts it (and the transaction).
-  const guard = checks.filter((c) => !c.after).map((c) => `(${c.where})`).join(' or ') || 'false';
+  // A check that only finds a required value missing is left to the table's NOT NULL constraint,
+  // which refuses the row as well and costs nothing per row; diagnose still names the cell.
+  const notNull = await notNullColumns(warehouse, dataset.table);
+  const guard = checks.filter((c) => !c.after && !(c.nullOf && notNull.has(c.nullOf))).map((c) => `(${c.where})`).join(' or ') || 'false';
   const inserted = await warehouse.all<{ Count: string }>(
     `insert into ${dataset.table} (${names.join(', ')}, file_id)
      select ${names.map((n) => `"v_${n}"`).join(', ')},
@@ -277,6 +280,13 @@ async function load(
   return { ...base, rows, periods, problems: warnings, warningCount, restated: restatedIds };
 }
 
+/** The columns of a warehouse table declared NOT NULL. */
+async function notNullColumns(warehouse: Warehouse, table: string): Promise<Set<string>> {
+  const rows = await warehouse.all<{ column_name: string }>(
+    `select column_name from information_schema.columns where table_schema = 'main' and table_name = $table and is_nullable = 'NO'`, { table });
+  return new Set(rows.map((r) => r.column_name));
+}
+
 /**
  * The checks run on the rows just inserted: codes looked up in the seeds (on the file's few distinct
  * values), and duplicate keys. Returns the file's periods.
@@ -292,22 +302,29 @@ async function checkLoaded(warehouse: Warehouse, dataset: Dataset, checks: Check
      from seen`,
   );
   if (codes && Number(codes.bad) > 0) throw new Rollback('problems', `${codes.bad} code(s) unknown to the seeds`);
+  const periods = codes?.periods ? codes.periods.split(',').map((p) => p.slice(0, periodColumn === 'year' ? 4 : 7)) : [];
 
   // Duplicate keys: one streaming pass in file order compares each key with the one before. An extract
   // sorted by its key (the usual case) is settled by it; any other needs the hash table of all keys.
+  // (each key column and its predecessor side by side: comparing row() structs costs twice as much)
+  // A file of one period (the usual monthly extract) leaves the period out of the comparison.
   const required = new Set(dataset.columns.filter((c) => c.required).map((c) => c.name));
-  const key = `row(${dataset.key.map((k) => (required.has(k) ? k : `coalesce(${k}::varchar, '')`)).join(', ')})`;
+  const varying = dataset.key.filter((k) => !(k === periodColumn && periods.length === 1 && required.has(k)));
+  const parts = (varying.length ? varying : dataset.key).map((k, i) => ({ k: `k${i}`, p: `p${i}`, sql: required.has(k) ? k : `coalesce(${k}::varchar, '')` }));
+  const equal = parts.map((c) => `${c.k} = ${c.p}`).join(' and ');
+  const before = parts.reduceRight((rest, c) => (rest ? `(${c.k} < ${c.p} or (${c.k} = ${c.p} and ${rest}))` : `${c.k} < ${c.p}`), '');
   const [order] = await warehouse.all<{ unsorted: string; repeats: string }>(
-    `select count(*) filter (where k < p)::bigint as unsorted, count(*) filter (where k = p)::bigint as repeats
-     from (select ${key} as k, lag(${key}) over () as p from ${table} where file_id = ${id})`,
+    `select count(*) filter (where ${before})::bigint as unsorted, count(*) filter (where ${equal})::bigint as repeats
+     from (select ${parts.map((c) => `${c.sql} as ${c.k}, lag(${c.sql}) over () as ${c.p}`).join(', ')} from ${table} where file_id = ${id})`,
   );
   let duplicates = Number(order?.repeats ?? 0);
   if (duplicates === 0 && Number(order?.unsorted ?? 0) > 0) {
+    const key = `row(${parts.map((c) => c.sql).join(', ')})`;
     const [dup] = await warehouse.all<{ n: string }>(`select count(*)::bigint as n from (select ${key} as k from ${table} where file_id = ${id} group by k having count(*) > 1)`);
     duplicates = Number(dup?.n ?? 0);
   }
   if (duplicates > 0) throw new Rollback('problems', `${duplicates} key(s) (${dataset.key.join(', ')}) occur more than once`);
-  return codes?.periods ? codes.periods.split(',').map((p) => p.slice(0, periodColumn === 'year' ? 4 : 7)) : [];
+  return periods;
 }
 
 /** Reads a refused file again with line numbers and runs every check on it, to say where and why. */

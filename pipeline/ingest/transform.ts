@@ -35,6 +35,8 @@ export interface Check {
   severity?: 'error' | 'warning';
   /** The same check over the loaded table's columns, run after the insert (a seed lookup would make the insert serial). */
   after?: string;
+  /** The canonical column whose null value alone makes the row bad: a NOT NULL column refuses that row itself. */
+  nullOf?: string;
 }
 
 const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
@@ -200,15 +202,16 @@ export function checksFor(feed: Feed, dataset: Dataset, s: Sources, now: Date): 
     const v = `"v_${c.name}"`;
     const blank = blankSql(feed, s, c);
     const at = { column: s.label[c.name]!, value: t };
-    if (c.required) checks.push({ where: `${blank} and ${v} is null`, ...at, message: 'is empty; the column is required' });
+    if (c.required) checks.push({ where: `${blank} and ${v} is null`, ...at, message: 'is empty; the column is required', nullOf: c.name });
     if (feed.codes[c.name]) {
       checks.push({ where: `not ${blank} and not "f_${c.name}"`, ...at, message: `is not in the code map codes.${c.name} of ${defFile}; add it there (or correct the file)` });
-      if (c.required) checks.push({ where: `"f_${c.name}" and ${v} is null`, ...at, message: `maps to no code in codes.${c.name} of ${defFile}, but ${c.name} is required` });
+      if (c.required) checks.push({ where: `"f_${c.name}" and ${v} is null`, ...at, message: `maps to no code in codes.${c.name} of ${defFile}, but ${c.name} is required`, nullOf: c.name });
     }
     const notRead = `not ${blank} and ${v} is null${feed.codes[c.name] ? ' and false' : ''}`;
+    const unread = c.required ? { nullOf: c.name } : {};
     switch (c.type) {
       case 'period': {
-        checks.push({ where: notRead, ...at, message: 'is not a period (write 2026-10, 202610, 2026年10月, 2026年1—10月 or 2026)' });
+        checks.push({ where: notRead, ...at, ...unread, message: 'is not a period (write 2026-10, 202610, 2026年10月, 2026年1—10月 or 2026)' });
         const written = s.raw['period'] && temporal.test(s.raw['period'].type) ? `'month'` : `tb_period_basis(${t})`;
         if (feed.basis === 'auto' && !dataset.columns.some((d) => d.type === 'basis')) {
           checks.push({ where: `${v} is not null and ${written} not in (${dataset.bases.map(lit).join(', ')})`, ...at, message: `is not a single month; dataset ${feed.dataset} holds ${dataset.bases.join('/')} figures` });
@@ -220,10 +223,10 @@ export function checksFor(feed: Feed, dataset: Dataset, s: Sources, now: Date): 
         checks.push({ where: `${v} >= case when ${basis} = 'year' then date '${year}' else date '${month}' end`, ...at, message: 'lies in the future (or in the current, unfinished period)' });
         break;
       }
-      case 'year': checks.push({ where: notRead, ...at, message: 'is not a year (write 2026 or 2026年)' }); break;
-      case 'date': checks.push({ where: notRead, ...at, message: 'is not a date (write YYYY-MM-DD)' }); break;
+      case 'year': checks.push({ where: notRead, ...at, ...unread, message: 'is not a year (write 2026 or 2026年)' }); break;
+      case 'date': checks.push({ where: notRead, ...at, ...unread, message: 'is not a date (write YYYY-MM-DD)' }); break;
       case 'money': {
-        checks.push({ where: notRead, ...at, message: `is not an amount (a number in ${feed.unit})` });
+        checks.push({ where: notRead, ...at, ...unread, message: `is not an amount (a number in ${feed.unit})` });
         checks.push({ where: `${v} <> round(${v}, 2)`, ...at, message: 'has fractions of a 分 once converted to 元' });
         const b = feed.bounds ?? dataset.bounds;
         checks.push({ where: `(${v} < ${b.min} or ${v} > ${b.max})`, ...at, message: `is outside the sane bounds of ${feed.dataset} (${b.min} to ${b.max} 元): a unit mistake?` });
