@@ -64,7 +64,8 @@ export async function buildBrief(request: BriefRequest, effects: BriefEffects): 
     const query = effects.queries.get(spec.query);
     if (!query) throw new CliError(`Brief ${report.id} reads query ${spec.query}, which is not in queries/; fix ${report.file}.`);
     // region is NULL for a province brief: region-aware queries then cover the whole jurisdiction
-    const params: Params = { period, region: region ?? null, ...spec.params };
+    const params: Params = { period, region: region ?? null };
+    for (const [key, value] of Object.entries(spec.params ?? {})) params[key] = value === '$region' ? region ?? null : value;
     const rows = await runQuery(effects.warehouse, query, params);
     if (spec.single) {
       const [row] = rows;

@@ -2,7 +2,7 @@ import Handlebars, { type HelperDelegate, type HelperOptions } from 'handlebars'
 import { roundedPartsAddUp, thousands } from './numbers.js';
 import { englishName } from './names-en.js';
 import * as en from './phrases-en.js';
-import { dateLabel, monthLabel, ytdLabel, ytdSpan } from './periods.js';
+import { dateLabel, monthLabel, monthSpan, ytdLabel, ytdSpan } from './periods.js';
 import { change, deviation, fixed, gain, isDecline, percent, pull, shareChange, signed, wan, yi, yoy } from './phrases.js';
 
 // Handlebars passes its options object last; the phrase functions take plain values only.
@@ -28,6 +28,7 @@ export const narrativeHelpers: Record<string, HelperDelegate> = {
   monthLabel: plain(monthLabel),
   ytdLabel: plain(ytdLabel),
   ytdSpan: plain(ytdSpan),
+  monthSpan: plain(monthSpan),
   dateLabel: plain(dateLabel),
   deviation: plain(deviation),
   count: plain((n: number | string) => thousands(String(n))),
@@ -37,6 +38,9 @@ export const narrativeHelpers: Record<string, HelperDelegate> = {
   eq: plain((a: unknown, b: unknown) => a === b),
   lt: plain((a: number, b: number) => a < b),
   name: plain((n: string) => n),
+  concat: plain((...parts: unknown[]) => parts.map(String).join('')),
+  /** The rows of a breakdown without its 合计 row: `{{#each (parts data.byArea)}}…{{#if @last}}。{{/if}}{{/each}}`. */
+  parts: (rows: unknown) => (Array.isArray(rows) ? rows.filter((r: Record<string, unknown>) => r['is_total'] !== true) : []),
 };
 
 /** The same helpers with English phrases: same rounding, same digits. */
@@ -49,6 +53,7 @@ export const englishHelpers: Record<string, HelperDelegate> = {
   pull: plain((pp: number, what?: string) => en.pull(pp, typeof what === 'string' ? what : undefined)),
   monthLabel: plain(en.monthLabel),
   ytdLabel: plain(en.ytdLabel),
+  monthSpan: plain(en.monthSpan),
   dateLabel: plain(en.dateLabel),
   deviation: plain(en.deviation),
   name: plain((n: string) => englishName(n)),

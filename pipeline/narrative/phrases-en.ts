@@ -55,6 +55,12 @@ export function ytdLabel(period: string): string {
   return m === 1 ? monthLabel(period) : `January–${MONTHS[m - 1]} ${period.slice(0, 4)}`;
 }
 
+/** "August–October 2026", or "November 2025–January 2026" across years: a run of months. */
+export function monthSpan(from: string, to: string): string {
+  if (from === to) return monthLabel(to);
+  return from.slice(0, 4) === to.slice(0, 4) ? `${MONTHS[Number(from.slice(5)) - 1]}–${monthLabel(to)}` : `${monthLabel(from)}–${monthLabel(to)}`;
+}
+
 /** "26 November 2026". */
 export function dateLabel(date: Date): string {
   return `${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()}`;
