@@ -5,13 +5,13 @@ import { runBrief } from '../run.js';
 import { printerFor } from './printer.js';
 
 /** Flags of `taxbrief brief`. */
-export interface BriefFlags { period?: string; region?: string; lang?: 'zh' | 'en'; open?: boolean }
+export interface BriefFlags { period?: string; region?: string; lang?: 'zh' | 'en'; open?: boolean; force?: boolean }
 
 /** `taxbrief brief <id>`: rebuild one brief; prints each PDF path (and opens it with --open). */
 export default async function brief(env: CommandEnv, id: string, flags: BriefFlags): Promise<number> {
   const ctx = await env.open();
   try {
-    const request = { id, period: flags.period, region: flags.region, ...(flags.lang ? { lang: flags.lang } : {}) };
+    const request = { id, period: flags.period, region: flags.region, force: flags.force === true, ...(flags.lang ? { lang: flags.lang } : {}) };
     const outcomes = await runBrief(ctx, printerFor(env), request);
     for (const o of outcomes) if (o.output) env.stdout.write(`${o.output.pdf}\n`);
     if (flags.open) for (const o of outcomes) if (o.output) openInViewer(o.output.pdf, env.logger, env.env);
