@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import Handlebars from 'handlebars';
+import Handlebars from './narrative/handlebars.js';
 import { drawChart } from './charts/registry.js';
 import { CliError } from './errors.js';
 import { deriveFindings, type Finding, type FindingsResult } from './findings/rules.js';

@@ -3,8 +3,7 @@ import { buildBrief, writeBrief, type BriefOutput, type BriefRequest } from './b
 import { briefReads, checksHolding, runChecks, type CheckResult } from './checks.js';
 import { hashTree, type Context } from './context.js';
 import { CliError, ExitCode } from './errors.js';
-import { readFeeds } from './ingest/feeds.js';
-import { ingestInbox, type IngestResult } from './ingest/ingest.js';
+import type { IngestResult } from './ingest/ingest.js';
 import { helpersFor, type Lang } from './narrative/helpers.js';
 import { refreshMartsFor, type MartRefresh } from './marts.js';
 import { readQueries, runQuery } from './queries.js';
@@ -49,6 +48,8 @@ export async function runNightly(ctx: Context, newPrinter: PrinterFactory, optio
   const { logger } = ctx;
   const hooks = options.hooks ?? {};
   const stage = <T>(name: string, work: () => Promise<T>): Promise<T> => (hooks.stage ? hooks.stage(name, work) : work());
+  // ingest is loaded only by the nightly job: an analyst's rerun (runBrief) never needs it
+  const [{ readFeeds }, { ingestInbox }] = await Promise.all([import('./ingest/feeds.js'), import('./ingest/ingest.js')]);
   const ingested = await stage('ingest', () =>
     ingestInbox(ctx.warehouse, ctx.workspace, readFeeds(path.join(ctx.project.root, 'data', 'feeds')), { logger, now: ctx.clock() }),
   );

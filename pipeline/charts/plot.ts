@@ -1,4 +1,5 @@
-import * as Plot from '@observablehq/plot';
+import type * as PlotTypes from '@observablehq/plot';
+import { Plot } from './bundles.js';
 import { parseHTML } from 'linkedom';
 
 /** Fonts for chart text: the CJK sans face installed by fonts-noto-cjk, then generic fallbacks. */
@@ -9,7 +10,7 @@ export const CHART_INK = { text: '#000000', dark: '#333333', mid: '#8c8c8c', lig
 
 /** One chart panel placed inside a composed SVG: its Plot options and its vertical offset. */
 export interface Panel {
-  options: Plot.PlotOptions;
+  options: PlotTypes.PlotOptions;
   y: number;
   /** Horizontal offset, for side-by-side panels (small multiples). */
   x?: number;
@@ -26,7 +27,7 @@ export interface SvgText {
 }
 
 /** Renders one Plot chart against a fresh linkedom document and returns the SVG element. */
-export function plotSvg(options: Plot.PlotOptions): Element {
+export function plotSvg(options: PlotTypes.PlotOptions): Element {
   // A fresh document per chart: Plot appends nodes to it, and nothing may leak between charts.
   const { document } = parseHTML('<!doctype html><html><body></body></html>');
   const node = Plot.plot({ ...options, document, className: 'tb-plot' }) as unknown as Element;

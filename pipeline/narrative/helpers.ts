@@ -1,4 +1,4 @@
-import Handlebars, { type HelperDelegate, type HelperOptions } from 'handlebars';
+import Handlebars, { type HelperDelegate, type HelperOptions } from './handlebars.js';
 import { roundedPartsAddUp, thousands } from './numbers.js';
 import { englishName } from './names-en.js';
 import * as en from './phrases-en.js';
