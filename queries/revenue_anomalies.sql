@@ -1,4 +1,4 @@
--- Material unusual movements: city × tax revenue over the $months months to $period against a seasonal baseline (the same months last year × the typical YoY of the 12 months before), with the robust z-score; only deviations large in 元 and in the city's revenue; largest first.
+-- Material unusual movements: city × tax revenue (VAT with its 留抵退税 added back) over the $months months to $period against a seasonal baseline (the same months last year × the typical YoY of the 12 months before), with the robust z-score; only deviations large in 元 and in the city's revenue; largest first.
 -- @param period  the last month examined, YYYY-MM
 -- @param months  how many months up to $period are summed and examined together (default: 3)
 -- @param threshold  the |robust z| from which a movement is reported (default: 3.5)
@@ -6,10 +6,11 @@
 -- @param min_amount  the smallest |deviation| in 元 that is reported (default: 100000000)
 -- @param min_share_pct  the smallest |deviation| as % of the city's revenue over the same months (default: 1)
 -- @param region  a city code to examine one city, or null for every city of the jurisdiction (default: null)
--- Columns: city_code, city_name, tax_code, tax_name, period (the last month, YYYY-MM), window_months ($months), month_from (YYYY-MM, the first month),
+-- Columns: city_code, city_name, tax_code, tax_name (full name, for sentences), tax_short, period (the last month, YYYY-MM), window_months ($months), month_from (YYYY-MM, the first month),
 --   amount (元, the $months months summed), baseline (元: same_period_last_year × (1 + typical_yoy_pct/100)), same_period_last_year,
 --   typical_yoy_pct (median YoY of the baseline windows, %), deviation (元), deviation_pct (%), city_share_pct (|deviation| in % of the city's revenue),
 --   robust_z (0.6745 × (log YoY − median) / MAD over the baseline windows), direction (增长 | 下降), baseline_months (how many windows the median stands on).
+-- 口径: net tax revenue by city and tax; VAT with its 留抵退税 added back (扣除留抵退税因素), as refunds follow policy.
 -- Method: per city and tax, the revenue of each run of $months months ending in a month; its log YoY ln(sum / same months last year);
 -- the median and MAD of the log YoY of the 12 runs ending in the 12 months before the examined run form the baseline (so a movement that
 -- began inside the examined months does not hide in its own baseline); summing $months months evens out one-off monthly lumps.
@@ -21,12 +22,24 @@ with b as (
          (month_start($period) - to_months($months::integer - 1))::date as window_from
 ),
 monthly as (
-  -- one tax, one month: the mart cells partition the taxpayers, so these counts and maxima are exact
-  select m.city_code, m.tax_code, m.period, sum(m.amount) as amount,
-         sum(m.taxpayers) as taxpayers, max(m.largest_amount) as largest
-  from mart_revenue_city m, b
-  where m.is_tax and in_scope(m.in_jurisdiction, m.city_code, $region)
-    and m.period between (b.window_from - interval 24 month - to_months($months::integer))::date and b.cur
+  -- one tax, one month: the mart cells partition the taxpayers, so these counts and maxima are exact. VAT has its
+  -- 留抵退税 added back (the comparable basis of revenue_headline): refunds follow policy and claims, not the economy,
+  -- and a large refund year would otherwise make next year's VAT look unusual everywhere
+  select city_code, tax_code, period, sum(amount) as amount, sum(taxpayers) as taxpayers, sum(largest) as largest
+  from (
+    select m.city_code, m.tax_code, m.period, sum(m.amount) as amount, sum(m.taxpayers) as taxpayers, max(m.largest_amount) as largest
+    from mart_revenue_city m, b
+    where m.is_tax and in_scope(m.in_jurisdiction, m.city_code, $region)
+      and m.period between (b.window_from - interval 24 month - to_months($months::integer))::date and b.cur
+    group by all
+    union all
+    -- a refund's claimant may be the cell's largest payer too: the two maxima added bound the largest taxpayer above
+    select r.city_code, '10101', r.period, sum(r.amount), 0, max(r.largest_amount)
+    from mart_relief r, b
+    where r.kind = 'refund' and in_scope(r.in_jurisdiction, r.city_code, $region)
+      and r.period between (b.window_from - interval 24 month - to_months($months::integer))::date and b.cur
+    group by all
+  )
   group by all
 ),
 runs as (
@@ -80,7 +93,8 @@ select
   s.city_code,
   c.name                                                    as city_name,
   s.tax_code,
-  t.short_name                                              as tax_name,
+  t.name                                                    as tax_name,
+  t.short_name                                              as tax_short,
   strftime(s.period, '%Y-%m')                               as period,
   $months::integer                                          as window_months,
   strftime(b.window_from, '%Y-%m')                          as month_from,

@@ -11,7 +11,8 @@ import { main } from '../pipeline/cli.js';
 import { projectPaths } from '../pipeline/workspace.js';
 import { tempDir } from './helpers/workspace.js';
 
-// The whole catalogue on the deterministic demo (1,500 taxpayers, 26 months to 2026-10, clock pinned):
+// The whole catalogue on the deterministic demo (5,000 taxpayers, 26 months to 2026-10, clock pinned; the smallest
+// scale at which the injected 湛江 anomaly has publishable cells):
 // one nightly run renders every brief and every city; the tests read what it wrote.
 const now = new Date('2026-11-26T08:00:00Z');
 const end = '2026-10';
@@ -55,7 +56,7 @@ async function raw<T>(sql: string): Promise<T[]> {
 }
 
 beforeAll(async () => {
-  run = await cli(['demo', '--taxpayers', '1500', '--months', '26', '--end', end, '--json']);
+  run = await cli(['demo', '--taxpayers', '5000', '--months', '26', '--end', end, '--json']);
   if (run.code !== 0) console.error(run.err);
 }, 300_000);
 afterAll(() => ws.cleanup());
@@ -234,6 +235,19 @@ describe('the catalogue on the demo data', () => {
       rmSync(note);
       if (readdirSync(notes).length === 0) rmSync(notes, { recursive: true });
     }
+  });
+
+  it('shows the injected 湛江 real-estate anomaly, and nothing else, as the problem of the monthly brief and a finding of the advisory', () => {
+    // the generator cuts 湛江's 土地增值税 and 契税 to 55% in the last three months; everything else is noise that must stay quiet
+    const monthly = squash(pdfText(path.join(out, 'monthly-revenue.pdf')));
+    const problems = monthly.slice(monthly.indexOf('三、值得关注的问题'), monthly.indexOf('四、意见建议'));
+    expect(problems).toMatch(/（一）湛江市(契税|土地增值税)8—10月入库[\d,.]+亿元，.*实际比基准下降\d+\.\d%，低于基准\d+\.\d个稳健标准差/);
+    const named = [...problems.matchAll(/（[一二三]）(\S{2,4}?市)/g)].map((m) => m[1]);
+    expect(new Set(named)).toEqual(new Set(['湛江市']));
+    const advisory = JSON.parse(readFileSync(path.join(out, 'advisory.manifest.json'), 'utf8')) as { findings: { printed: { rule: string }[] } };
+    expect(advisory.findings.printed.map((f) => f.rule)).toContain('anomaly');
+    const text = squash(pdfText(path.join(out, 'advisory.pdf')));
+    expect(text).toMatch(/湛江市(契税|土地增值税)近期明显低于历史规律/);
   });
 
   it('holds a rerun whose data fails a check (exit 3, the check named); --force prints it marked 未通过校验', async () => {
