@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import Handlebars from 'handlebars';
+import Handlebars from './narrative/handlebars.js';
 import { drawChart } from './charts/registry.js';
 import { CliError } from './errors.js';
 import { deriveFindings, type Finding, type FindingsResult } from './findings/rules.js';
@@ -15,11 +15,15 @@ import type { Printer } from './render/printer.js';
 import type { Params, Row, Warehouse } from './warehouse/warehouse.js';
 import { writeAtomic } from './write-atomic.js';
 
-/** One brief to build: which report, for which month, (for city briefs) which region, in which language. */
-export interface BriefRequest { report: ReportDefinition; period: string; region?: string; lang?: Lang }
+/**
+ * One brief to build: which report, for which month, (for city briefs) which region, in which language;
+ * `unverified` names the failed checks of a brief printed anyway (`taxbrief brief --force`): marked 未通过校验.
+ */
+export interface BriefRequest { report: ReportDefinition; period: string; region?: string; lang?: Lang; unverified?: string[] }
 
 /** Where a figure set came from: its key in the appendix list, the query, its parameters, and how many rows it gave. */
-export interface Provenance { key: number; name: string; query: string; description: string; params: Record<string, string | number | null>; rows: number }
+/** `repeated`: an earlier source of the brief is the same query (the appendix describes a query once). */
+export interface Provenance { key: number; name: string; query: string; description: string; params: Record<string, string | number | null>; rows: number; repeated: boolean }
 
 /** The analyst's note merged into a brief: the file it came from, its hash, and its HTML (escaped). */
 export interface AnalystNote { file: string; sha256: string; html: string }
@@ -64,14 +68,16 @@ export async function buildBrief(request: BriefRequest, effects: BriefEffects): 
     const query = effects.queries.get(spec.query);
     if (!query) throw new CliError(`Brief ${report.id} reads query ${spec.query}, which is not in queries/; fix ${report.file}.`);
     // region is NULL for a province brief: region-aware queries then cover the whole jurisdiction
-    const params: Params = { period, region: region ?? null, ...spec.params };
+    const params: Params = { period, region: region ?? null };
+    for (const [key, value] of Object.entries(spec.params ?? {})) params[key] = value === '$region' ? region ?? null : value;
     const rows = await runQuery(effects.warehouse, query, params);
     if (spec.single) {
       const [row] = rows;
-      if (rows.length !== 1 || !row) throw new CliError(`Query ${spec.query} gave ${rows.length} rows for brief ${report.id}${region ? ` (${region})` : ''}, where one was expected.`);
-      data[name] = row;
+      // an optional row that is not there leaves data[name] unset: the template's {{#if}} says what to print instead
+      if (row && rows.length === 1) data[name] = row;
+      else if (!(spec.optional && rows.length === 0)) throw new CliError(`Query ${spec.query} gave ${rows.length} rows for brief ${report.id}${region ? ` (${region})` : ''}, where one was expected.`);
     } else data[name] = rows;
-    provenance.push({ key: provenance.length + 1, name, query: query.id, description: query.description, params: pick(params, query.params), rows: rows.length });
+    provenance.push({ key: provenance.length + 1, name, query: query.id, description: query.description, params: pick(params, query.params), rows: rows.length, repeated: provenance.some((p) => p.query === query.id) });
   }
 
   const charts: Record<string, string> = {};
@@ -85,6 +91,8 @@ export async function buildBrief(request: BriefRequest, effects: BriefEffects): 
 
   const findings = report.findings ? deriveFindings(report.findings, data, lang) : undefined;
   const note = readNote(report, period, region);
+  // a city edition names its city even where disclosure control withholds the city's row from a breakdown
+  const regionName = region ? String((await effects.warehouse.all('select name from regions where code = $region', { region }))[0]?.['name'] ?? region) : undefined;
   const inputsQuery = effects.queries.get('brief_inputs')!;
   const inputs = await runQuery(effects.warehouse, inputsQuery, { period });
   const english = lang === 'en';
@@ -92,8 +100,10 @@ export async function buildBrief(request: BriefRequest, effects: BriefEffects): 
     ? { id: period, month: en.monthLabel(period), monthOnly: en.monthLabel(period).split(' ')[0], ytd: en.ytdLabel(period), ytdSpan: en.ytdLabel(period) }
     : { id: period, month: monthLabel(period), monthOnly: monthOnly(period), ytd: ytdLabel(period), ytdSpan: ytdSpan(period) };
   const key = `${report.id}-${region ?? 'province'}-${period}-${lang}`;
-  const title = renderTitle(english ? report.en?.title ?? report.title : report.title, { period, region, data }, lang);
-  const classification = english ? report.en?.classification ?? report.classification : report.classification;
+  const title = renderTitle(english ? report.en?.title ?? report.title : report.title, { period, region, regionName, data }, lang);
+  const unverified = request.unverified && request.unverified.length > 0 ? request.unverified : undefined;
+  // a brief printed over failed checks says so on every page (the printer's header carries the classification)
+  const classification = `${english ? report.en?.classification ?? report.classification : report.classification}${unverified ? (english ? ' · NOT VERIFIED' : '　未通过校验') : ''}`;
   const context = {
     meta: {
       title,
@@ -105,9 +115,11 @@ export async function buildBrief(request: BriefRequest, effects: BriefEffects): 
       layout: report.layout,
       modern: report.layout === 'modern',
       key,
+      unverified,
     },
     period: periodInfo,
     region,
+    regionName,
     data,
     charts,
     findings: findings?.printed ?? [],
@@ -171,6 +183,7 @@ export async function writeBrief(
     inputs: effects.inputFiles,
     findings: brief.findings ? { printed: brief.findings.printed.map((f) => ({ rule: f.rule, score: f.score, src: [...new Set(f.evidence.flatMap((e) => e.src))] })), dropped: brief.findings.dropped } : undefined,
     note: brief.note ? { file: brief.note.file, sha256: brief.note.sha256 } : undefined,
+    unverified: brief.request.unverified,
     blockedRequests: printed.blockedRequests,
   };
   writeAtomic(`${stem}.manifest.json`, `${JSON.stringify(manifest, null, 2)}\n`);

@@ -105,7 +105,8 @@ export function program(io: CliIO): Command {
     .option('-r, --region <code>', 'for city briefs: one city (GB/T 2260 code, e.g. 440100)')
     .addOption(new Option('--lang <lang>', 'edition: zh (Chinese) or en (English; files end in .en.pdf)').choices(['zh', 'en']).default('zh'))
     .option('--open', 'open each PDF written (xdg-open; without it, the paths are printed)')
-    .addHelpText('after', '\nWhile the nightly run holds the workspace, waits for it (saying so) up to --wait SECONDS (default 1800).')
+    .option('--force', 'print even when a check covering the brief\'s data fails; every page is then marked 未通过校验')
+    .addHelpText('after', '\nThe checks that cover the brief\'s data run first: a failure holds the brief (exit 3) unless --force.\nWhile the nightly run holds the workspace, waits for it (saying so) up to --wait SECONDS (default 1800).')
     .action(lazy(() => import('./commands/brief.js')));
 
   cli.command('list')

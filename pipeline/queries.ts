@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CliError, ExitCode } from './errors.js';
 import type { Column, Params, Row, Warehouse } from './warehouse/warehouse.js';
@@ -24,12 +24,13 @@ export interface ParamDoc { name: string; description: string; optional: boolean
 /** Reads every `*.sql` directly in `dir` (one query a file; the file name is the query id). */
 export function readQueries(dir: string): Map<string, Query> {
   const queries = new Map<string, Query>();
+  const macros = macroReads(path.join(dir, 'migrations'));
   for (const f of readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()) {
     const file = path.join(dir, f);
     const sql = readFileSync(file, 'utf8');
     const params = parameters(sql);
     queries.set(f.slice(0, -4), {
-      id: f.slice(0, -4), file, sql, description: describe(sql), params, paramDocs: paramDocs(sql, params), reads: reads(sql), covers: covers(sql),
+      id: f.slice(0, -4), file, sql, description: describe(sql), params, paramDocs: paramDocs(sql, params), reads: reads(sql, macros), covers: covers(sql),
     });
   }
   return queries;
@@ -54,9 +55,25 @@ function paramDocs(sql: string, params: string[]): ParamDoc[] {
     .map((p) => docs.get(p) ?? { name: p, description: '', optional: false, default: null });
 }
 
-function reads(sql: string): string[] {
+function reads(sql: string, macros = new Map<string, string[]>()): string[] {
   const code = sql.replace(/--.*$/gm, '');
-  return [...new Set([...code.matchAll(/\b(mart_[a-z0-9_]+|budget_targets)\b/g)].map((m) => m[1]!))].sort();
+  const tables = [...code.matchAll(/\b(mart_[a-z0-9_]+|budget_targets)\b/g)].map((m) => m[1]!);
+  // a table macro of the migrations (e.g. revenue_parts_source) reads for the query that calls it
+  for (const [name, read] of macros) if (new RegExp(`\\b${name}\\s*\\(`).test(code)) tables.push(...read);
+  return [...new Set(tables)].sort();
+}
+
+/** The tables each table macro of the migrations reads (`create or replace macro name(…) as table …;`). */
+function macroReads(dir: string): Map<string, string[]> {
+  const macros = new Map<string, string[]>();
+  if (!existsSync(dir)) return macros;
+  for (const f of readdirSync(dir).filter((f) => f.endsWith('.sql'))) {
+    const sql = readFileSync(path.join(dir, f), 'utf8').replace(/--.*$/gm, '');
+    for (const m of sql.matchAll(/create\s+or\s+replace\s+macro\s+([a-z_][a-z0-9_]*)\s*\([^)]*\)\s+as\s+table\b([^;]*);/gi)) {
+      macros.set(m[1]!, reads(m[2]!));
+    }
+  }
+  return macros;
 }
 
 function covers(sql: string): string[] {

@@ -6,7 +6,9 @@ import { CliError, ExitCode } from './errors.js';
 import type { FindingsConfig } from './findings/rules.js';
 
 /** A query a brief runs: the query id, whether it yields one row, and fixed parameters. */
-export interface ReportQuery { query: string; single?: boolean; params?: Record<string, string | number> }
+/** `params` override the brief's own (period, region); the value "$region" stands for the brief's region (a city edition's code). */
+/** `single`: the query gives exactly one row; `optional`: one row or none (e.g. a part withheld by disclosure control: the name is then unset in the template's data). */
+export interface ReportQuery { query: string; single?: boolean; optional?: boolean; params?: Record<string, string | number | null> }
 
 /** A chart a brief draws: the chart type, the query result it draws, its source line and columns (see charts/registry.ts). */
 export type ReportChart = ChartSpec;

@@ -1,10 +1,9 @@
 import path from 'node:path';
 import type { BriefOutput, BriefRequest } from './brief.js';
-import { checksHolding, runChecks, type CheckResult } from './checks.js';
+import { briefReads, checksHolding, runChecks, type CheckResult } from './checks.js';
 import { hashTree, type Context } from './context.js';
 import { CliError, ExitCode } from './errors.js';
-import { readFeeds } from './ingest/feeds.js';
-import { ingestInbox, type IngestResult } from './ingest/ingest.js';
+import type { IngestResult } from './ingest/ingest.js';
 import { helpersFor, type Lang } from './narrative/helpers.js';
 import { refreshMartsFor, type MartRefresh } from './marts.js';
 import { readQueries, runQuery } from './queries.js';
@@ -51,6 +50,8 @@ export async function runNightly(ctx: Context, newPrinter: PrinterFactory, optio
   const { logger } = ctx;
   const hooks = options.hooks ?? {};
   const stage = <T>(name: string, work: () => Promise<T>): Promise<T> => (hooks.stage ? hooks.stage(name, work) : work());
+  // ingest is loaded only by the nightly job: an analyst's rerun (runBrief) never needs it
+  const [{ readFeeds }, { ingestInbox }] = await Promise.all([import('./ingest/feeds.js'), import('./ingest/ingest.js')]);
   const ingested = await stage('ingest', () =>
     ingestInbox(ctx.warehouse, ctx.workspace, readFeeds(path.join(ctx.project.root, 'data', 'feeds')), { logger, now: ctx.clock() }),
   );
@@ -86,11 +87,15 @@ export async function runNightly(ctx: Context, newPrinter: PrinterFactory, optio
   return { ingested, checks, briefs, exitCode };
 }
 
-/** The analyst's rerun: one brief (one region's edition, or every city's), for one period. */
+/**
+ * The analyst's rerun: one brief (one region's edition, or every city's), for one period. The checks that
+ * vouch for the brief's tables run first; a failure holds the brief (status held, exit 3), unless `force`:
+ * then it is printed with 未通过校验 on every page and in the manifest.
+ */
 export async function runBrief(
   ctx: Context,
   newPrinter: PrinterFactory,
-  options: { id: string; period?: string; region?: string; lang?: Lang },
+  options: { id: string; period?: string; region?: string; lang?: Lang; force?: boolean },
 ): Promise<BriefOutcome[]> {
   const reports = readReports(ctx.project.reports);
   const report = reports.find((r) => r.id === options.id);
@@ -99,7 +104,19 @@ export async function runBrief(
   await refreshMarts(ctx);
   const period = await resolvePeriod(ctx, options.period);
   const requests = (await expand(ctx, [report], period, options.region)).map((r) => ({ ...r, lang: options.lang }));
-  return renderBriefs(ctx, newPrinter, requests);
+  const queries = readQueries(ctx.project.queries);
+  const checks = await runChecks(ctx.warehouse, path.join(ctx.project.queries, 'checks'), { period }, briefReads(report, queries));
+  const failed = checksHolding(report, queries, checks);
+  if (failed.length === 0) return renderBriefs(ctx, newPrinter, requests);
+  const ids = failed.map((c) => c.id).join(', ');
+  for (const c of failed) ctx.logger.error(`check ${c.id} fails: ${c.description}`, { rows: c.rows.length, first: JSON.stringify(c.rows[0]) });
+  if (!options.force) {
+    const reason = `held: check(s) ${ids} fail for ${period}; \`taxbrief check --period ${period}\` shows the rows; fix the data, or rerun with --force to print it marked 未通过校验`;
+    ctx.logger.error(`brief ${report.id} ${reason}`);
+    return requests.map((r) => ({ brief: report.id, region: r.region, period, status: 'held', reason }));
+  }
+  ctx.logger.warn(`brief ${report.id}: --force: printed although check(s) ${ids} fail; every page is marked 未通过校验`);
+  return renderBriefs(ctx, newPrinter, requests.map((r) => ({ ...r, unverified: failed.map((c) => c.id) })));
 }
 
 /** Refreshes the aggregate tables every brief reads, for the months that changed (`changed`, plus what the files ledger shows). */

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Handlebars from 'handlebars';
+import Handlebars from './narrative/handlebars.js';
 import { CliError } from './errors.js';
 
 /** Renders a brief template to a self-contained HTML string. */

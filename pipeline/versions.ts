@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Handlebars from 'handlebars';
+import Handlebars from './narrative/handlebars.js';
 import type { BriefRequest } from './brief.js';
 import { hashTree, type Context } from './context.js';
 import type { ReportDefinition } from './reports.js';

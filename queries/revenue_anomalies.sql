@@ -1,33 +1,60 @@
--- Unusual city × tax months among the $months months up to $period: actual revenue against a seasonal baseline (the same month last year × the typical YoY of the 12 months before), with the robust z-score; largest first.
+-- Material unusual movements: city × tax revenue (VAT with its 留抵退税 added back) over the $months months to $period against a seasonal baseline (the same months last year × the typical YoY of the 12 months before), with the robust z-score; only deviations large in 元 and in the city's revenue; largest first.
 -- @param period  the last month examined, YYYY-MM
--- @param months  how many months up to $period are examined (default: 3)
--- @param threshold  the |robust z| from which a month is reported (default: 3.5)
--- @param min_pct  the smallest |deviation| in % that is reported, so that tiny but regular series stay quiet (default: 10)
+-- @param months  how many months up to $period are summed and examined together (default: 3)
+-- @param threshold  the |robust z| from which a movement is reported (default: 3.5)
+-- @param min_pct  the smallest |deviation| in % of the baseline that is reported (default: 10)
+-- @param min_amount  the smallest |deviation| in 元 that is reported (default: 100000000)
+-- @param min_share_pct  the smallest |deviation| as % of the city's revenue over the same months (default: 1)
 -- @param region  a city code to examine one city, or null for every city of the jurisdiction (default: null)
--- Columns: city_code, city_name, tax_code, tax_name, period (YYYY-MM), amount, baseline (元: same_month_last_year × (1 + typical_yoy_pct/100)),
---   same_month_last_year, typical_yoy_pct (median YoY of the 12 baseline months, %), deviation (元), deviation_pct (%),
---   robust_z (0.6745 × (log YoY − median) / MAD over the baseline months), direction (增长 | 下降), baseline_months (how many months the median stands on).
--- Method: per city and tax, log YoY ratios ln(amount / same month last year); their median and MAD over the 12 months before
--- the examined window form the baseline; a month is reported when |robust z| ≥ $threshold and |deviation_pct| ≥ $min_pct.
--- Months with a non-positive amount in either year, series with fewer than 6 baseline months, and cells that would reveal a taxpayer are left out.
+-- Columns: city_code, city_name, tax_code, tax_name (full name, for sentences), tax_short, period (the last month, YYYY-MM), window_months ($months), month_from (YYYY-MM, the first month),
+--   amount (元, the $months months summed), baseline (元: same_period_last_year × (1 + typical_yoy_pct/100)), same_period_last_year,
+--   typical_yoy_pct (median YoY of the baseline windows, %), deviation (元), deviation_pct (%), city_share_pct (|deviation| in % of the city's revenue),
+--   robust_z (0.6745 × (log YoY − median) / MAD over the baseline windows), direction (增长 | 下降), baseline_months (how many windows the median stands on).
+-- 口径: net tax revenue by city and tax; VAT with its 留抵退税 added back (扣除留抵退税因素), as refunds follow policy.
+-- Method: per city and tax, the revenue of each run of $months months ending in a month; its log YoY ln(sum / same months last year);
+-- the median and MAD of the log YoY of the 12 runs ending in the 12 months before the examined run form the baseline (so a movement that
+-- began inside the examined months does not hide in its own baseline); summing $months months evens out one-off monthly lumps.
+-- Reported when |robust z| ≥ $threshold, |deviation_pct| ≥ $min_pct, |deviation| ≥ $min_amount and ≥ $min_share_pct of the city's revenue:
+-- a leader sees only movements that matter to a city's revenue. Runs with a non-positive sum in either year, series with fewer than
+-- 6 baseline runs, and runs that would reveal a taxpayer are left out.
 with b as (
   select month_start($period) as cur,
          (month_start($period) - to_months($months::integer - 1))::date as window_from
 ),
-series as (
-  -- one tax, one month: the mart cells partition the taxpayers, so these counts and maxima are exact
-  select m.city_code, m.tax_code, m.period, sum(m.amount) as amount,
-         sum(m.taxpayers) as taxpayers, max(m.largest_amount) as largest
-  from mart_revenue_city m, b
-  where m.is_tax and in_scope(m.in_jurisdiction, m.city_code, $region)
-    and m.period between (b.window_from - interval 24 month)::date and b.cur
+monthly as (
+  -- one tax, one month: the mart cells partition the taxpayers, so these counts and maxima are exact. VAT has its
+  -- 留抵退税 added back (the comparable basis of revenue_headline): refunds follow policy and claims, not the economy,
+  -- and a large refund year would otherwise make next year's VAT look unusual everywhere
+  select city_code, tax_code, period, sum(amount) as amount, sum(taxpayers) as taxpayers, sum(largest) as largest
+  from (
+    select m.city_code, m.tax_code, m.period, sum(m.amount) as amount, sum(m.taxpayers) as taxpayers, max(m.largest_amount) as largest
+    from mart_revenue_city m, b
+    where m.is_tax and in_scope(m.in_jurisdiction, m.city_code, $region)
+      and m.period between (b.window_from - interval 24 month - to_months($months::integer))::date and b.cur
+    group by all
+    union all
+    -- a refund's claimant may be the cell's largest payer too: the two maxima added bound the largest taxpayer above
+    select r.city_code, '10101', r.period, sum(r.amount), 0, max(r.largest_amount)
+    from mart_relief r, b
+    where r.kind = 'refund' and in_scope(r.in_jurisdiction, r.city_code, $region)
+      and r.period between (b.window_from - interval 24 month - to_months($months::integer))::date and b.cur
+    group by all
+  )
   group by all
 ),
+runs as (
+  -- each month: the $months months ending there, summed; the count bound is the most taxpayers of one month, the largest the sum of maxima
+  select city_code, tax_code, period,
+         sum(amount) over w as amount, max(taxpayers) over w as taxpayers, sum(largest) over w as largest,
+         count(*) over w as months_present
+  from monthly
+  window w as (partition by city_code, tax_code order by period range between to_months($months::integer - 1) preceding and current row)
+),
 yoy as (
-  select s.*, p.amount as same_month_last_year,
+  select s.*, p.amount as same_period_last_year,
          case when s.amount > 0 and p.amount > 0 then ln(s.amount::double / p.amount::double) end as log_yoy
-  from series s
-  left join series p on p.city_code = s.city_code and p.tax_code = s.tax_code and p.period = (s.period - interval 1 year)::date
+  from runs s
+  left join runs p on p.city_code = s.city_code and p.tax_code = s.tax_code and p.period = (s.period - interval 1 year)::date
 ),
 baseline as (
   select y.city_code, y.tax_code, median(y.log_yoy) as med, count(y.log_yoy)::integer as n
@@ -42,39 +69,51 @@ spread as (
   where y.period >= (b.window_from - interval 12 month)::date and y.period < b.window_from and y.log_yoy is not null
   group by all
 ),
+city_revenue as (
+  select city_code, sum(amount) as amount from monthly, b where period between b.window_from and b.cur group by all
+),
 scored as (
   select
-    y.city_code, y.tax_code, y.period, y.amount, y.same_month_last_year,
-    y.same_month_last_year * exp(l.med) as baseline,
+    y.city_code, y.tax_code, y.period, y.amount, y.same_period_last_year,
+    y.same_period_last_year * exp(l.med) as baseline,
     (exp(l.med) - 1) * 100 as typical_yoy_pct,
     -- a floor on the MAD (1%) keeps a perfectly regular series from turning noise into a signal
     0.6745 * (y.log_yoy - l.med) / greatest(s.mad, 0.01) as robust_z,
     l.n as baseline_months,
+    c.amount as city_amount,
     disclosable(y.taxpayers, y.largest, y.amount) as ok
   from yoy y
   join baseline l using (city_code, tax_code)
   join spread s using (city_code, tax_code)
+  join city_revenue c using (city_code)
   cross join b
-  where y.period between b.window_from and b.cur and y.log_yoy is not null
+  where y.period = b.cur and y.months_present = $months::integer and y.log_yoy is not null
 )
 select
   s.city_code,
   c.name                                                    as city_name,
   s.tax_code,
-  t.short_name                                              as tax_name,
+  t.name                                                    as tax_name,
+  t.short_name                                              as tax_short,
   strftime(s.period, '%Y-%m')                               as period,
+  $months::integer                                          as window_months,
+  strftime(b.window_from, '%Y-%m')                          as month_from,
   s.amount::decimal(18,2)                                   as amount,
   s.baseline::decimal(18,2)                                 as baseline,
-  s.same_month_last_year::decimal(18,2)                     as same_month_last_year,
+  s.same_period_last_year::decimal(18,2)                    as same_period_last_year,
   s.typical_yoy_pct,
   (s.amount - s.baseline)::decimal(18,2)                    as deviation,
   (s.amount - s.baseline) / s.baseline * 100                as deviation_pct,
+  abs(s.amount - s.baseline) / s.city_amount * 100          as city_share_pct,
   s.robust_z,
   case when s.robust_z > 0 then '增长' else '下降' end       as direction,
   s.baseline_months
 from scored s
+cross join b
 join regions c on c.code = s.city_code
 join tax_types t on t.code = s.tax_code
 where s.ok and abs(s.robust_z) >= $threshold::double
   and abs((s.amount - s.baseline) / s.baseline * 100) >= $min_pct::double
-order by abs(s.robust_z) desc, s.city_code, s.tax_code, s.period;
+  and abs(s.amount - s.baseline) >= $min_amount::double
+  and s.city_amount > 0 and abs(s.amount - s.baseline) / s.city_amount * 100 >= $min_share_pct::double
+order by abs(s.robust_z) desc, s.city_code, s.tax_code;

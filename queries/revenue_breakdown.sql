@@ -3,10 +3,14 @@
 -- @param dimension  tax | city | county | region_group | section | size
 -- @param region  a city code (e.g. 440800) for one city's figures, or null for the province's jurisdiction (default: null)
 -- @param combine_jan_feb  true: in February the month columns are January and February together (1—2月) (default: false)
+-- @param top  list only the $top largest parts (by $top_by), in that order; the rest join 其他 (default: null)
+-- @param top_by  amount (1—N月 amount) | movement (|增减收|, i.e. |拉动|): how $top ranks the parts (default: amount)
+-- @param part  return only this part's row (e.g. one city of dimension=city), its ranks still among all parts (default: null)
 -- Columns: code, name (其他 / 合计 for the folded and total rows), is_other, is_total,
 --   month_amount, month_prev, month_diff, month_yoy_pct, ytd_amount, ytd_prev, ytd_diff, ytd_yoy_pct (元, %),
 --   share_pct (YTD share of the total, %), share_change_pp (百分点), contribution_pp (拉动, 百分点: parts and 其他 add up to the total's ytd_yoy_pct),
---   rank (by ytd_amount, 1 = largest; null for 其他/合计), folded_cells (cells folded into 其他), note (why 其他 exists; null otherwise),
+--   rank (by ytd_amount, 1 = largest; null for 其他/合计), growth_rank (by ytd_yoy_pct, 1 = fastest), parts_listed (how many parts are listed),
+--   folded_cells (parts folded into 其他), note (on 其他 when it holds parts folded for disclosure, for the brief to print; null otherwise),
 --   withheld (true when even 其他 would reveal a taxpayer: its amounts and the total's are then null).
 -- 口径: net tax revenue (入库 after refunds), is_tax codes only, in the jurisdiction (Shenzhen excluded) or the city $region.
 -- Disclosure: a part is published only when, in each of its four windows, it has ≥ 3 taxpayers (lower bound: the most
@@ -19,30 +23,11 @@ with w as (
   where case when $dimension in ('tax', 'city', 'county', 'region_group', 'section', 'size') then true
              else error('revenue_breakdown: $dimension must be tax, city, county, region_group, section or size') end
 ),
--- counties only when the dimension asks for them; everything else reads the smaller city mart
-src as (
-  select period, city_code, city_code as region_code, region_group, in_jurisdiction, tax_code, is_tax, section_code, size_code,
-         amount, taxpayers, largest_amount
-  from mart_revenue_city
-  where $dimension <> 'county'
-    and period between date_trunc('year', month_start($period) - interval 1 year) and month_start($period)
-  union all
-  select period, city_code, region_code, region_group, in_jurisdiction, tax_code, is_tax, section_code, size_code,
-         amount, taxpayers, largest_amount
-  from mart_revenue
-  where $dimension = 'county'
-    and period between date_trunc('year', month_start($period) - interval 1 year) and month_start($period)
-),
 cells as (
   -- one row per part, span, month and tax: the bounds of the disclosure rule are built from these
-  select
-    case $dimension
-      when 'tax' then m.tax_code when 'city' then m.city_code when 'county' then m.region_code
-      when 'region_group' then m.region_group when 'section' then m.section_code when 'size' then m.size_code
-    end as code,
-    w.span, m.period, m.tax_code,
+  select m.code, w.span, m.period, m.tax_code,
     sum(m.amount) as amount, sum(m.taxpayers) as taxpayers, max(m.largest_amount) as largest
-  from src m
+  from revenue_parts_source($dimension, $period) m
   join w on m.period between w.date_from and w.date_to
   where m.is_tax and in_scope(m.in_jurisdiction, m.city_code, $region)
   group by all
@@ -57,17 +42,32 @@ labelled as (
     (select list({'code': code, 'span': span, 'amount': amount, 'taxpayers': taxpayers, 'largest': largest}) from parts),
     $dimension in ('city', 'county', 'region_group', 'section', 'size'))
 ),
+-- $top: only the $top first parts by $top_by are listed; the others join 其他 (which stays disclosable: adding
+-- disclosable parts to it never lowers its taxpayer count nor raises its largest taxpayer's share)
+listed_order as (
+  select code, row_number() over (
+      order by case when $top_by = 'movement' then abs(coalesce(ytd, 0) - coalesce(ytd_prev, 0))
+                    when $top_by = 'amount' then ytd
+                    else error('revenue_breakdown: $top_by must be amount or movement') end desc, code) as top_rank
+  from (select code, sum(amount) filter (where span = 'ytd') as ytd, sum(amount) filter (where span = 'ytd_prev') as ytd_prev
+        from labelled where code is not null group by code)
+),
+listed as (
+  select l.part, case when $top is null or o.top_rank <= $top::integer then l.code end as code, l.span, l.amount,
+         o.top_rank, l.code is null as undisclosable
+  from labelled l left join listed_order o on o.code = l.code
+),
 rows as (
   select
-    code, code is null as is_other, false as is_total,
+    code, code is null as is_other, false as is_total, min(top_rank) as top_rank, bool_or(undisclosable) as undisclosable,
     coalesce(sum(amount) filter (where span = 'month'), 0)::decimal(18,2)      as month_amount,
     coalesce(sum(amount) filter (where span = 'month_prev'), 0)::decimal(18,2) as month_prev,
     coalesce(sum(amount) filter (where span = 'ytd'), 0)::decimal(18,2)        as ytd_amount,
     coalesce(sum(amount) filter (where span = 'ytd_prev'), 0)::decimal(18,2)   as ytd_prev
-  from labelled group by code
+  from listed group by code
 ),
 total as (
-  select null as code, false as is_other, true as is_total,
+  select null as code, false as is_other, true as is_total, null as top_rank, false as undisclosable,
     sum(month_amount) as month_amount, sum(month_prev) as month_prev, sum(ytd_amount) as ytd_amount, sum(ytd_prev) as ytd_prev
   from rows
 ),
@@ -81,7 +81,7 @@ labels as (
 ),
 all_rows as (
   -- when 其他 cannot be made publishable, its amounts and the total's are withheld (null)
-  select x.code, x.is_other, x.is_total,
+  select x.code, x.is_other, x.is_total, x.top_rank, x.undisclosable,
     case when e.ok or not (x.is_other or x.is_total) then x.month_amount end as month_amount,
     case when e.ok or not (x.is_other or x.is_total) then x.month_prev end as month_prev,
     case when e.ok or not (x.is_other or x.is_total) then x.ytd_amount end as ytd_amount,
@@ -108,10 +108,14 @@ select
   case when t.ytd_prev <> 0 then (r.ytd_amount - r.ytd_prev)::double / abs(t.ytd_prev) * 100 end as contribution_pp,
   case when not r.is_other and not r.is_total
        then rank() over (partition by r.is_other or r.is_total order by r.ytd_amount desc)::integer end as rank,
+  case when not r.is_other and not r.is_total
+       then rank() over (partition by r.is_other or r.is_total order by pct_change(r.ytd_amount, r.ytd_prev) desc nulls last)::integer end as growth_rank,
+  (select count(*) from rows where not is_other)::integer as parts_listed,
   case when r.is_other then (select max(parts) from labelled) - (select count(*) from rows where not is_other) end::integer as folded_cells,
-  case when r.is_other then '其他：含纳税人少于3户或单户占比超过85%而合并披露的项目' end as note,
+  case when r.is_other and r.undisclosable then '其他：含纳税人少于3户或单户占比超过85%而合并披露的项目' end as note,
   not (select coalesce(bool_and(publishable), true) from labelled) as withheld
 from all_rows r
 cross join total t
 left join labels l on l.dimension = $dimension and l.code = r.code
-order by r.is_total, r.is_other, coalesce(l.sort_order, 0), r.ytd_amount desc, r.code;
+qualify $part is null or r.code = $part::varchar
+order by r.is_total, r.is_other, case when $top is not null then r.top_rank end, coalesce(l.sort_order, 0), r.ytd_amount desc, r.code;

@@ -6,31 +6,14 @@
 -- Columns: direction (增收 | 减收), rank (1 = moved most), code, name, ytd_amount, ytd_prev, ytd_diff (元), ytd_yoy_pct (%), contribution_pp (百分点 of the total's growth).
 -- Parts that would reveal a taxpayer (fewer than 3 taxpayers, or one above 85%, in either year) are left out.
 with b as (select * from report_periods($period, false)),
--- counties only when the dimension asks for them; everything else reads the smaller city mart
-src as (
-  select period, city_code, city_code as region_code, region_group, in_jurisdiction, tax_code, is_tax, section_code, size_code,
-         amount, taxpayers, largest_amount
-  from mart_revenue_city
-  where $dimension <> 'county'
-    and period between date_trunc('year', month_start($period) - interval 1 year) and month_start($period)
-  union all
-  select period, city_code, region_code, region_group, in_jurisdiction, tax_code, is_tax, section_code, size_code,
-         amount, taxpayers, largest_amount
-  from mart_revenue
-  where $dimension = 'county'
-    and period between date_trunc('year', month_start($period) - interval 1 year) and month_start($period)
-),
 cells as (
-  select
-    case $dimension
-      when 'tax' then m.tax_code when 'city' then m.city_code when 'county' then m.region_code
-      when 'section' then m.section_code when 'size' then m.size_code when 'city_tax' then m.city_code || ':' || m.tax_code
-      else error('revenue_top_movers: $dimension must be tax, city, county, section, size or city_tax') end as code,
-    m.period >= b.ytd_from as this_year, m.period, m.tax_code,
+  select m.code, m.period >= b.ytd_from as this_year, m.period, m.tax_code,
     sum(m.amount) as amount, sum(m.taxpayers) as taxpayers, max(m.largest_amount) as largest
-  from src m, b
+  from revenue_parts_source($dimension, $period) m, b
   where m.is_tax and in_scope(m.in_jurisdiction, m.city_code, $region)
     and (m.period between b.ytd_from and b.cur or m.period between b.prev_ytd_from and b.prev)
+    and case when $dimension in ('tax', 'city', 'county', 'section', 'size', 'city_tax') then true
+             else error('revenue_top_movers: $dimension must be tax, city, county, section, size or city_tax') end
   group by all
 ),
 parts as (

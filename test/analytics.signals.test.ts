@@ -30,28 +30,36 @@ beforeAll(async () => {
 afterAll(() => wh?.cleanup());
 
 describe('revenue_anomalies', () => {
-  it('finds the cut in 湛江 land VAT in each of the last three months, with the baseline and the deviation, and nothing else', async () => {
-    const rows = await wh.query('revenue_anomalies', { period: '2026-10' });
-    expect(rows.map((r) => [r['city_code'], r['tax_code'], r['period'], r['direction']]).sort()).toEqual([
-      ['440800', '10113', '2026-08', '下降'], ['440800', '10113', '2026-09', '下降'], ['440800', '10113', '2026-10', '下降'],
+  it('finds the cut in 湛江 land VAT over the last three months, with the baseline and the deviation, and nothing else', async () => {
+    // the fixture is small (about 1,000 元 a month): the materiality floor in 元 is lifted, the share of the city's revenue stays
+    const rows = await wh.query('revenue_anomalies', { period: '2026-10', min_amount: 0 });
+    expect(rows.map((r) => [r['city_code'], r['tax_code'], r['month_from'], r['period'], r['window_months'], r['direction']])).toEqual([
+      ['440800', '10113', '2026-08', '2026-10', 3, '下降'],
     ]);
     for (const r of rows) {
-      // baseline = same month last year × the typical YoY (≈ 5%); the actual is ≈ 55% of it
+      // baseline = the same three months last year × the typical YoY (≈ 5%); the actual is ≈ 55% of it
       expect(r['typical_yoy_pct']).toBeCloseTo(5, 0);
-      expect(num(r, 'baseline')).toBeCloseTo(num(r, 'same_month_last_year') * (1 + num(r, 'typical_yoy_pct') / 100), 1);
+      expect(num(r, 'baseline')).toBeCloseTo(num(r, 'same_period_last_year') * (1 + num(r, 'typical_yoy_pct') / 100), 1);
       expect(num(r, 'deviation_pct')).toBeGreaterThan(-47);
       expect(num(r, 'deviation_pct')).toBeLessThan(-43);
       expect(num(r, 'deviation')).toBeCloseTo(num(r, 'amount') - num(r, 'baseline'), 1);
+      // 湛江 pays only land VAT here: the deviation is the same share of its revenue over the three months
+      expect(num(r, 'city_share_pct')).toBeCloseTo((-num(r, 'deviation') / num(r, 'amount')) * 100, 3);
       expect(num(r, 'robust_z')).toBeLessThan(-3.5);
       expect(r['baseline_months']).toBe(12);
     }
   });
 
+  it('reports only material movements: below 1亿元 (the default floor) nothing is shown', async () => {
+    expect(await wh.query('revenue_anomalies', { period: '2026-10' })).toEqual([]);
+    expect(await wh.query('revenue_anomalies', { period: '2026-10', min_amount: 0, min_share_pct: 90 })).toEqual([]);
+  });
+
   it('stays quiet before the cut, and leaves out cells that would reveal a taxpayer', async () => {
-    expect(await wh.query('revenue_anomalies', { period: '2026-07' })).toEqual([]);
+    expect(await wh.query('revenue_anomalies', { period: '2026-07', min_amount: 0 })).toEqual([]);
     // with only two of 湛江's three payers the cell could reveal one: it is never reported
     await wh.warehouse.run(`delete from revenue where taxpayer_id = 'Z3'`);
     await wh.refresh(periods);
-    expect(await wh.query('revenue_anomalies', { period: '2026-10' })).toEqual([]);
+    expect(await wh.query('revenue_anomalies', { period: '2026-10', min_amount: 0 })).toEqual([]);
   });
 });

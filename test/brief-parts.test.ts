@@ -90,7 +90,7 @@ describe('findings rules', () => {
       { tax_name: '企业所得税', is_total: false, ytd_amount: '50000000.00', yoy_pct: -1, contribution_pp: -0.4 },
     ],
     headline: { ytd_yoy_pct: 3.2, ytd_comparable_yoy_pct: 2.1, has_refund_factor: true, ytd_refund: '10000000.00', ytd_refund_prev: '2000000.00' },
-    byCity: [{ city_name: '广州市', yoy_pct: 15 }, { city_name: '韶关市', yoy_pct: -2 }],
+    byCity: [{ name: '广州市', is_total: false, ytd_yoy_pct: 15 }, { name: '韶关市', is_total: false, ytd_yoy_pct: -2 }, { name: '合计', is_total: true, ytd_yoy_pct: 30 }],
   };
 
   it('ranks findings by score and prints each with evidence and a source', () => {

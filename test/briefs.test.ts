@@ -11,7 +11,8 @@ import { main } from '../pipeline/cli.js';
 import { projectPaths } from '../pipeline/workspace.js';
 import { tempDir } from './helpers/workspace.js';
 
-// The whole catalogue on the deterministic demo (1,500 taxpayers, 26 months to 2026-10, clock pinned):
+// The whole catalogue on the deterministic demo (5,000 taxpayers, 26 months to 2026-10, clock pinned; the smallest
+// scale at which the injected 湛江 anomaly has publishable cells):
 // one nightly run renders every brief and every city; the tests read what it wrote.
 const now = new Date('2026-11-26T08:00:00Z');
 const end = '2026-10';
@@ -55,7 +56,7 @@ async function raw<T>(sql: string): Promise<T[]> {
 }
 
 beforeAll(async () => {
-  run = await cli(['demo', '--taxpayers', '1500', '--months', '26', '--end', end, '--json']);
+  run = await cli(['demo', '--taxpayers', '5000', '--months', '26', '--end', end, '--json']);
   if (run.code !== 0) console.error(run.err);
 }, 300_000);
 afterAll(() => ws.cleanup());
@@ -74,11 +75,11 @@ describe('the catalogue on the demo data', () => {
     expect(cities).toHaveLength(20);
   });
 
-  it('keeps every brief within 2–6 A4 pages, the advisory within 2', () => {
+  it('keeps every brief within 2–6 A4 pages (the monthly brief, with its budget table, 7), the advisory within 2', () => {
     for (const id of province) {
       const n = pages(path.join(out, `${id}.pdf`));
       expect(n, id).toBeGreaterThanOrEqual(id === 'advisory' ? 1 : 2);
-      expect(n, id).toBeLessThanOrEqual(id === 'advisory' ? 2 : 6);
+      expect(n, id).toBeLessThanOrEqual(id === 'advisory' ? 2 : id === 'monthly-revenue' ? 7 : 6);
     }
     for (const c of cities.slice(0, 3)) expect(pages(path.join(out, `city-${c.code}.pdf`))).toBeLessThanOrEqual(6);
   });
@@ -126,11 +127,14 @@ describe('the catalogue on the demo data', () => {
       const mine = byCity.find((b) => b.city === c.code)!;
       expect(text, c.name).toContain(`${c.name}税务部门组织税收收入${fmt(mine.ytd)}亿元`);
       for (const other of cities.filter((o) => o.code !== c.code).slice(0, 3)) expect(text).not.toContain(`${other.name}税务部门`);
-      // the one black bar of the ranked chart is this city's
+      // the one black bar of the ranked chart is this city's, unless disclosure control folds the city into 其他 at
+      // province level (few taxpayers at this small scale): then it has no bar, and the text says why it is not ranked
       const { document } = parseHTML(readFileSync(pdf.replace(/\.pdf$/, '.html'), 'utf8'));
       expect(document.documentElement.getAttribute('data-brief')).toBe(`city-${c.code}-${end}-zh`);
       const black = document.querySelectorAll('svg.chart g[aria-label="bar"] rect[fill="#000000"]');
-      expect(black.length, c.name).toBe(1);
+      const withheld = text.includes(`${c.name}不单独参与全省排位`);
+      expect(black.length, c.name).toBe(withheld ? 0 : 1);
+      if (!withheld) expect(text, c.name).toMatch(/收入规模居全省\d+个地市第\d+位，增速居第\d+位/);
     }
     expect(hashes.size).toBe(cities.length);
   });
@@ -232,6 +236,59 @@ describe('the catalogue on the demo data', () => {
       if (readdirSync(notes).length === 0) rmSync(notes, { recursive: true });
     }
   });
+
+  it('shows the injected 湛江 real-estate anomaly, and nothing else, as the problem of the monthly brief and a finding of the advisory', () => {
+    // the generator cuts 湛江's 土地增值税 and 契税 to 55% in the last three months; everything else is noise that must stay quiet
+    const monthly = squash(pdfText(path.join(out, 'monthly-revenue.pdf')));
+    const problems = monthly.slice(monthly.indexOf('三、值得关注的问题'), monthly.indexOf('四、意见建议'));
+    expect(problems).toMatch(/（一）湛江市(契税|土地增值税)8—10月入库[\d,.]+亿元，.*实际比基准下降\d+\.\d%，低于基准\d+\.\d个稳健标准差/);
+    const named = [...problems.matchAll(/（[一二三]）(\S{2,4}?市)/g)].map((m) => m[1]);
+    expect(new Set(named)).toEqual(new Set(['湛江市']));
+    const advisory = JSON.parse(readFileSync(path.join(out, 'advisory.manifest.json'), 'utf8')) as { findings: { printed: { rule: string }[] } };
+    expect(advisory.findings.printed.map((f) => f.rule)).toContain('anomaly');
+    const text = squash(pdfText(path.join(out, 'advisory.pdf')));
+    expect(text).toMatch(/湛江市(契税|土地增值税)近期明显低于历史规律/);
+  });
+
+  it('holds a rerun whose data fails a check (exit 3, the check named); --force prints it marked 未通过校验', async () => {
+    // a copy of the workspace, so the broken warehouse stays out of the other tests
+    const copy = tempDir('taxbrief-briefs-check-');
+    try {
+      for (const f of ['warehouse.duckdb', 'warehouse.duckdb.wal']) if (existsSync(path.join(ws.dir, f))) execFileSync('cp', [path.join(ws.dir, f), path.join(copy.dir, f)]);
+      const db = await DuckDBInstance.create(path.join(copy.dir, 'warehouse.duckdb'));
+      const c = await db.connect();
+      await c.run(`delete from mart_revenue where city_code = '${cities[1]!.code}' and period = date '${end}-01'`);
+      c.closeSync();
+      db.closeSync();
+      const inCopy = (args: string[]) => {
+        const o = new PassThrough();
+        const e = new PassThrough();
+        let so = '';
+        let se = '';
+        o.on('data', (d) => (so += d));
+        e.on('data', (d) => (se += d));
+        return main(args, { stdout: o, stderr: e, env: { ...process.env, TAXBRIEF_WORKSPACE: copy.dir }, clock: () => now }).then((code) => ({ code, out: so, err: se }));
+      };
+      const held = await inCopy(['brief', 'monthly-revenue', '--json']);
+      expect(held.code).toBe(3);
+      expect(held.out).toBe('');
+      expect(held.err).toContain('check period_has_every_city fails');
+      expect(held.err).toContain('--force');
+      const pdf = path.join(copy.dir, 'out', end, 'monthly-revenue.pdf');
+      expect(existsSync(pdf)).toBe(false);
+      const forced = await inCopy(['brief', 'monthly-revenue', '--force', '--json']);
+      expect(forced.code).toBe(0);
+      expect(forced.out.trim()).toBe(pdf);
+      // the mark is on every page (the running header) and in the manifest
+      const text = pdfText(pdf);
+      expect(text.split('\f').filter((p) => p.trim() !== '').every((p) => p.includes('未通过校验'))).toBe(true);
+      expect(squash(text)).toContain('period_has_every_city未通过，数字可能有误');
+      const manifest = JSON.parse(readFileSync(path.join(copy.dir, 'out', end, 'monthly-revenue.manifest.json'), 'utf8')) as { unverified: string[] };
+      expect(manifest.unverified).toContain('period_has_every_city');
+    } finally {
+      copy.cleanup();
+    }
+  }, 120_000);
 
   it('reports a city that cannot print (a glyph no font has) and prints all the others', async () => {
     const notes = path.join(projectPaths().reports, 'city', 'notes');

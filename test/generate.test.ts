@@ -58,13 +58,38 @@ describe('generateDemo', () => {
     expect(second).toMatchObject({ revenueRows: first.revenueRows, reliefRows: first.reliefRows, taxpayers: 500 });
   });
 
-  it('writes exactly the registry and one revenue CSV and one relief Parquet file a month', () => {
+  it('writes exactly the registry, one revenue CSV and one relief Parquet file a month, and the last year\'s budget targets', () => {
     const months = Array.from({ length: 24 }, (_, i) => `${2024 + Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}`);
-    const expected = ['taxpayers.csv', ...months.map((m) => `revenue_${m}.csv`), ...months.map((m) => `relief_${m}.parquet`)].sort();
+    const expected = ['taxpayers.csv', 'budget_targets_2025.csv', ...months.map((m) => `revenue_${m}.csv`), ...months.map((m) => `relief_${m}.parquet`)].sort();
     expect(readdirSync(dirA).sort()).toEqual(expected);
     expect(first.files.map((f) => path.basename(f)).sort()).toEqual(expected);
     expect(first.revenueRows).toBeGreaterThan(500 * 24);
     expect(first.reliefRows).toBeGreaterThan(0);
+  });
+
+  it('sets each city\'s and the jurisdiction\'s 2025 target at its 2024 tax revenue × 1.08, to the 万元', async () => {
+    const mem = await DuckDBInstance.create(':memory:');
+    const c = await mem.connect();
+    const rows = (await c.runAndReadAll(`
+      with actual as (
+        select left(r.region_code, 4) || '00' as city, sum(r.amount::decimal(18,2)) as amount
+        from read_csv('${dirA}/revenue_2024-*.csv', all_varchar = true, header = true) r
+        join read_csv('${seedsDir}/tax_types.csv', all_varchar = true, header = true) t on t.code = r.tax_code and t.is_tax = 'true'
+        join read_csv('${seedsDir}/regions.csv', all_varchar = true, header = true) g on g.code = left(r.region_code, 4) || '00' and g.in_jurisdiction = 'true'
+        group by 1
+      ), expected as (select city, amount from actual union all select '440000', sum(amount) from actual)
+      select count(*) as n,
+             count(*) filter (where b.amount::decimal(18,2) = (round(e.amount * 1.08 / 10000) * 10000)::decimal(18,2)) as equal,
+             count(*) filter (where b.year <> '2025' or coalesce(b.tax_code, '') <> '') as other,
+             (select count(*) from expected) as cities_with_revenue
+      from read_csv('${dirA}/budget_targets_2025.csv', all_varchar = true, header = true) b
+      full join expected e on e.city = b.region_code`)).getRowObjectsJson()[0]!;
+    c.closeSync();
+    // one target per city of the jurisdiction with revenue, and 440000; no city without one, no target without a city
+    expect(rows['n']).toBe(rows['cities_with_revenue']);
+    expect(Number(rows['n'])).toBeGreaterThan(15);
+    expect(rows['equal']).toBe(rows['n']);
+    expect(Number(rows['other'])).toBe(0);
   });
 
   it('writes the registry in GBK, with Chinese names', () => {

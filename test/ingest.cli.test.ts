@@ -38,6 +38,6 @@ describe('taxbrief ingest', () => {
   it('--feed names a feed that exists, else exit 2 with the list', () => {
     const r = taxbrief('ingest', path.join(real, 'README.md'), '--feed', 'nope');
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/--feed nope is not a feed; the feeds are budget-targets, demo-relief, .*\(see taxbrief feeds\)/);
+    expect(r.err).toMatch(/--feed nope is not a feed; the feeds are budget-targets, demo-budget, demo-relief, .*\(see taxbrief feeds\)/);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { roundRate, scaleAmount, thousands } from '../pipeline/narrative/numbers.js';
-import { monthLabel, previousMonth, ytdLabel, ytdSpan } from '../pipeline/narrative/periods.js';
-import { change, gain, percent, pull, shareChange, signed, wan, yi, yoy } from '../pipeline/narrative/phrases.js';
+import { monthLabel, monthSpan, previousMonth, ytdLabel, ytdSpan } from '../pipeline/narrative/periods.js';
+import { budgetProgress, change, gain, percent, progressGap, pull, shareChange, signed, wan, yi, yoy } from '../pipeline/narrative/phrases.js';
 
 describe('amounts', () => {
   it('writes 元 in 亿元 exactly, rounding half away from zero on the decimal digits', () => {
@@ -79,5 +79,25 @@ describe('month of a period', () => {
     expect(monthOnly('2026-01')).toBe('1月');
     expect(monthOfYear('2026-09')).toBe(9);
     expect(() => monthOfYear('2026-9')).toThrow(/is not a period/);
+  });
+});
+
+describe('budget progress and runs of months', () => {
+  it('compares 预算完成进度 with 时序进度 as printed, so the three numbers agree', () => {
+    expect(budgetProgress(84.64, 83.333)).toBe('预算完成进度为84.6%，比时序进度（83.3%）快1.3个百分点');
+    // 84.66 prints 84.7: the gap is 84.7 − 83.3 = 1.4, not round(1.327) = 1.3
+    expect(budgetProgress(84.66, 83.333)).toBe('预算完成进度为84.7%，比时序进度（83.3%）快1.4个百分点');
+    expect(budgetProgress(80.1, 83.333)).toBe('预算完成进度为80.1%，比时序进度（83.3%）慢3.2个百分点');
+    expect(budgetProgress(83.31, 83.333)).toBe('预算完成进度为83.3%，与时序进度（83.3%）基本持平');
+    expect(budgetProgress(null, 83.3)).toBe('');
+    expect(progressGap(98.16, 83.333)).toBe('快14.9');
+    expect(progressGap(80.1, 83.333)).toBe('慢3.2');
+    expect(progressGap(83.3, 83.333)).toBe('持平');
+  });
+
+  it('names a run of months with an em dash, across years with both years', () => {
+    expect(monthSpan('2026-08', '2026-10')).toBe('8—10月');
+    expect(monthSpan('2025-11', '2026-01')).toBe('2025年11月—2026年1月');
+    expect(monthSpan('2026-10', '2026-10')).toBe('10月');
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import * as Plot from '@observablehq/plot';
-import * as d3 from 'd3';
+import type * as PlotTypes from '@observablehq/plot';
+import { d3, Plot } from './bundles.js';
 import { projectPaths } from '../workspace.js';
 import { CHART_INK, composeSvg, escapeXml, formatOne, textWidth, type Units } from './plot.js';
 
@@ -107,7 +107,7 @@ export function choroplethChart(values: MapValue[], options: { units: Units; uni
             // cities without a value (outside the jurisdiction) get a dashed outline over the solid one
             Plot.geo(features.filter((f) => byCode.get(f.properties.code)?.value == null), { fill: '#fff', stroke: '#000', strokeWidth: 0.8, strokeDasharray: '2,1.5' }),
           ],
-        } as Plot.PlotOptions,
+        } as PlotTypes.PlotOptions,
       },
     ],
     extra: labelSvg + legend.join(''),

@@ -1,4 +1,4 @@
-import * as Plot from '@observablehq/plot';
+import { Plot } from './bundles.js';
 import { CHART_INK, composeSvg, escapeXml, textWidth, type Units } from './plot.js';
 import { monthLabels } from './revenue-trend.js';
 

@@ -1,4 +1,4 @@
-import * as Plot from '@observablehq/plot';
+import { Plot } from './bundles.js';
 import { CHART_INK, composeSvg, formatOne, textWidth, type Units } from './plot.js';
 
 /** One bar: its label, its value (亿元 or %, already scaled for display) and whether it is highlighted. */

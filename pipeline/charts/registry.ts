@@ -21,6 +21,8 @@ export interface ChartSpec {
   source_en?: string;
   /** Column of the label (city_name, tax_short …). */
   label?: string;
+  /** The label of the folded 其他 row (e.g. 其他税种); default: its own name. */
+  other?: string;
   /** Column of the value drawn. */
   value?: string;
   /** How the value is written: `yi` (an amount in 元, drawn in 亿元) or `pct` (a rate in %). */
@@ -48,8 +50,12 @@ const unitWord = (spec: ChartSpec, ctx: ChartContext) => {
   return spec.unit === 'yi' ? u.yi : spec.unit === 'pp' ? u.pp : ctx.lang === 'en' ? 'growth, %' : '增长（%）';
 };
 const valueOf = (spec: ChartSpec) => (spec.unit === 'yi' ? yiOf : num);
-/** Totals and folded rows are not drawn as parts. */
+/** Totals are not drawn as parts. */
 const parts = (rows: Row[]) => rows.filter((r) => r['is_total'] !== true);
+/** Parts that are one place or one thing: 其他 (folded parts) has no bar of its own among cities, nor a place on the map. */
+const named = (rows: Row[]) => parts(rows).filter((r) => r['is_other'] !== true);
+const labelOf = (spec: ChartSpec, ctx: ChartContext, fallback: string) => (r: Row): string =>
+  nameIn(ctx)(r['is_other'] === true && spec.other ? spec.other : r[spec.label ?? fallback]);
 
 /** The chart types a brief can name. */
 export const chartTypes: Record<string, Draw> = {
@@ -60,8 +66,8 @@ export const chartTypes: Record<string, Draw> = {
     ),
   'ranked-bars': (rows, spec, ctx) =>
     rankedBarsChart(
-      parts(rows).map((r) => ({
-        label: nameIn(ctx)(r[spec.label ?? 'city_name']),
+      named(rows).map((r) => ({
+        label: labelOf(spec, ctx, 'city_name')(r),
         value: valueOf(spec)(r[spec.value ?? 'yoy_pct']),
         highlight: ctx.region !== undefined && r[spec.key ?? 'city_code'] === ctx.region,
       })),
@@ -72,7 +78,7 @@ export const chartTypes: Record<string, Draw> = {
     if (!total) throw new Error(`waterfall chart of ${spec.data} needs a total row (is_total).`);
     const value = spec.value ?? 'contribution_pp';
     return waterfallChart(
-      parts(rows).map((r) => ({ label: nameIn(ctx)(r[spec.label ?? 'tax_short']), value: num(r[value]) })),
+      parts(rows).map((r) => ({ label: labelOf(spec, ctx, 'tax_short')(r), value: num(r[value]) })),
       { label: nameIn(ctx)(total[spec.label ?? 'tax_short']), value: num(total[value]) },
       { units: UNITS[ctx.lang], source: sourceOf(spec, ctx) },
     );
@@ -94,7 +100,7 @@ export const chartTypes: Record<string, Draw> = {
     ),
   choropleth: (rows, spec, ctx) =>
     choroplethChart(
-      rows.map((r) => ({
+      named(rows).map((r) => ({
         code: String(r[spec.key ?? 'city_code']),
         label: nameIn(ctx)(String(r[spec.label ?? 'city_name'])).replace(/市$/, ''),
         value: r[spec.value ?? 'yoy_pct'] === null ? null : valueOf(spec)(r[spec.value ?? 'yoy_pct']),

@@ -1,4 +1,5 @@
-import * as Plot from '@observablehq/plot';
+import type * as PlotTypes from '@observablehq/plot';
+import { Plot } from './bundles.js';
 import { CHART_INK, composeSvg } from './plot.js';
 
 /** One month of the revenue trend. amount in 元 (number); yoyPct in percent (3.2 means +3.2%), null when there is no prior year. */
@@ -32,10 +33,10 @@ export function revenueTrendChart(points: TrendPoint[], options: { source: strin
   const yoyH = height - sourceH - barsH;
   const periods = rows.map((r) => r.period);
   const labels = monthLabels(periods, (width - MARGIN.left - MARGIN.right) / periods.length);
-  const x: Plot.ScaleOptions = { type: 'band', domain: periods, paddingInner: 0.3, paddingOuter: 0.15 };
+  const x: PlotTypes.ScaleOptions = { type: 'band', domain: periods, paddingInner: 0.3, paddingOuter: 0.15 };
   const latest = rows[rows.length - 1]!;
 
-  const bars: Plot.PlotOptions = {
+  const bars: PlotTypes.PlotOptions = {
     width,
     height: barsH,
     marginTop: 24,
@@ -56,7 +57,7 @@ export function revenueTrendChart(points: TrendPoint[], options: { source: strin
 
   const withYoy = rows.filter((r) => r.yoy !== null);
   const lastYoy = latest.yoy === null ? [] : [latest];
-  const yoy: Plot.PlotOptions = {
+  const yoy: PlotTypes.PlotOptions = {
     width,
     height: yoyH,
     marginTop: 22,

@@ -1,4 +1,5 @@
-import * as Plot from '@observablehq/plot';
+import type * as PlotTypes from '@observablehq/plot';
+import { Plot } from './bundles.js';
 import { CHART_INK, composeSvg, formatOne, type Units } from './plot.js';
 
 /** One month of one series (e.g. an industry): amount in 亿元 (scaled for display), YoY in % or null. */
@@ -44,7 +45,7 @@ export function smallMultiplesChart(points: MultiplePoint[], options: { units: U
           Plot.ruleY([0], { stroke: CHART_INK.text }),
           Plot.text([title], { frameAnchor: 'top-left', dy: -16, dx: 0, fontSize: FONT + 1, fontWeight: 'bold', fill: CHART_INK.text }),
         ],
-      } as Plot.PlotOptions,
+      } as PlotTypes.PlotOptions,
     };
   });
   return composeSvg({

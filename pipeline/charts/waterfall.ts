@@ -1,4 +1,4 @@
-import * as Plot from '@observablehq/plot';
+import { Plot } from './bundles.js';
 import { CHART_INK, composeSvg, formatOne, textWidth, type Units } from './plot.js';
 
 /** One step of a waterfall: a part and its contribution to the total's growth (百分点, from SQL). */

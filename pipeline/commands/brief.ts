@@ -5,18 +5,31 @@ import { runBrief } from '../run.js';
 import { printerFor } from './printer.js';
 
 /** Flags of `taxbrief brief`. */
-export interface BriefFlags { period?: string; region?: string; lang?: 'zh' | 'en'; open?: boolean }
+export interface BriefFlags { period?: string; region?: string; lang?: 'zh' | 'en'; open?: boolean; force?: boolean }
 
 /** `taxbrief brief <id>`: rebuild one brief; prints each PDF path (and opens it with --open). */
 export default async function brief(env: CommandEnv, id: string, flags: BriefFlags): Promise<number> {
-  const ctx = await env.open();
+  // Chromium starts first: its launch overlaps the warehouse open, the checks and the first brief's queries.
+  // If the brief is held (or the id is wrong) the browser is closed unused.
+  const launching = printerFor(env)();
+  launching.catch(() => undefined); // observed when used; this only keeps an early failure from going unhandled
+  let used = false;
+  const prelaunched = () => {
+    used = true;
+    return launching;
+  };
   try {
-    const request = { id, period: flags.period, region: flags.region, ...(flags.lang ? { lang: flags.lang } : {}) };
-    const outcomes = await runBrief(ctx, printerFor(env), request);
-    for (const o of outcomes) if (o.output) env.stdout.write(`${o.output.pdf}\n`);
-    if (flags.open) for (const o of outcomes) if (o.output) openInViewer(o.output.pdf, env.logger, env.env);
-    return outcomes.every((o) => o.status === 'rendered') ? ExitCode.ok : ExitCode.held;
+    const ctx = await env.open();
+    try {
+      const request = { id, period: flags.period, region: flags.region, force: flags.force === true, ...(flags.lang ? { lang: flags.lang } : {}) };
+      const outcomes = await runBrief(ctx, prelaunched, request);
+      for (const o of outcomes) if (o.output) env.stdout.write(`${o.output.pdf}\n`);
+      if (flags.open) for (const o of outcomes) if (o.output) openInViewer(o.output.pdf, env.logger, env.env);
+      return outcomes.every((o) => o.status === 'rendered') ? ExitCode.ok : ExitCode.held;
+    } finally {
+      ctx.close();
+    }
   } finally {
-    ctx.close();
+    if (!used) await (await launching.catch(() => undefined))?.close();
   }
 }

@@ -27,7 +27,7 @@ export interface DemoOptions {
 
 /** What was written. */
 export interface DemoResult {
-  /** Paths of the files written: taxpayers.csv, then revenue_YYYY-MM.csv and relief_YYYY-MM.parquet by month. */
+  /** Paths of the files written: taxpayers.csv, then revenue_YYYY-MM.csv and relief_YYYY-MM.parquet by month, then budget_targets_YYYY.csv (the last year's targets). */
   files: string[];
   revenueRows: number;
   reliefRows: number;
@@ -61,9 +61,9 @@ export async function generateDemo(options: DemoOptions, effects: { logger: Logg
   await mkdir(outDir, { recursive: true });
   const sqlDir = path.join(projectPaths().root, 'pipeline', 'demo');
   const sql = async (name: string) => ({ name: `pipeline/demo/${name}`, text: await readFile(path.join(sqlDir, name), 'utf8') });
-  const [setup, checks, model, taxpayersSql, revenueSql, reliefSql] = await Promise.all(
-    ['setup.sql', 'checks.sql', 'model.sql', 'taxpayers.sql', 'revenue.sql', 'relief.sql'].map(sql),
-  ) as [Script, Script, Script, Script, Script, Script];
+  const [setup, checks, model, taxpayersSql, revenueSql, reliefSql, budgetSql] = await Promise.all(
+    ['setup.sql', 'checks.sql', 'model.sql', 'taxpayers.sql', 'revenue.sql', 'relief.sql', 'budget.sql'].map(sql),
+  ) as [Script, Script, Script, Script, Script, Script, Script];
 
   // DuckDB spills to this folder if a large run outgrows memory; the UTF-8 registry is written here too.
   const work = await mkdtemp(path.join(tmpdir(), 'taxbrief-demo-'));
@@ -110,6 +110,17 @@ export async function generateDemo(options: DemoOptions, effects: { logger: Logg
       await c.run('reset threads');
       written.push(relief);
       logger.progress('demo months', k - k0 + 1, k1 - k0 + 1);
+    }
+    // The last year's budget targets, from the year before when the demo holds all twelve of its months.
+    const endYear = Math.floor(k1 / 12);
+    if ((endYear - 1) * 12 >= k0) {
+      const budget = path.join(outDir, `budget_targets_${endYear}.csv`);
+      const files = path.join(outDir, `revenue_${endYear - 1}-[01][0-9].csv`);
+      await removeOnError(partial(budget), async () => {
+        await runStatement(c, budgetSql, `copy (${budgetSql.text}\n) to $path (format csv, header true)`, { files, year: endYear, path: partial(budget) });
+        await rename(partial(budget), budget);
+      });
+      written.push(budget);
     }
     await warnAboutStaleFiles(outDir, written, logger);
     logger.info('demo: written', { directory: outDir, files: written.length, revenueRows, reliefRows });
@@ -215,7 +226,7 @@ async function checkGbkNames(c: DuckDBConnection): Promise<void> {
 // Files of another range left in outDir would be ingested along with this run's.
 async function warnAboutStaleFiles(outDir: string, written: string[], logger: Logger): Promise<void> {
   const ours = new Set(written.map((f) => path.basename(f)));
-  const stale = (await readdir(outDir)).filter((f) => /^(revenue_\d{4}-\d{2}\.csv|relief_\d{4}-\d{2}\.parquet)$/.test(f) && !ours.has(f));
+  const stale = (await readdir(outDir)).filter((f) => /^(revenue_\d{4}-\d{2}\.csv|relief_\d{4}-\d{2}\.parquet|budget_targets_\d{4}\.csv)$/.test(f) && !ours.has(f));
   if (stale.length > 0) {
     logger.warn(`demo: ${outDir} also holds ${stale.length} demo file(s) this run did not write (e.g. ${stale[0]}); delete them before ingesting`, { stale: stale.length });
   }

@@ -14,6 +14,7 @@ import * as zh from '../narrative/phrases.js';
 import * as en from '../narrative/phrases-en.js';
 import type { Lang } from '../narrative/helpers.js';
 import { roundRate } from '../narrative/numbers.js';
+import { monthSpan } from '../narrative/periods.js';
 import type { Row } from '../warehouse/warehouse.js';
 
 /** One sentence of evidence and the query results (by the brief's query names) its figures come from. */
@@ -83,7 +84,7 @@ export const RULES: Rule[] = [
       if (!top) return null;
       const p = P[lang];
       const up = n(top['contribution_pp']) >= 0;
-      const name = nm(lang, top['section_name']);
+      const name = nm(lang, top['name']);
       return {
         rule: 'industry-driver',
         score: Math.abs(n(top['contribution_pp'])),
@@ -92,8 +93,8 @@ export const RULES: Rule[] = [
           : `${name}税收${up ? '增长对全省税收拉动作用最大' : '下降对全省税收拖累最大'}`,
         evidence: [
           { text: lang === 'en'
-            ? `${name}: ${yi(String(top['ytd_amount']))} (100 million yuan), ${p.change(n(top['yoy_pct']))}, ${p.pull(n(top['contribution_pp']))}; its share is ${percent(n(top['share_pct']))}, ${p.shareChange(n(top['share_change_pp']))}.`
-            : `${name}税收${yi(String(top['ytd_amount']))}亿元，${p.change(n(top['yoy_pct']))}，${p.pull(n(top['contribution_pp']))}；占全省税收的${percent(n(top['share_pct']))}，比上年同期${p.shareChange(n(top['share_change_pp']))}。`, src: ['byIndustry'] },
+            ? `${name}: ${yi(String(top['ytd_amount']))} (100 million yuan), ${p.change(n(top['ytd_yoy_pct']))}, ${p.pull(n(top['contribution_pp']))}; its share is ${percent(n(top['share_pct']))}, ${p.shareChange(n(top['share_change_pp']))}.`
+            : `${name}税收${yi(String(top['ytd_amount']))}亿元，${p.change(n(top['ytd_yoy_pct']))}，${p.pull(n(top['contribution_pp']))}；占全省税收的${percent(n(top['share_pct']))}，比上年同期${p.shareChange(n(top['share_change_pp']))}。`, src: ['byIndustry'] },
         ],
         recommendation: lang === 'en'
           ? `Follow ${name} closely with the departments concerned: its results now set the course of total revenue.`
@@ -106,11 +107,13 @@ export const RULES: Rule[] = [
     description: 'Cities grow far apart: the gap between the fastest- and slowest-growing city\'s YoY is at least `min_spread_pp` (default 10); score = gap / 10.',
     needs: ['byCity'],
     derive({ data, lang, options }) {
-      const cities = rowsOf(data, 'byCity').filter((r) => hasNumber(r['yoy_pct'])).sort((a, b) => n(b['yoy_pct']) - n(a['yoy_pct']));
+      // revenue_breakdown by city: the cities themselves, not 其他 or 合计
+      const cities = rowsOf(data, 'byCity').filter((r) => r['is_total'] !== true && r['is_other'] !== true && hasNumber(r['ytd_yoy_pct']))
+        .sort((a, b) => n(b['ytd_yoy_pct']) - n(a['ytd_yoy_pct']));
       const fast = cities[0];
       const slow = cities.at(-1);
       if (!fast || !slow || fast === slow) return null;
-      const gap = Number(roundRate(n(fast['yoy_pct']), 1)) - Number(roundRate(n(slow['yoy_pct']), 1));
+      const gap = Number(roundRate(n(fast['ytd_yoy_pct']), 1)) - Number(roundRate(n(slow['ytd_yoy_pct']), 1));
       if (gap < opt(options, 'min_spread_pp', 10)) return null;
       const p = P[lang];
       return {
@@ -119,8 +122,8 @@ export const RULES: Rule[] = [
         judgement: lang === 'en' ? 'Growth differs widely between cities' : '地市间税收增速分化明显',
         evidence: [
           { text: lang === 'en'
-            ? `${nm(lang, fast['city_name'])} grew fastest (${p.change(n(fast['yoy_pct']))}); ${nm(lang, slow['city_name'])} slowest (${p.change(n(slow['yoy_pct']))}).`
-            : `${fast['city_name']}增速最快，${p.change(n(fast['yoy_pct']))}；${slow['city_name']}增速最慢，${p.change(n(slow['yoy_pct']))}。`, src: ['byCity'] },
+            ? `${nm(lang, fast['name'])} grew fastest (${p.change(n(fast['ytd_yoy_pct']))}); ${nm(lang, slow['name'])} slowest (${p.change(n(slow['ytd_yoy_pct']))}).`
+            : `${fast['name']}增速最快，${p.change(n(fast['ytd_yoy_pct']))}；${slow['name']}增速最慢，${p.change(n(slow['ytd_yoy_pct']))}。`, src: ['byCity'] },
         ],
         recommendation: lang === 'en'
           ? `Look into the causes in the slowest cities (one-off items, relocations, policy effects) and support their revenue work.`
@@ -130,7 +133,7 @@ export const RULES: Rule[] = [
   },
   {
     id: 'anomaly',
-    description: 'The strongest unusual city × tax movement this month (revenue_anomalies: robust z against a seasonal baseline, |z| ≥ `min_z`, default 3.5); score = |z| / 3.',
+    description: 'The strongest material unusual city × tax movement of the last months (revenue_anomalies: robust z of the 3-month sum against a seasonal baseline, ≥ 1亿元 and ≥ 1% of the city\'s revenue; |z| ≥ `min_z`, default 3.5); score = |z| / 3.',
     needs: ['anomalies'],
     derive({ data, lang, options }) {
       const top = rowsOf(data, 'anomalies').filter((r) => Math.abs(n(r['robust_z'])) >= opt(options, 'min_z', 3.5)).sort(byAbs('robust_z'))[0];
@@ -142,11 +145,11 @@ export const RULES: Rule[] = [
       return {
         rule: 'anomaly',
         score: Math.abs(n(top['robust_z'])) / 3,
-        judgement: lang === 'en' ? `${tax} in ${city} moved unusually this month` : `${city}${tax}本月波动异常`,
+        judgement: lang === 'en' ? `${tax} in ${city} moved unusually in recent months` : `${city}${tax}近期${top['direction'] === '下降' ? '明显低于' : '明显高于'}历史规律`,
         evidence: [
           { text: lang === 'en'
-            ? `${tax} in ${city}: ${yi(String(top['amount']))} (100 million yuan) in the month against a seasonal baseline of ${yi(String(top['baseline']))}, ${p.change(n(top['deviation_pct']))}: ${z} robust standard deviations away.`
-            : `${city}${tax}当月入库${yi(String(top['amount']))}亿元，比按历史规律推算的基准（${yi(String(top['baseline']))}亿元）${p.change(n(top['deviation_pct']))}，偏离${z}个稳健标准差。`, src: ['anomalies'] },
+            ? `${tax} in ${city}: ${yi(String(top['amount']))} (100 million yuan) in ${en.monthSpan(String(top['month_from']), String(top['period']))} against a seasonal baseline of ${yi(String(top['baseline']))}, ${p.change(n(top['deviation_pct']))}: ${z} robust standard deviations away.`
+            : `${city}${tax}${monthSpan(String(top['month_from']), String(top['period']))}入库${yi(String(top['amount']))}亿元，比按历史规律推算的基准（${yi(String(top['baseline']))}亿元）${p.change(n(top['deviation_pct']))}，偏离${z}个稳健标准差，相当于该市同期税收的${percent(n(top['city_share_pct']))}。`, src: ['anomalies'] },
         ],
         recommendation: lang === 'en'
           ? `Ask the ${city} bureau to verify the entries behind this movement (large one-off payments or refunds, data errors) and report the cause.`

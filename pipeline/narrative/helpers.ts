@@ -1,9 +1,9 @@
-import Handlebars, { type HelperDelegate, type HelperOptions } from 'handlebars';
+import Handlebars, { type HelperDelegate, type HelperOptions } from './handlebars.js';
 import { roundedPartsAddUp, thousands } from './numbers.js';
 import { englishName } from './names-en.js';
 import * as en from './phrases-en.js';
-import { dateLabel, monthLabel, ytdLabel, ytdSpan } from './periods.js';
-import { change, deviation, fixed, gain, isDecline, percent, pull, shareChange, signed, wan, yi, yoy } from './phrases.js';
+import { dateLabel, monthLabel, monthSpan, ytdLabel, ytdSpan } from './periods.js';
+import { budgetProgress, change, deviation, fixed, gain, isDecline, percent, progressGap, pull, shareChange, signed, wan, yi, yoy } from './phrases.js';
 
 // Handlebars passes its options object last; the phrase functions take plain values only.
 const plain = <A extends unknown[]>(fn: (...args: A) => string | boolean): HelperDelegate =>
@@ -28,8 +28,11 @@ export const narrativeHelpers: Record<string, HelperDelegate> = {
   monthLabel: plain(monthLabel),
   ytdLabel: plain(ytdLabel),
   ytdSpan: plain(ytdSpan),
+  monthSpan: plain(monthSpan),
   dateLabel: plain(dateLabel),
   deviation: plain(deviation),
+  budgetProgress: plain(budgetProgress),
+  progressGap: plain(progressGap),
   count: plain((n: number | string) => thousands(String(n))),
   addsUp: plain(addsUp),
   src,
@@ -37,6 +40,12 @@ export const narrativeHelpers: Record<string, HelperDelegate> = {
   eq: plain((a: unknown, b: unknown) => a === b),
   lt: plain((a: number, b: number) => a < b),
   name: plain((n: string) => n),
+  concat: plain((...parts: unknown[]) => parts.map(String).join('')),
+  /** Rows in groups of n, for a table that prints n regions side by side: `{{#each (chunk data.budget 2)}}<tr>{{#each this}}…{{/each}}</tr>{{/each}}`. */
+  chunk: (rows: unknown, n: unknown) =>
+    Array.isArray(rows) ? Array.from({ length: Math.ceil(rows.length / Number(n)) }, (_, i) => rows.slice(i * Number(n), (i + 1) * Number(n))) : [],
+  /** The rows of a breakdown without its 合计 row: `{{#each (parts data.byArea)}}…{{#if @last}}。{{/if}}{{/each}}`. */
+  parts: (rows: unknown) => (Array.isArray(rows) ? rows.filter((r: Record<string, unknown>) => r['is_total'] !== true) : []),
 };
 
 /** The same helpers with English phrases: same rounding, same digits. */
@@ -49,8 +58,11 @@ export const englishHelpers: Record<string, HelperDelegate> = {
   pull: plain((pp: number, what?: string) => en.pull(pp, typeof what === 'string' ? what : undefined)),
   monthLabel: plain(en.monthLabel),
   ytdLabel: plain(en.ytdLabel),
+  monthSpan: plain(en.monthSpan),
   dateLabel: plain(en.dateLabel),
   deviation: plain(en.deviation),
+  budgetProgress: plain(en.budgetProgress),
+  progressGap: plain(en.progressGap),
   name: plain((n: string) => englishName(n)),
 };
 

@@ -15,7 +15,7 @@ const NAMES: Record<string, string> = {
   印花税: 'Stamp duty', 城镇土地使用税: 'Urban land use tax', 土地使用税: 'Land use tax', 土地增值税: 'Land appreciation tax',
   土增税: 'Land appreciation tax', 车船税: 'Vehicle and vessel tax', 车辆购置税: 'Vehicle purchase tax', 车购税: 'Vehicle purchase tax',
   耕地占用税: 'Farmland occupation tax', 耕占税: 'Farmland occupation tax', 契税: 'Deed tax', 烟叶税: 'Tobacco leaf tax',
-  环境保护税: 'Environmental protection tax', 环保税: 'Environmental protection tax', 合计: 'Total', 其他行业: 'Other industries',
+  环境保护税: 'Environmental protection tax', 环保税: 'Environmental protection tax', 合计: 'Total', 其他行业: 'Other industries', 其他: 'Other', 其他税种: 'Other taxes',
   '农、林、牧、渔业': 'Agriculture, forestry and fishing', 采矿业: 'Mining', 制造业: 'Manufacturing',
   '电力、热力、燃气及水生产和供应业': 'Utilities', 建筑业: 'Construction', 批发和零售业: 'Wholesale and retail',
   '交通运输、仓储和邮政业': 'Transport and logistics', 住宿和餐饮业: 'Hotels and catering',

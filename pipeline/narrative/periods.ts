@@ -35,6 +35,14 @@ export function ytdLabel(period: Period): string {
   return `${y}年${ytdSpan(period)}`;
 }
 
+/** "8—10月" within one year (the year is the brief's), "2025年11月—2026年1月" across years, "10月" for one month: a run of months. */
+export function monthSpan(from: Period, to: Period): string {
+  const [y0, m0] = parts(from);
+  const [y1, m1] = parts(to);
+  if (from === to) return `${m1}月`;
+  return y0 === y1 ? `${m0}—${m1}月` : `${y0}年${m0}月—${y1}年${m1}月`;
+}
+
 /** "2026年11月26日": a date as it is written on a document. */
 export function dateLabel(date: Date): string {
   return `${date.getUTCFullYear()}年${date.getUTCMonth() + 1}月${date.getUTCDate()}日`;

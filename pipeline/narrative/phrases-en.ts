@@ -42,6 +42,25 @@ export function pull(pp: number | null | undefined, what = 'total revenue'): str
   return pp >= 0 ? `adding ${r} percentage points to the growth of ${what}` : `taking ${r} percentage points off the growth of ${what}`;
 }
 
+/** "budget progress 84.6%, 1.3 percentage points ahead of time progress (83.3%)" (or behind, or in line with). */
+export function budgetProgress(progressPct: number | null | undefined, timePct: number | null | undefined): string {
+  if (progressPct === null || progressPct === undefined || !Number.isFinite(progressPct) || timePct === null || timePct === undefined) return '';
+  const gap = Number(roundRate(progressPct)) - Number(roundRate(timePct));
+  const r = roundRate(Math.abs(gap));
+  const p = `${roundRate(progressPct)}%`;
+  const t = `${roundRate(timePct)}%`;
+  if (Number(r) === 0) return `budget progress ${p}, in line with time progress (${t})`;
+  return `budget progress ${p}, ${r} percentage points ${gap > 0 ? 'ahead of' : 'behind'} time progress (${t})`;
+}
+
+/** "+1.3" / "-0.5" / "0.0": a budget-progress gap for tables (percentage points), from the two rates as printed. */
+export function progressGap(progressPct: number | null | undefined, timePct: number | null | undefined): string {
+  if (progressPct === null || progressPct === undefined || !Number.isFinite(progressPct) || timePct === null || timePct === undefined) return '—';
+  const gap = Number(roundRate(progressPct)) - Number(roundRate(timePct));
+  const r = roundRate(Math.abs(gap));
+  return Number(r) === 0 ? '0.0' : `${gap > 0 ? '+' : '-'}${r}`;
+}
+
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
 /** "October 2026". */
@@ -53,6 +72,12 @@ export function monthLabel(period: string): string {
 export function ytdLabel(period: string): string {
   const m = Number(period.slice(5));
   return m === 1 ? monthLabel(period) : `January–${MONTHS[m - 1]} ${period.slice(0, 4)}`;
+}
+
+/** "August–October 2026", or "November 2025–January 2026" across years: a run of months. */
+export function monthSpan(from: string, to: string): string {
+  if (from === to) return monthLabel(to);
+  return from.slice(0, 4) === to.slice(0, 4) ? `${MONTHS[Number(from.slice(5)) - 1]}–${monthLabel(to)}` : `${monthLabel(from)}–${monthLabel(to)}`;
 }
 
 /** "26 November 2026". */

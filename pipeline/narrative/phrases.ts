@@ -69,6 +69,26 @@ export function pull(pp: number | null | undefined, what = '全省税收'): stri
   return pp >= 0 ? `拉动${what}增长${r}个百分点` : `下拉${what}增长${r}个百分点`;
 }
 
+/**
+ * "预算完成进度为84.6%，比时序进度（83.3%）快1.3个百分点" (or 慢…, or 与时序进度（…）基本持平). The gap is taken
+ * between the two rates as printed, so the sentence's three numbers agree with each other.
+ */
+export function budgetProgress(progressPct: number | null | undefined, timePct: number | null | undefined): string {
+  if (progressPct === null || progressPct === undefined || !Number.isFinite(progressPct) || timePct === null || timePct === undefined) return '';
+  const gap = Number(roundRate(progressPct)) - Number(roundRate(timePct));
+  const r = roundRate(Math.abs(gap));
+  if (Number(r) === 0) return `预算完成进度为${percent(progressPct)}，与时序进度（${percent(timePct)}）基本持平`;
+  return `预算完成进度为${percent(progressPct)}，比时序进度（${percent(timePct)}）${gap > 0 ? '快' : '慢'}${r}个百分点`;
+}
+
+/** "快1.3" / "慢0.5" / "持平": a budget-progress gap for tables, from the two rates as printed. */
+export function progressGap(progressPct: number | null | undefined, timePct: number | null | undefined): string {
+  if (progressPct === null || progressPct === undefined || !Number.isFinite(progressPct) || timePct === null || timePct === undefined) return '—';
+  const gap = Number(roundRate(progressPct)) - Number(roundRate(timePct));
+  const r = roundRate(Math.abs(gap));
+  return Number(r) === 0 ? '持平' : `${gap > 0 ? '快' : '慢'}${r}`;
+}
+
 /** True when a rate is negative once rounded for print (for marking cells). */
 export function isDecline(pct: number | null | undefined): boolean {
   return typeof pct === 'number' && Number(roundRate(pct)) < 0;
