@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from './narrative/handlebars.js';
 import { drawChart } from './charts/registry.js';
+import { briefReads } from './checks.js';
 import { CliError } from './errors.js';
 import { deriveFindings, type Finding, type FindingsResult } from './findings/rules.js';
 import { helpersFor, type Lang } from './narrative/helpers.js';
@@ -94,7 +95,7 @@ export async function buildBrief(request: BriefRequest, effects: BriefEffects): 
   // a city edition names its city even where disclosure control withholds the city's row from a breakdown
   const regionName = region ? String((await effects.warehouse.all('select name from regions where code = $region', { region }))[0]?.['name'] ?? region) : undefined;
   const inputsQuery = effects.queries.get('brief_inputs')!;
-  const inputs = await runQuery(effects.warehouse, inputsQuery, { period });
+  const inputs = await runQuery(effects.warehouse, inputsQuery, { period, datasets: datasetsRead(briefReads(report, effects.queries)).join(',') });
   const english = lang === 'en';
   const periodInfo = english
     ? { id: period, month: en.monthLabel(period), monthOnly: en.monthLabel(period).split(' ')[0], ytd: en.ytdLabel(period), ytdSpan: en.ytdLabel(period) }
@@ -190,3 +191,8 @@ export async function writeBrief(
   return { pdf: printed.outFile, html, manifest: `${stem}.manifest.json`, pages: printed.pages };
 }
 
+
+/** The datasets (feeds' canonical tables) behind the tables a brief reads: a mart_revenue* reads revenue, a mart_relief* relief. */
+export function datasetsRead(tables: string[]): string[] {
+  return [...new Set(tables.map((t) => /^mart_(revenue|relief)/.exec(t)?.[1] ?? t))].sort();
+}

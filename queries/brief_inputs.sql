@@ -1,4 +1,4 @@
--- The input files a brief for $period stands on, one row per feed: files, rows, the period span and a fingerprint of their SHA-256 hashes.
+-- The input files a brief for $period stands on (those of the $datasets it reads, comma-separated), one row per feed: files, rows, the period span and a fingerprint of their SHA-256 hashes.
 select
   feed,
   dataset,
@@ -9,6 +9,7 @@ select
   left(sha256(string_agg(sha256, ',' order by name)), 16) as fingerprint
 from files
 where status = 'loaded'
+  and list_contains(string_split($datasets, ','), dataset)
   and (period is null or period <= strptime($period || '-01', '%Y-%m-%d')::date)
 group by feed, dataset
 order by dataset, feed;
