@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, createWriteStream, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { StringDecoder } from 'node:string_decoder';
 import iconv from 'iconv-lite';
 import type { Feed } from './feeds.js';
 
@@ -102,14 +104,18 @@ export async function prepare(file: string, feed: Feed, tmpDir: string, headerNa
     case 'csv': {
       const encoding = feed.encoding === 'auto' ? detectEncoding(file) : feed.encoding;
       if (encoding !== 'utf-8') checkNotMixed(file);
+      if (feed.encoding !== 'auto' && encoding !== 'utf-8') checkNotUtf8(file, feed);
       if (encoding === 'utf-8') checkUtf8(file, feed);
       let source = file;
       const temporary: string[] = [];
-      if (encoding !== 'utf-8') {
+      const mixedEnds = mixedLineEnds(readHead(file, 1 << 20));
+      if (encoding !== 'utf-8' || mixedEnds) {
         source = tmp('utf8.csv');
         temporary.push(source);
-        // DuckDB reads UTF-8 only: transcode by streaming, never holding the file in memory.
-        await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), iconv.decodeStream(encoding), iconv.encodeStream('utf8'), createWriteStream(source));
+        // DuckDB reads UTF-8 with one kind of line end only: transcode and mend by streaming, never holding the file in memory.
+        const text = csvText(name, encoding, mixedEnds);
+        if (encoding === 'utf-8') await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), text, createWriteStream(source));
+        else await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), iconv.decodeStream(encoding), text, createWriteStream(source));
       }
       const lines = firstLines(source, 60);
       const headerLine = feed.header === 'auto' ? findHeader(lines, headerNames) : feed.header;
@@ -124,12 +130,72 @@ export async function prepare(file: string, feed: Feed, tmpDir: string, headerNa
   }
 }
 
+// LF and CRLF (or CR) in one file, as when exports are pasted together or edited on another system:
+// DuckDB's reader takes the first line's ending for all. (CR and LF bytes never occur inside a GBK character.)
+function mixedLineEnds(head: Buffer): boolean {
+  let crlf = false;
+  let bare = false;
+  for (let i = head.indexOf(13); i >= 0 && i < head.length - 1; i = head.indexOf(13, i + 1)) {
+    if (head[i + 1] === 10) crlf = true;
+    else bare = true;
+  }
+  if (!bare) for (let i = head.indexOf(10); i >= 0; i = head.indexOf(10, i + 1)) if (i === 0 || head[i - 1] !== 13) { bare = true; break; }
+  return crlf && bare;
+}
+
+/**
+ * Decoded CSV text on its way to DuckDB: a character the encoding could not decode (U+FFFD) refuses
+ * the file, naming its line (rather than loading a garbled name); with `mendEnds`, CRLF and CR between
+ * records become LF (inside quoted fields they are data and stay as they are).
+ */
+function csvText(name: string, encoding: string, mendEnds: boolean): Transform {
+  const decoder = new StringDecoder('utf8');
+  let quoted = false;
+  let pendingCr = false;
+  let lines = 1;
+  return new Transform({
+    decodeStrings: false,
+    transform(chunk: Buffer | string, _encoding, done) {
+      const text = typeof chunk === 'string' ? chunk : decoder.write(chunk);
+      const bad = encoding === 'utf-8' ? -1 : text.indexOf('\uFFFD');
+      if (bad >= 0) {
+        const line = lines + (text.slice(0, bad).match(/\n/g)?.length ?? 0);
+        done(new Unreadable(`${name}:${line}: bytes that are not ${encoding.toUpperCase()} text (a cut or foreign character); re-export the file in one encoding (UTF-8), or fix the line.`));
+        return;
+      }
+      if (!mendEnds) {
+        lines += text.match(/\n/g)?.length ?? 0;
+        done(null, Buffer.from(text, 'utf8'));
+        return;
+      }
+      let out = '';
+      for (let i = 0; i < text.length; i++) {
+        const ch = text[i]!;
+        if (pendingCr) {
+          pendingCr = false;
+          out += '\n';
+          lines++;
+          if (ch === '\n') continue;
+        }
+        if (ch === '"') quoted = !quoted;
+        if (ch === '\r' && !quoted) { pendingCr = true; continue; }
+        if (ch === '\n') lines++;
+        out += ch;
+      }
+      done(null, Buffer.from(out, 'utf8'));
+    },
+    flush(done) {
+      done(null, Buffer.from(pendingCr ? '\n' : '', 'utf8'));
+    },
+  });
+}
+
 // The dialect is fixed and the header read here: DuckDB's sniffer is skipped (faster, and a broken row
 // then fails with its line number instead of "cannot sniff").
 function csvReader(file: string, skip: number, names: string[], options: { rejects?: boolean; types?: Record<string, string>; dateformat?: string } = {}): string {
   const columns = names.map((n) => `${lit(n)}: '${options.types?.[n] ?? 'VARCHAR'}'`).join(', ');
   return `read_csv(${lit(file)}, auto_detect = false, header = true, columns = {${columns}}, delim = ',', quote = '"', escape = '"', ` +
-    `skip = ${skip}, null_padding = true${options.rejects ? ', store_rejects = true' : ''}${options.dateformat ? `, dateformat = ${lit(options.dateformat)}` : ''})`;
+    `skip = ${skip}${options.rejects ? ', store_rejects = true' : ''}${options.dateformat ? `, dateformat = ${lit(options.dateformat)}` : ''})`;
 }
 
 // A plain feed whose first row has its period as 2026-10 (or 2026-10-31) and amounts as plain decimals
@@ -202,6 +268,18 @@ function checkNotMixed(file: string): void {
   }
 }
 
+// A file declared GBK whose text is valid UTF-8 with Chinese in it was exported in UTF-8: read as GBK
+// it would load garbled names, so it is refused. (Real GBK text is almost never valid UTF-8.)
+function checkNotUtf8(file: string, feed: Feed): void {
+  const head = trimPartial(readHead(file, 1 << 20));
+  const multiByte = head.some((b) => b >= 0xe0 && b <= 0xef);
+  if (!multiByte || !validUtf8(head)) return;
+  throw new Unreadable(
+    `${path.basename(file)} is UTF-8 text, but feed ${feed.name} declares encoding ${feed.encoding}; ` +
+      'set "encoding": "auto" (or "utf-8") in the feed definition, or export the file as GBK again.',
+  );
+}
+
 function checkUtf8(file: string, feed: Feed): void {
   const head = trimPartial(readHead(file, 1 << 20));
   if (validUtf8(head)) return;
@@ -238,7 +316,7 @@ function trimPartial(buf: Buffer): Buffer {
 }
 
 function firstLines(file: string, n: number): string[] {
-  return readHead(file, 256 * 1024).toString('utf8').replace(/^\uFEFF/, '').split(/\r?\n/).slice(0, n);
+  return readHead(file, 256 * 1024).toString('utf8').replace(/^\uFEFF/, '').split(/\r\n|\r|\n/).slice(0, n);
 }
 
 /** Splits one CSV line (RFC 4180 quotes) into fields. */
