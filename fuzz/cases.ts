@@ -227,9 +227,11 @@ export async function render(c: FuzzCase, index: number): Promise<{ name: string
   const eol = (i: number) => (c.eol === 'lf' ? '\n' : c.eol === 'crlf' ? '\r\n' : c.eol === 'cr' ? '\r' : i % 2 ? '\r\n' : '\n');
   const parts = lines.map((l, i) => encode(l + eol(i), c.encoding, i === 0));
   if (m.kind === 'mixed-encoding') {
-    // One row in the other family of encodings: a file pasted together from two exports.
+    // One row in the other family of encodings: a file pasted together from two exports. The row carries
+    // a company name of at least 4 Chinese characters (a shorter line cannot be told from GBK; SECURITY.md).
     const other: Encoding = c.encoding.startsWith('utf') ? 'gbk' : 'utf-8';
-    parts[m.row + 1] = encode(lines[m.row + 1]! + eol(m.row + 1), other, false);
+    const cells = columns.map((col) => quote(col === 'name' ? `${String(rows[m.row]![col] ?? '')}混合公司` : String(rows[m.row]![col] ?? '')));
+    parts[m.row + 1] = encode(cells.join(',') + eol(m.row + 1), other, false);
   }
   let bytes = Buffer.concat(parts);
   if (m.kind === 'truncate') {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, createWriteStream, openSync, readSync, statSync } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -115,7 +116,7 @@ export async function prepare(file: string, feed: Feed, tmpDir: string, headerNa
         // DuckDB reads UTF-8 with one kind of line end only: transcode and mend by streaming, never holding the file in memory.
         const text = csvText(name, encoding, mixedEnds);
         if (encoding === 'utf-8') await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), text, createWriteStream(source));
-        else await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), iconv.decodeStream(encoding), text, createWriteStream(source));
+        else await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), noUtf8Lines(name, encoding), iconv.decodeStream(encoding), text, createWriteStream(source));
       }
       const lines = firstLines(source, 60);
       const headerLine = feed.header === 'auto' ? findHeader(lines, headerNames) : feed.header;
@@ -141,6 +142,41 @@ function mixedLineEnds(head: Buffer): boolean {
   }
   if (!bare) for (let i = head.indexOf(10); i >= 0; i = head.indexOf(10, i + 1)) if (i === 0 || head[i - 1] !== 13) { bare = true; break; }
   return crlf && bare;
+}
+
+/**
+ * The bytes of a file read as GBK/GB18030, checked line by line over the whole file (checkNotMixed
+ * samples the first megabyte): a line that is valid UTF-8 with at least 12 non-ASCII bytes (4 Chinese
+ * characters) came from a UTF-8 export and would load garbled, so the file is refused. (Real GBK text
+ * of that length is valid UTF-8 by chance about once in 10^7 lines; shorter lines cannot be told apart.)
+ */
+function noUtf8Lines(name: string, encoding: string): Transform {
+  let carry: Buffer = Buffer.alloc(0);
+  let line = 1;
+  const check = (bytes: Buffer): Error | undefined => {
+    let high = 0;
+    for (const b of bytes) if (b >= 0x80) high++;
+    if (high >= 12 && isUtf8(bytes)) {
+      return new Unreadable(`${name}:${line}: this line is UTF-8 text, but the file is read as ${encoding.toUpperCase()} (its other lines are); it was pasted together from two exports: re-export the whole file in one encoding (UTF-8).`);
+    }
+    return undefined;
+  };
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      let data = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+      for (let nl = data.indexOf(10); nl >= 0; nl = data.indexOf(10)) {
+        const error = check(data.subarray(0, nl));
+        if (error) return done(error);
+        line++;
+        data = data.subarray(nl + 1);
+      }
+      carry = Buffer.from(data);
+      done(null, chunk);
+    },
+    flush(done) {
+      done(check(carry) ?? null);
+    },
+  });
 }
 
 /**
