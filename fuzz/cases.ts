@@ -230,8 +230,7 @@ export async function render(c: FuzzCase, index: number): Promise<{ name: string
     // One row in the other family of encodings: a file pasted together from two exports. The row carries
     // a company name of at least 4 Chinese characters (a shorter line cannot be told from GBK; SECURITY.md).
     const other: Encoding = c.encoding.startsWith('utf') ? 'gbk' : 'utf-8';
-    const cells = columns.map((col) => quote(col === 'name' ? `${String(rows[m.row]![col] ?? '')}混合公司` : String(rows[m.row]![col] ?? '')));
-    parts[m.row + 1] = encode(cells.join(',') + eol(m.row + 1), other, false);
+    parts[m.row + 1] = encode(lines[m.row + 1]! + eol(m.row + 1), other, false);
   }
   let bytes = Buffer.concat(parts);
   if (m.kind === 'truncate') {
@@ -252,6 +251,8 @@ export function recordsOf(c: FuzzCase): Record<string, string | number | boolean
   if (m.kind === 'header-only') return [];
   const rows: Record<string, string | number | boolean | Date>[] = c.rows.map((r) => ({ ...r }));
   if (m.kind === 'wrong-type') rows[m.row]![m.column] = m.value;
+  // the row in the other encoding carries a name of 4+ Chinese characters (see render)
+  if (m.kind === 'mixed-encoding' && 'name' in rows[m.row]!) rows[m.row]!['name'] = `${String(rows[m.row]!['name'])}混合公司`;
   if (m.kind === 'duplicate-key') rows.push({ ...rows[m.row]!, ...(c.feed === 'revenue-csv' || c.feed === 'revenue-xlsx' ? { amount: '1.00' } : { status: '重复' }) });
   return rows;
 }
