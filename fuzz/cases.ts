@@ -253,6 +253,8 @@ export function recordsOf(c: FuzzCase): Record<string, string | number | boolean
   if (m.kind === 'wrong-type') rows[m.row]![m.column] = m.value;
   // the row in the other encoding carries a name of 4+ Chinese characters (see render)
   if (m.kind === 'mixed-encoding' && 'name' in rows[m.row]!) rows[m.row]!['name'] = `${String(rows[m.row]!['name'])}混合公司`;
+  // a short row: its last two fields are missing, i.e. empty
+  if (m.kind === 'missing-field') for (const col of columnsOf[datasetOf(c.feed)].slice(-2)) rows[m.row]![col] = '';
   if (m.kind === 'duplicate-key') rows.push({ ...rows[m.row]!, ...(c.feed === 'revenue-csv' || c.feed === 'revenue-xlsx' ? { amount: '1.00' } : { status: '重复' }) });
   return rows;
 }

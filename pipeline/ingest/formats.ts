@@ -121,14 +121,33 @@ export async function prepare(file: string, feed: Feed, tmpDir: string, headerNa
       const lines = firstLines(source, 60);
       const headerLine = feed.header === 'auto' ? findHeader(lines, headerNames) : feed.header;
       const names = columnNames(splitCsvLine(lines[headerLine - 1] ?? ''));
+      // Short rows are padded with nulls (real exports end rows early), which DuckDB's parallel reader cannot
+      // combine with a line break inside a quoted field: such a file is read serially.
+      const serial = quotedLineBreak(readHead(source, 1 << 20));
       return {
-        reader: csvReader(source, headerLine - 1, names),
-        typedReader: typed ? typedCsvReader(source, headerLine - 1, names, splitCsvLine(lines[headerLine] ?? ''), typed) : undefined,
-        rejects: csvReader(source, headerLine - 1, names, { rejects: true }),
+        reader: csvReader(source, headerLine - 1, names, { serial }),
+        typedReader: typed ? typedCsvReader(source, headerLine - 1, names, splitCsvLine(lines[headerLine] ?? ''), typed, serial) : undefined,
+        rejects: csvReader(source, headerLine - 1, names, { rejects: true, serial }),
         line: `(row_number() over () + ${headerLine})`, temporary, encoding,
       };
     }
   }
+}
+
+// Whether a quoted field holds a CR or LF (in the first megabyte; later ones make DuckDB refuse the file, saying so).
+function quotedLineBreak(head: Buffer): boolean {
+  let quoted = false;
+  for (let i = head.indexOf(34); i >= 0; ) {
+    quoted = !quoted;
+    const next = head.indexOf(34, i + 1);
+    if (quoted && next >= 0) { // (a quote never closed is a broken row, not a field holding a line break)
+      const lf = head.indexOf(10, i + 1);
+      const cr = head.indexOf(13, i + 1);
+      if ((lf >= 0 && lf < next) || (cr >= 0 && cr < next)) return true;
+    }
+    i = next;
+  }
+  return false;
 }
 
 // LF and CRLF (or CR) in one file, as when exports are pasted together or edited on another system:
@@ -228,16 +247,16 @@ function csvText(name: string, encoding: string, mendEnds: boolean): Transform {
 
 // The dialect is fixed and the header read here: DuckDB's sniffer is skipped (faster, and a broken row
 // then fails with its line number instead of "cannot sniff").
-function csvReader(file: string, skip: number, names: string[], options: { rejects?: boolean; types?: Record<string, string>; dateformat?: string } = {}): string {
+function csvReader(file: string, skip: number, names: string[], options: { rejects?: boolean; serial?: boolean; types?: Record<string, string>; dateformat?: string } = {}): string {
   const columns = names.map((n) => `${lit(n)}: '${options.types?.[n] ?? 'VARCHAR'}'`).join(', ');
   return `read_csv(${lit(file)}, auto_detect = false, header = true, columns = {${columns}}, delim = ',', quote = '"', escape = '"', ` +
-    `skip = ${skip}${options.rejects ? ', store_rejects = true' : ''}${options.dateformat ? `, dateformat = ${lit(options.dateformat)}` : ''})`;
+    `skip = ${skip}, null_padding = true${options.serial ? ', parallel = false' : ''}${options.rejects ? ', store_rejects = true' : ''}${options.dateformat ? `, dateformat = ${lit(options.dateformat)}` : ''})`;
 }
 
 // A plain feed whose first row has its period as 2026-10 (or 2026-10-31) and amounts as plain decimals
 // is read with those columns typed by DuckDB's reader, as plain read_csv would; a row that breaks the
 // pattern fails the read, and the load is retried on text.
-function typedCsvReader(file: string, skip: number, names: string[], first: string[], typed: TypedColumns): string | undefined {
+function typedCsvReader(file: string, skip: number, names: string[], first: string[], typed: TypedColumns, serial: boolean): string | undefined {
   const value = (column: string) => first[names.indexOf(column)]?.trim() ?? '';
   const types: Record<string, string> = {};
   let dateformat: string | undefined;
@@ -247,7 +266,7 @@ function typedCsvReader(file: string, skip: number, names: string[], first: stri
     if (dateformat) types[typed.period] = 'DATE';
   }
   for (const a of typed.amounts) if (names.includes(a) && /^-?\d{1,14}(\.\d{1,4})?$/.test(value(a))) types[a] = 'DECIMAL(18,4)';
-  return Object.keys(types).length > 0 ? csvReader(file, skip, names, { types, dateformat }) : undefined;
+  return Object.keys(types).length > 0 ? csvReader(file, skip, names, { types, dateformat, serial }) : undefined;
 }
 
 // Header cells as column names: blank ones numbered, repeated ones suffixed, as DuckDB would.
