@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import type { Context } from './context.js';
 import { CliError, ExitCode } from './errors.js';
 import { createLogger, type Logger } from './log.js';
+import { fileModes, useFileModes } from './write-atomic.js';
 
 /** The options every command shares. */
 export interface GlobalOptions { workspace?: string; json?: boolean; debug?: boolean; quiet?: boolean; wait?: string }
@@ -158,6 +159,7 @@ export function program(io: CliIO): Command {
 export async function main(argv: string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env, clock: () => new Date() }): Promise<number> {
   const cli = program(io);
   try {
+    useFileModes(fileModes(io.env));
     await cli.parseAsync(argv, { from: 'user' });
     return ExitCode.ok;
   } catch (error) {

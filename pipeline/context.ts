@@ -5,6 +5,7 @@ import type { Logger } from './log.js';
 import { loadSeeds } from './seeds.js';
 import { migrate, readMigrations } from './warehouse/migrate.js';
 import { openWarehouse, type Warehouse, type WarehouseOptions } from './warehouse/warehouse.js';
+import { restrict } from './write-atomic.js';
 import { projectPaths, resolveWorkspace, type ProjectPaths, type Workspace } from './workspace.js';
 
 /** Everything a command works with: where things are, the warehouse, the clock and the logger. */
@@ -39,6 +40,8 @@ export async function openContext(options: ContextOptions): Promise<Context> {
     ...options.warehouse,
   });
   try {
+    // The warehouse holds taxpayer-level rows: no more open than TAXBRIEF_FILE_MODE (new ones get it from the umask).
+    restrict(workspace.warehouse);
     const applied = await migrate(warehouse, readMigrations(path.join(project.queries, 'migrations')), options.clock());
     if (applied.length > 0) options.logger.info(`warehouse schema migrated to version ${applied.at(-1)}`, { file: workspace.warehouse });
     await loadSeeds(warehouse, project.seeds, { logger: options.logger, now: options.clock() });

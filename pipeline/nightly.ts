@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BriefRequest } from './brief.js';
-import { writeAtomic } from './write-atomic.js';
+import { restrictTree, writeAtomic } from './write-atomic.js';
 import { hashTree, type Context } from './context.js';
 import { deliverEditions, sha256Of, type DeliveryOutcome, type Edition } from './deliver/deliver.js';
 import { readRecipients, recipientsFile, recipientsOf, type Recipient } from './deliver/recipients.js';
@@ -296,6 +296,7 @@ function issue(ctx: Context, request: BriefRequest, version: BriefVersion, outpu
     if (existsSync(f)) cpSync(f, path.join(defs, 'queries', `${id}.sql`));
   }
   cpSync(path.join(project.queries, 'marts'), path.join(defs, 'queries', 'marts'), { recursive: true });
+  restrictTree(defs); // copies keep the project's modes: give them the outputs' (TAXBRIEF_FILE_MODE)
   const pdfSha = sha256Of(output.pdf);
   const htmlSha = sha256Of(output.html);
   const manifest = {

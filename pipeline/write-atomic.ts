@@ -1,18 +1,79 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { CliError, ExitCode } from './errors.js';
+
+/** The default mode of every file taxbrief writes: owner read/write, group read, others nothing. */
+export const DEFAULT_FILE_MODE = 0o640;
+
+/**
+ * The permissions of what taxbrief writes (outputs, exports, outbox, archive, logs, the warehouse):
+ * `TAXBRIEF_FILE_MODE` (octal, e.g. 0600), default 0640. Folders get the same bits plus x where r is set (0750).
+ */
+export interface FileModes { file: number; dir: number }
+
+/** Reads TAXBRIEF_FILE_MODE; a value that is not an octal mode without execute bits is a usage error. */
+export function fileModes(env: NodeJS.ProcessEnv = process.env): FileModes {
+  const raw = env['TAXBRIEF_FILE_MODE'];
+  let file = DEFAULT_FILE_MODE;
+  if (raw !== undefined && raw !== '') {
+    if (!/^0?[0-7]{3}$/.test(raw) || (parseInt(raw, 8) & 0o111) !== 0 || (parseInt(raw, 8) & 0o600) !== 0o600) {
+      throw new CliError(`TAXBRIEF_FILE_MODE=${raw} is not a file mode taxbrief can use; give an octal mode with owner read/write and no execute bits, e.g. 0640 or 0600.`, ExitCode.usage);
+    }
+    file = parseInt(raw, 8);
+  }
+  const dir = file | ((file & 0o444) >> 2);
+  return { file, dir };
+}
+
+let modes: FileModes = { file: DEFAULT_FILE_MODE, dir: DEFAULT_FILE_MODE | 0o110 };
+
+/**
+ * Sets the modes for this process: the writer below uses them, and the umask makes everything else
+ * created here (the DuckDB file, logs, Chromium's PDFs, folders) no more open than they are.
+ */
+export function useFileModes(next: FileModes): void {
+  modes = next;
+  process.umask(~next.dir & 0o777);
+}
+
+/** The modes in force. */
+export function currentFileModes(): FileModes {
+  return modes;
+}
+
+/** Makes a folder (and its parents) with the folder mode. */
+export function makeDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: modes.dir });
+}
+
+/** Gives a file taxbrief keeps (an archived or quarantined extract, the warehouse) the file mode. */
+export function restrict(file: string): void {
+  chmodSync(file, modes.file);
+}
+
+/** Gives a folder tree copied from elsewhere (definitions archived with an issued brief) the folder and file modes. */
+export function restrictTree(dir: string): void {
+  chmodSync(dir, modes.dir);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) restrictTree(p);
+    else chmodSync(p, modes.file);
+  }
+}
 
 /** A temporary name beside `file`: same folder (so the rename is atomic), dot-prefixed (so globs skip it). */
 export function temporaryBeside(file: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
-/** Writes to a temporary file beside `file`, then renames it over `file`: a reader never sees half a file. */
+/** Writes to a temporary file beside `file` (with the file mode), then renames it over `file`: a reader never sees half a file. */
 export function writeAtomic(file: string, content: string | Uint8Array): void {
-  mkdirSync(path.dirname(file), { recursive: true });
+  makeDir(path.dirname(file));
   const tmp = temporaryBeside(file);
   try {
-    writeFileSync(tmp, content);
+    writeFileSync(tmp, content, { mode: modes.file });
+    chmodSync(tmp, modes.file);
     renameSync(tmp, file);
   } catch (error) {
     rmSync(tmp, { force: true });

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { DuckDBInstance } from '@duckdb/node-api';
+import iconv from 'iconv-lite';
 import { parseHTML } from 'linkedom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { roundSvgNumbers } from '../pipeline/charts/plot.js';
@@ -309,5 +310,73 @@ describe('the catalogue on the demo data', () => {
       rmSync(note);
       if (readdirSync(notes).length === 0) rmSync(notes, { recursive: true });
     }
+  });
+});
+
+// Confidentiality over the whole catalogue: the offending cells are computed independently, by SQL over
+// the raw generated files (not the marts, not queries/), then looked for in every brief's tables.
+describe('confidentiality: no taxpayer-level value in any brief', () => {
+  const htmls = () => readdirSync(out).filter((f) => f.endsWith('.html') && !f.endsWith('.en.html'));
+
+  it('prints no taxpayer id or name of the input in any HTML, PDF text or manifest', async () => {
+    const dir = path.join(ws.dir, 'demo', readdirSync(path.join(ws.dir, 'demo'))[0]!);
+    const registry = readdirSync(dir).find((f) => f.startsWith('taxpayers'))!;
+    const rows = iconv.decode(readFileSync(path.join(dir, registry)), 'gbk').trim().split('\n').slice(1).map((l) => l.split(','));
+    const ids = new Set(rows.map((r) => r[0]!));
+    // names of 4+ characters (a 2-character name could be a city or a word of the text)
+    const names = [...new Set(rows.map((r) => r[1]!).filter((n) => n.length >= 4))];
+    expect(ids.size).toBeGreaterThan(1000);
+    expect(names.length).toBeGreaterThan(100);
+    const texts = readdirSync(out).flatMap((f) => {
+      const file = path.join(out, f);
+      if (f.endsWith('.pdf')) return [{ f, text: pdfText(file) }];
+      return f.endsWith('.html') || f.endsWith('.json') ? [{ f, text: readFileSync(file, 'utf8') }] : [];
+    });
+    expect(texts.length).toBeGreaterThan(40);
+    for (const { f, text } of texts) {
+      const tokens = new Set(text.match(/[0-9A-Z]{6,}/g) ?? []);
+      expect([...tokens].filter((t) => ids.has(t)), f).toEqual([]);
+      const flat = text.replace(/\s+/g, '');
+      expect(names.filter((n) => flat.includes(n)), f).toEqual([]);
+    }
+  });
+
+  it('shows no tax, industry or city row whose cell has fewer than 3 taxpayers or one above 85% (year to date)', async () => {
+    const seeds = projectPaths().seeds;
+    const offending = await raw<{ scope: string; dim: string; code: string; n: number }>(`
+      with r as (
+        select f.taxpayer_id, g.city_code, f.tax_code, i.section_code, f.amount
+        from read_csv($revenue, header = true, all_varchar = true) x
+        cross join lateral (select x.taxpayer_id, x.tax_code, x.region_code, x.industry_code, x.amount::decimal(18,2) as amount) f
+        join read_csv('${seeds}/regions.csv', all_varchar = true) g on g.code = f.region_code and g.in_jurisdiction = 'true'
+        join read_csv('${seeds}/industries.csv', all_varchar = true) i on i.code = f.industry_code
+        join read_csv('${seeds}/tax_types.csv', all_varchar = true) t on t.code = f.tax_code and t.is_tax = 'true'
+        where x.period between '2026-01' and '2026-10'),
+      scoped as (select *, city_code as scope from r union all select *, '440000' as scope from r),
+      per_taxpayer as (
+        select scope, 'tax' as dim, tax_code as code, taxpayer_id, sum(amount) as a from scoped group by all
+        union all select scope, 'section', section_code, taxpayer_id, sum(amount) from scoped group by all
+        union all select scope, 'city', city_code, taxpayer_id, sum(amount) from scoped where scope = '440000' group by all)
+      select scope, dim, code, count(*)::integer as n
+      from per_taxpayer group by all
+      having count(*) < 3 or (sum(a) > 0 and max(a) > 0.85 * sum(a))`);
+    expect(offending.length).toBeGreaterThan(0); // a small demo has such cells: the rule is exercised
+    const csv = (file: string) => readFileSync(path.join(seeds, file), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    const label = new Map<string, { dim: string; code: string }>();
+    for (const [code, name, short] of csv('tax_types.csv')) for (const n of [name!, short!]) label.set(n, { dim: 'tax', code: code! });
+    for (const [code, name, level] of csv('industries.csv')) if (level === 'section') label.set(name!, { dim: 'section', code: code! });
+    for (const [code, name, level] of csv('regions.csv')) if (level === 'city') for (const n of [name!, name!.replace(/市$/, '')]) label.set(n, { dim: 'city', code: code! });
+    const bad = new Set(offending.map((o) => `${o.scope} ${o.dim} ${o.code}`));
+    const leaks: string[] = [];
+    for (const f of htmls()) {
+      const scope = /^city-(\d{6})\.html$/.exec(f)?.[1] ?? '440000';
+      const { document } = parseHTML(readFileSync(path.join(out, f), 'utf8'));
+      for (const row of Array.from(document.querySelectorAll('table tr'))) {
+        const first = row.querySelector('td, th')?.textContent?.replace(/\s+/g, '') ?? '';
+        const cell = label.get(first);
+        if (cell && bad.has(`${scope} ${cell.dim} ${cell.code}`)) leaks.push(`${f}: ${first}`);
+      }
+    }
+    expect(leaks).toEqual([]);
   });
 });

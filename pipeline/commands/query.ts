@@ -5,7 +5,6 @@ import { binaryFormats, formatRows, toArrow, toXlsx, writeParquet, type ExportFo
 import { bindParams, readQueries, runQueryTyped } from '../queries.js';
 import type { Params } from '../warehouse/warehouse.js';
 
-
 /** `taxbrief query <id>`: run one query with bound parameters; print it, or write it to --out as csv, json, arrow, parquet or xlsx. */
 export default async function query(env: CommandEnv, id: string, options: { param?: string[]; format: ExportFormat; out?: string }): Promise<number> {
   if (binaryFormats.includes(options.format) && !options.out) {
@@ -24,6 +23,11 @@ export default async function query(env: CommandEnv, id: string, options: { para
       const value = p.slice(eq + 1);
       // an empty value or `null` binds SQL null (e.g. --param region= for the whole province)
       params[key] = value === '' || value === 'null' ? null : value;
+    }
+    // A region is a code of the regions seed: anything else is an unknown region, said so, not an empty result.
+    if (typeof params['region'] === 'string') {
+      const known = await ctx.warehouse.all('select 1 from regions where code = $region', { region: params['region'] });
+      if (known.length === 0) throw new CliError(`--param region=${params['region']} is an unknown region; give a code of seeds/regions.csv (e.g. 440100), or region= for the whole province.`, ExitCode.usage);
     }
     if (options.format === 'parquet') {
       await writeParquet(ctx.warehouse, q, bindParams(q, params), options.out!);

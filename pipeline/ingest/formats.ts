@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, createWriteStream, openSync, readSync, statSync } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
 import path from 'node:path';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { StringDecoder } from 'node:string_decoder';
 import iconv from 'iconv-lite';
 import type { Feed } from './feeds.js';
 
@@ -102,21 +105,29 @@ export async function prepare(file: string, feed: Feed, tmpDir: string, headerNa
     case 'csv': {
       const encoding = feed.encoding === 'auto' ? detectEncoding(file) : feed.encoding;
       if (encoding !== 'utf-8') checkNotMixed(file);
+      if (feed.encoding !== 'auto' && encoding !== 'utf-8') checkNotUtf8(file, feed);
       if (encoding === 'utf-8') checkUtf8(file, feed);
       let source = file;
       const temporary: string[] = [];
-      if (encoding !== 'utf-8') {
+      const mixedEnds = mixedLineEnds(readHead(file, 1 << 20));
+      if (encoding !== 'utf-8' || mixedEnds) {
         source = tmp('utf8.csv');
         temporary.push(source);
-        await transcode(file, encoding, source);
+        // DuckDB reads UTF-8 with one kind of line end only: transcode and mend by streaming, never holding the file in memory.
+        const text = csvText(name, encoding, mixedEnds);
+        if (encoding === 'utf-8') await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), text, createWriteStream(source));
+        else await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), noUtf8Lines(name, encoding), decodeStream(encoding), text, createWriteStream(source));
       }
       const lines = firstLines(source, 60);
       const headerLine = feed.header === 'auto' ? findHeader(lines, headerNames) : feed.header;
       const names = columnNames(splitCsvLine(lines[headerLine - 1] ?? ''));
+      // Short rows are padded with nulls (real exports end rows early), which DuckDB's parallel reader cannot
+      // combine with a line break inside a quoted field: such a file is read serially.
+      const serial = quotedLineBreak(readHead(source, 1 << 20));
       return {
-        reader: csvReader(source, headerLine - 1, names),
-        typedReader: typed ? typedCsvReader(source, headerLine - 1, names, splitCsvLine(lines[headerLine] ?? ''), typed) : undefined,
-        rejects: csvReader(source, headerLine - 1, names, { rejects: true }),
+        reader: csvReader(source, headerLine - 1, names, { serial }),
+        typedReader: typed ? typedCsvReader(source, headerLine - 1, names, splitCsvLine(lines[headerLine] ?? ''), typed, serial) : undefined,
+        rejects: csvReader(source, headerLine - 1, names, { rejects: true, serial }),
         line: `(row_number() over () + ${headerLine})`, temporary, encoding,
       };
     }
@@ -124,35 +135,151 @@ export async function prepare(file: string, feed: Feed, tmpDir: string, headerNa
 }
 
 /**
- * DuckDB reads UTF-8 only: transcodes by streaming, never holding the file in memory. Node's own
- * decoder (ICU, native) takes half the CPU of iconv-lite's; iconv-lite serves a Node built without it.
+ * GBK/GB18030 bytes decoded to text by streaming. Node's own decoder (ICU, native) takes half the CPU
+ * of iconv-lite's; iconv-lite serves a Node built without it. Undecodable bytes become U+FFFD either way.
  */
-async function transcode(file: string, encoding: string, out: string): Promise<void> {
+function decodeStream(encoding: string): NodeJS.ReadWriteStream {
   let decoder: TextDecoder;
   try {
     decoder = new TextDecoder(encoding);
   } catch {
-    await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), iconv.decodeStream(encoding), iconv.encodeStream('utf8'), createWriteStream(out));
-    return;
+    return iconv.decodeStream(encoding);
   }
-  await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), async function* (chunks: AsyncIterable<Buffer>) {
-    for await (const chunk of chunks) yield Buffer.from(decoder.decode(chunk, { stream: true }), 'utf8');
-    yield Buffer.from(decoder.decode(), 'utf8');
-  }, createWriteStream(out));
+  return new Transform({
+    readableObjectMode: true,
+    transform(chunk: Buffer, _encoding, done) {
+      done(null, decoder.decode(chunk, { stream: true }));
+    },
+    flush(done) {
+      const rest = decoder.decode();
+      done(null, rest.length > 0 ? rest : undefined);
+    },
+  });
+}
+
+// Whether a quoted field holds a CR or LF (in the first megabyte; later ones make DuckDB refuse the file, saying so).
+function quotedLineBreak(head: Buffer): boolean {
+  let quoted = false;
+  for (let i = head.indexOf(34); i >= 0; ) {
+    quoted = !quoted;
+    const next = head.indexOf(34, i + 1);
+    if (quoted && next >= 0) { // (a quote never closed is a broken row, not a field holding a line break)
+      const lf = head.indexOf(10, i + 1);
+      const cr = head.indexOf(13, i + 1);
+      if ((lf >= 0 && lf < next) || (cr >= 0 && cr < next)) return true;
+    }
+    i = next;
+  }
+  return false;
+}
+
+// LF and CRLF (or CR) in one file, as when exports are pasted together or edited on another system:
+// DuckDB's reader takes the first line's ending for all. (CR and LF bytes never occur inside a GBK character.)
+function mixedLineEnds(head: Buffer): boolean {
+  let crlf = false;
+  let bare = false;
+  for (let i = head.indexOf(13); i >= 0 && i < head.length - 1; i = head.indexOf(13, i + 1)) {
+    if (head[i + 1] === 10) crlf = true;
+    else bare = true;
+  }
+  if (!bare) for (let i = head.indexOf(10); i >= 0; i = head.indexOf(10, i + 1)) if (i === 0 || head[i - 1] !== 13) { bare = true; break; }
+  return crlf && bare;
+}
+
+/**
+ * The bytes of a file read as GBK/GB18030, checked line by line over the whole file (checkNotMixed
+ * samples the first megabyte): a line that is valid UTF-8 with at least 12 non-ASCII bytes (4 Chinese
+ * characters) came from a UTF-8 export and would load garbled, so the file is refused. (Real GBK text
+ * of that length is valid UTF-8 by chance about once in 10^7 lines; shorter lines cannot be told apart.)
+ */
+function noUtf8Lines(name: string, encoding: string): Transform {
+  let carry: Buffer = Buffer.alloc(0);
+  let line = 1;
+  const check = (bytes: Buffer): Error | undefined => {
+    let high = 0;
+    for (const b of bytes) if (b >= 0x80) high++;
+    if (high >= 12 && isUtf8(bytes)) {
+      return new Unreadable(`${name}:${line}: this line is UTF-8 text, but the file is read as ${encoding.toUpperCase()} (its other lines are); it was pasted together from two exports: re-export the whole file in one encoding (UTF-8).`);
+    }
+    return undefined;
+  };
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      let data = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+      for (let nl = data.indexOf(10); nl >= 0; nl = data.indexOf(10)) {
+        const error = check(data.subarray(0, nl));
+        if (error) return done(error);
+        line++;
+        data = data.subarray(nl + 1);
+      }
+      carry = Buffer.from(data);
+      done(null, chunk);
+    },
+    flush(done) {
+      done(check(carry) ?? null);
+    },
+  });
+}
+
+/**
+ * Decoded CSV text on its way to DuckDB: a character the encoding could not decode (U+FFFD) refuses
+ * the file, naming its line (rather than loading a garbled name); with `mendEnds`, CRLF and CR between
+ * records become LF (inside quoted fields they are data and stay as they are).
+ */
+function csvText(name: string, encoding: string, mendEnds: boolean): Transform {
+  const decoder = new StringDecoder('utf8');
+  let quoted = false;
+  let pendingCr = false;
+  let lines = 1;
+  return new Transform({
+    decodeStrings: false,
+    transform(chunk: Buffer | string, _encoding, done) {
+      const text = typeof chunk === 'string' ? chunk : decoder.write(chunk);
+      const bad = encoding === 'utf-8' ? -1 : text.indexOf('\uFFFD');
+      if (bad >= 0) {
+        const line = lines + (text.slice(0, bad).match(/\n/g)?.length ?? 0);
+        done(new Unreadable(`${name}:${line}: bytes that are not ${encoding.toUpperCase()} text (a cut or foreign character); re-export the file in one encoding (UTF-8), or fix the line.`));
+        return;
+      }
+      if (!mendEnds) {
+        lines += text.match(/\n/g)?.length ?? 0;
+        done(null, Buffer.from(text, 'utf8'));
+        return;
+      }
+      let out = '';
+      for (let i = 0; i < text.length; i++) {
+        const ch = text[i]!;
+        if (pendingCr) {
+          pendingCr = false;
+          out += '\n';
+          lines++;
+          if (ch === '\n') continue;
+        }
+        if (ch === '"') quoted = !quoted;
+        if (ch === '\r' && !quoted) { pendingCr = true; continue; }
+        if (ch === '\n') lines++;
+        out += ch;
+      }
+      done(null, Buffer.from(out, 'utf8'));
+    },
+    flush(done) {
+      done(null, Buffer.from(pendingCr ? '\n' : '', 'utf8'));
+    },
+  });
 }
 
 // The dialect is fixed and the header read here: DuckDB's sniffer is skipped (faster, and a broken row
 // then fails with its line number instead of "cannot sniff").
-function csvReader(file: string, skip: number, names: string[], options: { rejects?: boolean; types?: Record<string, string>; dateformat?: string } = {}): string {
+function csvReader(file: string, skip: number, names: string[], options: { rejects?: boolean; serial?: boolean; types?: Record<string, string>; dateformat?: string } = {}): string {
   const columns = names.map((n) => `${lit(n)}: '${options.types?.[n] ?? 'VARCHAR'}'`).join(', ');
   return `read_csv(${lit(file)}, auto_detect = false, header = true, columns = {${columns}}, delim = ',', quote = '"', escape = '"', ` +
-    `skip = ${skip}, null_padding = true${options.rejects ? ', store_rejects = true' : ''}${options.dateformat ? `, dateformat = ${lit(options.dateformat)}` : ''})`;
+    `skip = ${skip}, null_padding = true${options.serial ? ', parallel = false' : ''}${options.rejects ? ', store_rejects = true' : ''}${options.dateformat ? `, dateformat = ${lit(options.dateformat)}` : ''})`;
 }
 
 // A plain feed whose first row has its period as 2026-10 (or 2026-10-31) and amounts as plain decimals
 // is read with those columns typed by DuckDB's reader, as plain read_csv would; a row that breaks the
 // pattern fails the read, and the load is retried on text.
-function typedCsvReader(file: string, skip: number, names: string[], first: string[], typed: TypedColumns): string | undefined {
+function typedCsvReader(file: string, skip: number, names: string[], first: string[], typed: TypedColumns, serial: boolean): string | undefined {
   const value = (column: string) => first[names.indexOf(column)]?.trim() ?? '';
   const types: Record<string, string> = {};
   let dateformat: string | undefined;
@@ -162,7 +289,7 @@ function typedCsvReader(file: string, skip: number, names: string[], first: stri
     if (dateformat) types[typed.period] = 'DATE';
   }
   for (const a of typed.amounts) if (names.includes(a) && /^-?\d{1,14}(\.\d{1,4})?$/.test(value(a))) types[a] = 'DECIMAL(18,4)';
-  return Object.keys(types).length > 0 ? csvReader(file, skip, names, { types, dateformat }) : undefined;
+  return Object.keys(types).length > 0 ? csvReader(file, skip, names, { types, dateformat, serial }) : undefined;
 }
 
 // Header cells as column names: blank ones numbered, repeated ones suffixed, as DuckDB would.
@@ -202,21 +329,38 @@ function detectEncoding(file: string): 'utf-8' | 'gb18030' {
 // A file where some lines are valid UTF-8 Chinese and others are not was pasted together from two
 // exports: no single decoding reads it right, so it is refused rather than half-garbled.
 function checkNotMixed(file: string): void {
-  const lines = trimPartial(readHead(file, 1 << 20)).toString('latin1').split('\n');
+  const head = trimPartial(readHead(file, 1 << 20));
   let utf8Line = 0;
   let otherLine = 0;
-  for (const [i, l] of lines.entries()) {
-    const bytes = Buffer.from(l, 'latin1');
-    const nonAscii = bytes.filter((b) => b >= 0x80).length;
+  // line by line on the bytes themselves (views, no copies: a file of 100,000 short lines stays fast)
+  for (let start = 0, i = 1; start < head.length; i++) {
+    const nl = head.indexOf(10, start);
+    const bytes = head.subarray(start, nl < 0 ? head.length : nl);
+    start = nl < 0 ? head.length : nl + 1;
+    let nonAscii = 0;
+    for (const b of bytes) if (b >= 0x80) nonAscii++;
     if (nonAscii === 0) continue;
-    if (validUtf8(bytes) && nonAscii >= 6) utf8Line ||= i + 1;
-    else if (!validUtf8(bytes)) otherLine ||= i + 1;
+    const valid = isUtf8(bytes);
+    if (valid && nonAscii >= 6) utf8Line ||= i;
+    else if (!valid) otherLine ||= i;
     if (utf8Line && otherLine) {
       throw new Unreadable(
         `${path.basename(file)} mixes encodings: line ${utf8Line} is UTF-8 but line ${otherLine} is not (GBK?); re-export the whole file in one encoding (UTF-8).`,
       );
     }
   }
+}
+
+// A file declared GBK whose text is valid UTF-8 with Chinese in it was exported in UTF-8: read as GBK
+// it would load garbled names, so it is refused. (Real GBK text is almost never valid UTF-8.)
+function checkNotUtf8(file: string, feed: Feed): void {
+  const head = trimPartial(readHead(file, 1 << 20));
+  const multiByte = head.some((b) => b >= 0xe0 && b <= 0xef);
+  if (!multiByte || !validUtf8(head)) return;
+  throw new Unreadable(
+    `${path.basename(file)} is UTF-8 text, but feed ${feed.name} declares encoding ${feed.encoding}; ` +
+      'set "encoding": "auto" (or "utf-8") in the feed definition, or export the file as GBK again.',
+  );
 }
 
 function checkUtf8(file: string, feed: Feed): void {
@@ -235,6 +379,9 @@ function checkUtf8(file: string, feed: Feed): void {
 }
 
 function validUtf8(bytes: Buffer, prefixOnly = false): boolean {
+  // (node:buffer's isUtf8 is native and throws nothing: a TextDecoder and an exception per line made
+  // a GBK file with 100,000 short lines take 15 s to check)
+  if (!prefixOnly) return isUtf8(bytes);
   try {
     new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: prefixOnly });
     return true;
@@ -255,7 +402,7 @@ function trimPartial(buf: Buffer): Buffer {
 }
 
 function firstLines(file: string, n: number): string[] {
-  return readHead(file, 256 * 1024).toString('utf8').replace(/^\uFEFF/, '').split(/\r?\n/).slice(0, n);
+  return readHead(file, 256 * 1024).toString('utf8').replace(/^\uFEFF/, '').split(/\r\n|\r|\n/).slice(0, n);
 }
 
 /** Splits one CSV line (RFC 4180 quotes) into fields. */

@@ -5,6 +5,7 @@ import type { Logger } from '../log.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import type { Workspace } from '../workspace.js';
 import { projectPaths } from '../workspace.js';
+import { restrict } from '../write-atomic.js';
 import { datasets, type Dataset } from './datasets.js';
 import { feedFor, type Feed } from './feeds.js';
 import { checkKind, digestFile, firstLine, prepare, sniff, unmatched, Unreadable, type Prepared, type TypedColumns } from './formats.js';
@@ -495,7 +496,11 @@ export function summaryLine(r: IngestResult): string {
 function archive(workspace: Workspace, file: string, duplicate: boolean): void {
   const target = path.join(workspace.archive, path.basename(file));
   if (duplicate && existsSync(target)) rmSync(file);
-  else renameSync(file, uniqueTarget(workspace.archive, path.basename(file)));
+  else {
+    const kept = uniqueTarget(workspace.archive, path.basename(file));
+    renameSync(file, kept);
+    restrict(kept);
+  }
 }
 
 function quarantine(workspace: Workspace, file: string, problems: Problem[], count: number): void {
@@ -503,6 +508,7 @@ function quarantine(workspace: Workspace, file: string, problems: Problem[], cou
   const result = { ...emptyResult(file, ''), status: 'refused' as const, problems, problemCount: count };
   writeFileSync(`${target}.errors.txt`, [...problems.map(formatProblem), summaryLine(result), ''].join('\n'));
   renameSync(file, target);
+  restrict(target);
 }
 
 function uniqueTarget(dir: string, name: string): string {

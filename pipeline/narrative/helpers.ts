@@ -79,6 +79,8 @@ function addsUp(rows: Record<string, unknown>[], field: string): boolean {
   const total = rows.find((r) => r['is_total'] === true);
   if (!total) return true;
   const parts = rows.filter((r) => r !== total).map((r) => r[field] as string);
+  // a withheld figure (null: disclosure control) leaves nothing to add up
+  if (total[field] === null || parts.some((p) => p === null || p === undefined)) return true;
   return roundedPartsAddUp(parts, total[field] as string);
 }
 
