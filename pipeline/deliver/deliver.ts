@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { copyAtomic, writeAtomic } from '../write-atomic.js';
 import path from 'node:path';
+import { faultPoint } from '../fault-point.js';
 import type { Logger } from '../log.js';
 import type { Printer } from '../render/printer.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
@@ -76,6 +78,7 @@ export async function deliverEditions(editions: Edition[], recipients: Recipient
     let file: string | undefined;
     try {
       file = await copyFor(e, r, effects);
+      await faultPoint('deliver:printed', `${r.id}/${e.brief}`);
       const sha256 = sha256Of(file);
       if (!effects.smtp) {
         const archived = archive(e, r, file, sha256, false);
@@ -91,6 +94,7 @@ export async function deliverEditions(editions: Edition[], recipients: Recipient
         text: mailText(e, r, sha256),
         attachment: { filename: `${e.title}.pdf`, path: file },
       });
+      if (!error) await faultPoint('deliver:sent', `${r.id}/${e.brief}`);
       if (error) {
         await record(effects, key, { channel, status: 'failed', attempts, error, file, sha256 });
         effects.logger.error(`not delivered: ${label} by ${effects.smtp.describe} after ${attempts} attempt(s): ${error}; the PDF stays in the outbox`, { file });
@@ -139,7 +143,7 @@ async function copyFor(e: Edition, r: Recipient, effects: DeliveryEffects): Prom
     { recipient: r.id, brief: e.brief, region: e.region ?? '', period: e.period, version: e.version },
   );
   if (sent?.file && sent.sha256 && existsSync(sent.file) && sha256Of(sent.file) === sent.sha256) {
-    copyFileSync(sent.file, file);
+    copyAtomic(sent.file, file);
     return file;
   }
   const printer = await effects.printer();
@@ -167,16 +171,28 @@ async function sendWithRetries(effects: DeliveryEffects, mail: Parameters<SmtpTr
   return { attempts: effects.retries + 1, error };
 }
 
-// Archives the copy sent beside the edition, and its checksum in SHA256SUMS (sha256sum -c reads it).
+// Archives the copy sent beside the edition, and its checksum in SHA256SUMS (sha256sum -c reads it):
+// one line per file, replaced when a rerun archives the copy again (a crash before the ledger noted it).
 function archive(e: Edition, r: Recipient, file: string, sha256: string, move: boolean): string {
   const dir = path.join(e.issuedDir, 'recipients');
   mkdirSync(dir, { recursive: true });
   const target = path.join(dir, `${r.id}.pdf`);
   if (path.resolve(file) !== path.resolve(target)) {
-    if (move) renameSync(file, target);
-    else copyFileSync(file, target);
+    if (!move) copyAtomic(file, target);
+    else {
+      try {
+        renameSync(file, target);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+        copyAtomic(file, target); // the outbox on another disk
+        rmSync(file);
+      }
+    }
   }
-  appendFileSync(path.join(e.issuedDir, 'SHA256SUMS'), `${sha256}  recipients/${r.id}.pdf\n`);
+  const sums = path.join(e.issuedDir, 'SHA256SUMS');
+  const entry = `recipients/${r.id}.pdf`;
+  const lines = existsSync(sums) ? readFileSync(sums, 'utf8').split('\n').filter((l) => l && !l.endsWith(`  ${entry}`)) : [];
+  writeAtomic(sums, `${[...lines, `${sha256}  ${entry}`].join('\n')}\n`);
   return target;
 }
 
