@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { projectPaths } from '../pipeline/workspace.js';
 import { runTaxbrief } from './proc.js';
@@ -41,7 +41,12 @@ export function envFor(fx: Fixture, workspace: string, extra: Record<string, str
  * briefs (revenue and relief headlines), the demo extracts (`taxpayers` × 14 months to 2026-10), and the
  * two starting workspaces.
  */
-export async function prepareFixture(root: string, options: { taxpayers: number; log: (line: string) => void }): Promise<Fixture> {
+export async function prepareFixture(root: string, options: { taxpayers: number; log: (line: string) => void; reuse?: boolean }): Promise<Fixture> {
+  const done = path.join(root, 'fixture.json');
+  if (options.reuse && existsSync(done)) {
+    options.log(`fixture: reusing ${root}`);
+    return JSON.parse(readFileSync(done, 'utf8')) as Fixture;
+  }
   const real = projectPaths();
   const project = path.join(root, 'project');
   mkdirSync(project, { recursive: true });
@@ -85,7 +90,9 @@ export async function prepareFixture(root: string, options: { taxpayers: number;
   if (load.code !== 0) throw new Error(`the fixture's earlier months could not be loaded (exit ${load.code}): ${load.stderr.slice(-2000)}`);
   rmSync(earlier, { recursive: true });
   writeFileSync(path.join(before, 'recipients.json'), JSON.stringify(RECIPIENTS));
-  return { root, project, files, lastMonth, fresh, before };
+  const fx: Fixture = { root, project, files, lastMonth, fresh, before };
+  writeFileSync(done, JSON.stringify(fx));
+  return fx;
 }
 
 /** A trial's workspace: a copy of `fresh` with every extract in `drop/` (ingest), or of `before` with the last month in the inbox (run). */

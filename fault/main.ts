@@ -6,7 +6,7 @@ import { prepareFixture } from './fixture.js';
 import { canMount, chromiumTrial, enospcTrial, killTrial, planKills, referenceDurations, smtpDropTrial, type TrialResult } from './scenarios.js';
 
 const SCENARIOS = ['kill', 'chromium', 'enospc', 'smtp-drop'] as const;
-const HELP = `npm run fault -- [--trials N] [--seed S] [--only kill,chromium,enospc,smtp-drop] [--taxpayers N] [--dir DIR] [--keep]
+const HELP = `npm run fault -- [--trials N] [--seed S] [--only kill,chromium,enospc,smtp-drop] [--taxpayers N] [--dir DIR [--reuse-fixture]] [--keep]
 
 The fault-injection suite, on the built code (npm run build first) and real parts: the taxbrief CLI in its
 own process, DuckDB, Debian's Chromium, smtp-server on 127.0.0.1, a tmpfs when run as root.
@@ -28,6 +28,7 @@ Options:
   --taxpayers N  size of the demo data (default 1000; 14 months)
   --dir DIR      work here (default: a new folder under ${os.tmpdir()}); removed unless --keep or a trial failed
   --keep         keep every trial's workspace
+  --reuse-fixture  with --dir: reuse the demo data and starting workspaces an earlier call left there
   -h, --help     this text
 
 Exit: 0 every trial held · 1 something did not hold (listed) · 2 bad options.`;
@@ -40,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
       args: argv,
       options: {
         trials: { type: 'string', default: '20' }, seed: { type: 'string', default: '20261126' }, only: { type: 'string' },
-        taxpayers: { type: 'string', default: '1000' }, dir: { type: 'string' }, keep: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' },
+        taxpayers: { type: 'string', default: '1000' }, dir: { type: 'string' }, keep: { type: 'boolean', default: false }, 'reuse-fixture': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' },
       },
     }));
   } catch (error) {
@@ -73,7 +74,7 @@ export async function main(argv: string[]): Promise<number> {
 
   const t0 = performance.now();
   log(`fault suite: seed ${seed}, ${trials} kill trial(s), scenarios ${only.join(', ')}; work in ${root}`);
-  const fx = await prepareFixture(root, { taxpayers, log });
+  const fx = await prepareFixture(root, { taxpayers, log, reuse: values['reuse-fixture'] });
   const scratch = path.join(root, 'trials');
   mkdirSync(scratch, { recursive: true });
 

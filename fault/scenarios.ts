@@ -150,7 +150,8 @@ export async function chromiumTrial(fx: Fixture, what: 'renderer' | 'browser', s
   const problems: string[] = [];
   const t = trialWorkspace(fx, 'run', path.join(scratch, `chromium-${what}`));
   try {
-    const p = startTaxbrief(['run'], envFor(fx, t.workspace, { TAXBRIEF_FAULT_PAUSE: `print=${victim}-province-${PERIOD}-zh` }));
+    // One page at a time: Chromium may host two tabs in one renderer, and only the victim's may be crashed.
+    const p = startTaxbrief(['run'], envFor(fx, t.workspace, { TAXBRIEF_FAULT_PAUSE: `print=${victim}-province-${PERIOD}-zh`, TAXBRIEF_PRINT_TABS: '1' }));
     let crashes = 0;
     const loop = (async () => {
       for (;;) {

@@ -13,6 +13,7 @@
  * recipient's copy in the outbox, nothing recorded), deliver:sent (mailed, not yet recorded).
  */
 const hits = new Map<string, number>();
+const waiting: (() => void)[] = [];
 
 export async function faultPoint(point: string, detail = ''): Promise<void> {
   const wanted = process.env['TAXBRIEF_FAULT_PAUSE'];
@@ -22,7 +23,9 @@ export async function faultPoint(point: string, detail = ''): Promise<void> {
   const match = wanted === point || wanted === `${point}#${n}` || wanted === `${point}=${detail}`;
   if (!match) return;
   process.stderr.write(`taxbrief-fault-pause ${point} ${detail || '-'} ${process.pid}\n`);
+  // One SIGUSR2 resumes one pause, oldest first; once installed, the handler stays (a stray SIGUSR2 must not kill).
+  if (waiting.length === 0 && process.listenerCount('SIGUSR2') === 0) process.on('SIGUSR2', () => waiting.shift()?.());
   const alive = setInterval(() => undefined, 1000); // a signal listener alone does not keep Node running
-  await new Promise<void>((resolve) => process.once('SIGUSR2', () => resolve()));
+  await new Promise<void>((resolve) => waiting.push(resolve));
   clearInterval(alive);
 }

@@ -54,6 +54,7 @@ export const CHROMIUM_ARGS = [
 ] as const;
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+const PROTOCOL_TIMEOUT_MS = 60_000;
 
 /** Finds the Chromium binary: CHROMIUM_PATH, else /usr/bin/chromium, else chromium-browser on PATH. */
 export function resolveChromium(env: NodeJS.ProcessEnv, isExecutable: (path: string) => boolean = executable): string {
@@ -103,6 +104,7 @@ async function startChromium(executablePath: string, logger: Logger): Promise<Ru
       pipe: true, // no debugging port to open or to collide with another run
       userDataDir,
       args: [...CHROMIUM_ARGS],
+      protocolTimeout: PROTOCOL_TIMEOUT_MS, // a call to a crashed page must not wait puppeteer's 180 s
     });
     logger.info('Chromium started', { ms: Math.round(performance.now() - started), executablePath });
     return { browser, userDataDir };
@@ -216,8 +218,17 @@ async function openTab(browser: Browser): Promise<Tab> {
   });
   browser.once('disconnected', () => lose(new Error('Chromium exited')));
   // Briefs are self-contained: no script is needed, and none may run or fetch anything.
-  await page.setJavaScriptEnabled(false);
-  await page.setRequestInterception(true);
+  const setup = (async () => {
+    await page.setJavaScriptEnabled(false);
+    await page.setRequestInterception(true);
+  })();
+  setup.catch(() => undefined); // observed by the race below
+  try {
+    await Promise.race([setup, lost]); // a renderer that crashes while the tab opens fails it now
+  } catch (error) {
+    await page.close().catch(() => undefined);
+    throw error;
+  }
   page.on('request', (request: HTTPRequest) => {
     if (request.isInterceptResolutionHandled()) return;
     const url = request.url();
