@@ -40,23 +40,27 @@ export function seeded(seed: number): () => number {
 
 /**
  * Plans `n` kill trials from `seed`: a third on `taxbrief ingest` (29 extracts), the rest on `taxbrief run`
- * (the last month: ingest, marts, two briefs, three copies delivered); half killed at a random time
- * within the reference duration, half at a named point (a random occurrence of it); half of the run
- * trials deliver by SMTP. `durations` are the reference runs' lengths in ms.
+ * (the last month: ingest, marts, two briefs, three copies delivered). Of the ingest trials every other one,
+ * of the run trials every third, is killed at a random time within the reference duration; the others at the
+ * named points, taken in a seeded order so that every point is hit, each at a random occurrence. About half
+ * of the run trials deliver by SMTP (always those killed at deliver:sent). `durations`: the reference runs, ms.
  */
 export function planKills(n: number, seed: number, durations: { ingest: number; run: number }): KillTrial[] {
   const random = seeded(seed);
-  const pick = <T>(xs: T[]): T => xs[Math.floor(random() * xs.length)]!;
+  const shuffle = <T>(xs: T[]): T[] => xs.map((x) => ({ x, k: random() })).sort((a, b) => a.k - b.k).map((e) => e.x);
+  const order = { ingest: shuffle(INGEST_POINTS), run: shuffle(RUN_POINTS) };
+  const used = { ingest: 0, run: 0 };
+  const count = { ingest: 0, run: 0 };
   return Array.from({ length: n }, (_, i) => {
     const command = i % 3 === 0 ? 'ingest' : 'run';
-    const smtp = command === 'run' && random() < 0.5;
-    const byTime = random() < 0.5;
-    const points = command === 'ingest' ? INGEST_POINTS : RUN_POINTS.filter((p) => smtp || p !== 'deliver:sent');
-    const point = pick(points);
-    const times = point.startsWith('ingest') ? (command === 'ingest' ? 29 : 2) : point === 'deliver:printed' || point === 'deliver:sent' ? 3 : point === 'marts:refreshed' ? 1 : 2;
-    const at: KillAt = byTime
-      ? { kind: 'time', ms: Math.round(random() * 0.9 * (command === 'ingest' ? durations.ingest : durations.run)) }
-      : { kind: 'point', point: `${point}#${1 + Math.floor(random() * times)}` };
+    const byTime = command === 'ingest' ? count.ingest++ % 2 === 1 : count.run++ % 3 === 2;
+    const point = byTime ? undefined : order[command][used[command]++ % order[command].length]!;
+    const smtp = command === 'run' && (point === 'deliver:sent' || random() < 0.5);
+    // how often a point is reached in one trial: per file loaded, per brief, per copy delivered
+    const times = !point ? 1 : point.startsWith('ingest') ? (command === 'ingest' ? 29 : 2) : point.startsWith('deliver') ? 3 : point === 'marts:refreshed' ? 1 : 2;
+    const at: KillAt = point
+      ? { kind: 'point', point: `${point}#${1 + Math.floor(random() * times)}` }
+      : { kind: 'time', ms: Math.round(random() * 0.9 * (command === 'ingest' ? durations.ingest : durations.run)) };
     return { id: i + 1, command, smtp, at };
   });
 }
@@ -124,8 +128,12 @@ export async function killTrial(fx: Fixture, trial: KillTrial, scratch: string, 
     const rerun = await runTaxbrief(args(trial.command, t.target), envFor(fx, t.workspace, mail ? smtpEnv(mail) : {}));
     if (rerun.code !== 0) problems.push(`the rerun exited ${rerun.code}: ${lastError(rerun)}`);
     else held.push('rerun exit 0');
-    const settled = await afterRerun(fx, t.workspace, t.offered, trial.command, scratch, mail?.received);
+    const window = trial.at.kind === 'point' ? trial.at.point.startsWith('deliver:sent') : trial.smtp;
+    const settled = await afterRerun(fx, t.workspace, t.offered, trial.command, scratch, mail?.received, window);
     problems.push(...settled.map((s) => `after the rerun: ${s}`));
+    for (const [copy, r] of Object.entries(mail?.received ?? {})) {
+      if (r.whole > 1 && r.messageIds.size === 1) held.push(`${copy} reached the server ${r.whole}× under one Message-ID (killed between the server's acceptance and the ledger): folded by the receiver`);
+    }
     if (settled.length === 0) {
       held.push(trial.command === 'run' ? `${t.offered.length} files loaded once, marts = rebuild, ${EXPECTED_COPIES.length} copies delivered once${mail ? ' (SMTP count)' : ''}` : `${t.offered.length} files loaded once`);
     }

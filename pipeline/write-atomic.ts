@@ -24,31 +24,25 @@ export class WriteError extends CliError {
   }
 }
 
-function failed(file: string, tmp: string, error: unknown): WriteError {
-  rmSync(tmp, { force: true });
-  return new WriteError(file, (error as NodeJS.ErrnoException)?.code ?? 'EIO', error);
+// Writes `file` through a temporary file beside it: whole, or not at all (the temporary file removed).
+function atomically(file: string, write: (tmp: string) => void): void {
+  const tmp = temporaryBeside(file);
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+    write(tmp);
+    renameSync(tmp, file);
+  } catch (error) {
+    rmSync(tmp, { force: true });
+    throw new WriteError(file, (error as NodeJS.ErrnoException)?.code ?? 'EIO', error);
+  }
 }
 
 /** Writes to a temporary file beside `file`, then renames it over `file`: a reader never sees half a file. */
 export function writeAtomic(file: string, content: string | Uint8Array): void {
-  const tmp = temporaryBeside(file);
-  try {
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(tmp, content);
-    renameSync(tmp, file);
-  } catch (error) {
-    throw failed(file, tmp, error);
-  }
+  atomically(file, (tmp) => writeFileSync(tmp, content));
 }
 
 /** Copies `source` to `file` the same way: whole, or not at all. */
 export function copyAtomic(source: string, file: string): void {
-  const tmp = temporaryBeside(file);
-  try {
-    mkdirSync(path.dirname(file), { recursive: true });
-    copyFileSync(source, tmp);
-    renameSync(tmp, file);
-  } catch (error) {
-    throw failed(file, tmp, error);
-  }
+  atomically(file, (tmp) => copyFileSync(source, tmp));
 }

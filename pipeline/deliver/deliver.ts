@@ -93,6 +93,7 @@ export async function deliverEditions(editions: Edition[], recipients: Recipient
         subject: e.title,
         text: mailText(e, r, sha256),
         attachment: { filename: `${e.title}.pdf`, path: file },
+        messageId: messageIdOf(e, r, effects),
       });
       if (!error) await faultPoint('deliver:sent', `${r.id}/${e.brief}`);
       if (error) {
@@ -205,6 +206,16 @@ async function record(
     `insert into deliveries values ($run, $recipient, $brief, $region, $period, $version, $channel, $status, $attempts, $error, $file, $sha256, $at::timestamp)`,
     { run: effects.runId, ...key, ...what, error: what.error ?? null, at: effects.clock().toISOString() },
   );
+}
+
+/**
+ * One Message-ID per copy (version, recipient, edition): a run killed after the server took the message and
+ * before the ledger noted it sends it again on the rerun under the same ID, which mail systems fold into one
+ * (SMTP has no way to ask whether a message arrived). `--resend` is a new message, so it gets its own.
+ */
+function messageIdOf(e: Edition, r: Recipient, effects: DeliveryEffects): string {
+  const stem = e.region ? `${e.brief}-${e.region}` : e.brief;
+  return `<${e.version.slice(0, 16)}.${r.id}.${stem}.${e.period}${effects.resend ? `.resend-${effects.runId}` : ''}@taxbrief>`;
 }
 
 function mailText(e: Edition, r: Recipient, sha256: string): string {
