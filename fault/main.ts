@@ -86,8 +86,8 @@ export async function main(argv: string[]): Promise<number> {
     for (const trial of planKills(trials, seed, ref)) report(await killTrial(fx, trial, scratch, values.keep));
   }
   if (only.includes('chromium')) {
-    report(await chromiumTrial(fx, 'renderer', scratch, values.keep));
-    report(await chromiumTrial(fx, 'browser', scratch, values.keep));
+    report(await chromiumTrial(fx, 'renderer', scratch, { keep: values.keep }));
+    report(await chromiumTrial(fx, 'browser', scratch, { keep: values.keep }));
   }
   if (only.includes('enospc')) {
     const mount = canMount(scratch);
