@@ -8,7 +8,7 @@ import { canMount, chromiumTrial, enospcTrial, killTrial, planKills, referenceDu
 const SCENARIOS = ['kill', 'chromium', 'enospc', 'smtp-drop'] as const;
 const HELP = `npm run fault -- [--trials N] [--seed S] [--only kill,chromium,enospc,smtp-drop] [--taxpayers N] [--dir DIR [--reuse-fixture]] [--keep]
 
-The fault-injection suite, on the built code (npm run build first) and real parts: the taxbrief CLI in its
+The fault-injection suite on real parts (npm run fault builds first; node bin/fault.js runs dist/ as it is): the taxbrief CLI in its
 own process, DuckDB, Debian's Chromium, smtp-server on 127.0.0.1, a tmpfs when run as root.
 
   kill       kill -9 of \`taxbrief ingest\` and \`taxbrief run\` at seeded random times and at named points

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { BRIEFS, EXPECTED_COPIES, envFor, PERIOD, trialWorkspace, type Fixture } from './fixture.js';
 import { afterKill, afterRerun, brokenOutputs } from './inspect.js';
@@ -137,6 +138,9 @@ export async function killTrial(fx: Fixture, trial: KillTrial, scratch: string, 
     const rerun = await runTaxbrief(args(trial.command, t.target), envFor(fx, t.workspace, mail ? smtpEnv(mail) : {}));
     if (rerun.code !== 0) problems.push(`the rerun exited ${rerun.code}: ${lastError(rerun)}`);
     else held.push('rerun exit 0');
+    // A run that printed removes leftovers of killed runs' Chromium profiles when it starts its own.
+    const profiles = readdirSync(os.tmpdir()).filter((n) => n.startsWith(`taxbrief-chromium-${p.pid}-`));
+    if (profiles.length > 0 && /Chromium started/.test(rerun.stderr)) problems.push(`the killed run's Chromium profile is still in ${os.tmpdir()}: ${profiles.join(', ')}`);
     const window = trial.at.kind === 'point' ? trial.at.point.startsWith('deliver:sent') : trial.smtp;
     const settled = await afterRerun(fx, t.workspace, t.offered, trial.command, scratch, mail?.received, window);
     problems.push(...settled.map((s) => `after the rerun: ${s}`));

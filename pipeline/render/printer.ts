@@ -1,5 +1,5 @@
 import { accessSync, constants } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, delimiter, join } from 'node:path';
 import puppeteer, { type Browser, type HTTPRequest, type Page } from 'puppeteer-core';
@@ -91,12 +91,27 @@ interface Tab {
   lost: Promise<never>;
 }
 
+/** Removes the profiles of runs that were killed (their process is gone): close() removes a run's own. */
+async function sweepProfiles(): Promise<void> {
+  const names = await readdir(tmpdir()).catch(() => [] as string[]);
+  for (const name of names) {
+    const pid = Number(/^taxbrief-chromium-(\d+)-/.exec(name)?.[1]);
+    if (!pid || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') await rm(join(tmpdir(), name), { recursive: true, force: true });
+    }
+  }
+}
+
 /** One running Chromium and its throwaway profile. */
 interface Running { browser: Browser; userDataDir: string }
 
 async function startChromium(executablePath: string, logger: Logger): Promise<Running> {
   const started = performance.now();
-  const userDataDir = await mkdtemp(join(tmpdir(), 'taxbrief-chromium-'));
+  await sweepProfiles();
+  const userDataDir = await mkdtemp(join(tmpdir(), `taxbrief-chromium-${process.pid}-`));
   try {
     const browser = await puppeteer.launch({
       executablePath,
@@ -185,7 +200,7 @@ export async function launchPrinter(options: { executablePath: string; pagePool?
         }
       }
       if (failure instanceof WriteError) throw failure;
-      throw new CliError(`Printing ${job.outFile} failed twice: ${firstLine(failure)}; fix the cause and rerun that brief (--debug shows the stack).`, ExitCode.failure, {
+      throw new CliError(`Printing ${job.outFile} failed: ${firstLine(failure)} (tried twice); fix the cause and rerun that brief (--debug shows the stack).`, ExitCode.failure, {
         cause: failure,
       });
     },
