@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { faultPoint } from './fault-point.js';
 import { readQueries } from './queries.js';
 import type { Warehouse } from './warehouse/warehouse.js';
 
@@ -57,6 +58,7 @@ export async function refreshMartsFor(effects: MartEffects, changed: string[] = 
     const periods = (await warehouse.all<{ p: string }>(`select strftime(period, '%Y-%m') as p from _mart_periods order by period`)).map((r) => r.p);
     if (periods.length > 0) for (const s of scripts) await warehouse.run(s.sql);
     await warehouse.run('drop table _mart_periods');
+    await faultPoint('marts:refreshed');
     const mode = full ? 'full' : periods.length > 0 ? 'periods' : 'none';
     if (mode === 'none' && last?.file_watermark === state!.watermark) return { mode, periods };
     await warehouse.run(

@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BriefRequest } from './brief.js';
-import { restrictTree, writeAtomic } from './write-atomic.js';
+import { copyAtomic, restrictTree, writeAtomic } from './write-atomic.js';
 import { hashTree, type Context } from './context.js';
 import { deliverEditions, sha256Of, type DeliveryOutcome, type Edition } from './deliver/deliver.js';
 import { readRecipients, recipientsFile, recipientsOf, type Recipient } from './deliver/recipients.js';
 import { openSmtp, smtpConfig, type SmtpTransport } from './deliver/smtp.js';
 import { ExitCode } from './errors.js';
+import { faultPoint } from './fault-point.js';
 import { feedFreshness, type FeedFreshness } from './freshness.js';
 import { lastBuiltAt, lastStageDetail, saveVersion, seconds, startRun, storedVersion, type StoredVersion } from './ledger.js';
 import type { Printer } from './render/printer.js';
@@ -52,6 +53,7 @@ const keyOf = (e: { brief?: string; report?: { id: string }; region?: string; pe
   `${e.brief ?? e.report!.id}|${e.region ?? ''}|${e.period}|${e.lang ?? 'zh'}`;
 
 /** An edition as the log names it: monthly-revenue, city (440100), advisory [en]. */
+const stemOf = (brief: string, region?: string) => (region ? `${brief}-${region}` : brief);
 const editionLabel = (e: { brief: string; region?: string; lang?: string }) => `${e.brief}${e.region ? ` (${e.region})` : ''}${e.lang === 'en' ? ' [en]' : ''}`;
 
 /**
@@ -150,7 +152,9 @@ export async function nightly(ctx: Context, newPrinter: PrinterFactory, options:
       const plan = planned.get(keyOf(o));
       if (!plan) continue;
       if (o.status === 'rendered' && o.output) {
+        await faultPoint('issue:rendered', stemOf(o.brief, o.region));
         const issuedDir = issue(ctx, plan.request, plan.version, o.output);
+        await faultPoint('issue:archived', stemOf(o.brief, o.region));
         await saveVersion(warehouse, { brief: o.brief, region: o.region, period: o.period, lang: o.lang, ...plan.version, issuedDir, builtAt: ctx.clock(), runId: ledger.runId });
         editions.push(edition(plan.request, plan.version.version, issuedDir));
       } else if (o.status === 'skipped' && plan.stored && o.reason?.startsWith('up to date')) {
@@ -282,8 +286,8 @@ function issue(ctx: Context, request: BriefRequest, version: BriefVersion, outpu
   // The printed file's stem names the edition (brief.ts briefStem: monthly-revenue, city-440100, advisory.en).
   const dir = path.join(ctx.workspace.root, 'issued', period, path.basename(output.pdf, '.pdf'), version.version.slice(0, 12));
   mkdirSync(dir, { recursive: true });
-  copyFileSync(output.pdf, path.join(dir, 'brief.pdf'));
-  copyFileSync(output.html, path.join(dir, 'brief.html'));
+  copyAtomic(output.pdf, path.join(dir, 'brief.pdf'));
+  copyAtomic(output.html, path.join(dir, 'brief.html'));
   const defs = path.join(dir, 'definitions');
   const { project } = ctx;
   cpSync(path.dirname(report.file), path.join(defs, 'reports', report.id), { recursive: true });
@@ -309,7 +313,7 @@ function issue(ctx: Context, request: BriefRequest, version: BriefVersion, outpu
   const text = `${JSON.stringify(manifest, null, 2)}\n`;
   writeAtomic(path.join(dir, 'manifest.json'), text);
   writeAtomic(output.manifest, text);
-  writeFileSync(path.join(dir, 'SHA256SUMS'), `${pdfSha}  brief.pdf\n${htmlSha}  brief.html\n`);
+  writeAtomic(path.join(dir, 'SHA256SUMS'), `${pdfSha}  brief.pdf\n${htmlSha}  brief.html\n`);
   return dir;
 }
 

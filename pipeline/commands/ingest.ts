@@ -2,6 +2,7 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { CommandEnv } from '../cli.js';
 import { CliError, ExitCode } from '../errors.js';
+import { faultPoint } from '../fault-point.js';
 import { feedFor, readFeeds } from '../ingest/feeds.js';
 import { unmatched } from '../ingest/formats.js';
 import { formatProblem, ingestFile, summaryLine } from '../ingest/ingest.js';
@@ -34,6 +35,7 @@ export default async function ingest(env: CommandEnv, target: string, options: {
         continue;
       }
       const result = await ingestFile(ctx.warehouse, file, feed, { logger: env.logger, now: ctx.clock() }, { dryRun: options.dryRun });
+      await faultPoint('ingest:committed', path.basename(file));
       env.stdout.write(`${result.status}\t${result.rows}\t${file}\n`);
       // A loaded file's warnings were logged as it loaded; a refused or dry-run file's problems are listed here.
       if (result.status === 'refused' || result.status === 'checked') {

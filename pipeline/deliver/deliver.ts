@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { copyAtomic, writeAtomic } from '../write-atomic.js';
 import path from 'node:path';
+import { faultPoint } from '../fault-point.js';
 import type { Logger } from '../log.js';
 import type { Printer } from '../render/printer.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
@@ -85,6 +87,7 @@ export async function deliverEditions(editions: Edition[], recipients: Recipient
     let file: string | undefined;
     try {
       file = await copyFor(e, r, effects, stamper);
+      await faultPoint('deliver:printed', `${r.id}/${e.brief}`);
       const sha256 = sha256Of(file);
       if (!effects.smtp) {
         const archived = archive(e, r, file, sha256, false);
@@ -99,7 +102,9 @@ export async function deliverEditions(editions: Edition[], recipients: Recipient
         subject: e.title,
         text: mailText(e, r, sha256),
         attachment: { filename: `${e.title}.pdf`, path: file },
+        messageId: messageIdOf(e, r, effects),
       });
+      if (!error) await faultPoint('deliver:sent', `${r.id}/${e.brief}`);
       if (error) {
         await record(effects, key, { channel, status: 'failed', attempts, error, file, sha256 });
         effects.logger.error(`not delivered: ${label} by ${effects.smtp.describe} after ${attempts} attempt(s): ${error}; the PDF stays in the outbox`, { file });
@@ -149,7 +154,7 @@ async function copyFor(e: Edition, r: Recipient, effects: DeliveryEffects, stamp
     { recipient: r.id, brief: e.brief, region: e.region ?? '', period: e.period, lang: e.lang, version: e.version },
   );
   if (sent?.file && sent.sha256 && existsSync(sent.file) && sha256Of(sent.file) === sent.sha256) {
-    copyFileSync(sent.file, file);
+    copyAtomic(sent.file, file);
     return file;
   }
   await stamper.stamp(e, r, file);
@@ -212,16 +217,28 @@ async function sendWithRetries(effects: DeliveryEffects, mail: Parameters<SmtpTr
   return { attempts: effects.retries + 1, error };
 }
 
-// Archives the copy sent beside the edition, and its checksum in SHA256SUMS (sha256sum -c reads it).
+// Archives the copy sent beside the edition, and its checksum in SHA256SUMS (sha256sum -c reads it):
+// one line per file, replaced when a rerun archives the copy again (a crash before the ledger noted it).
 function archive(e: Edition, r: Recipient, file: string, sha256: string, move: boolean): string {
   const dir = path.join(e.issuedDir, 'recipients');
   mkdirSync(dir, { recursive: true });
   const target = path.join(dir, `${r.id}.pdf`);
   if (path.resolve(file) !== path.resolve(target)) {
-    if (move) renameSync(file, target);
-    else copyFileSync(file, target);
+    if (!move) copyAtomic(file, target);
+    else {
+      try {
+        renameSync(file, target);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+        copyAtomic(file, target); // the outbox on another disk
+        rmSync(file);
+      }
+    }
   }
-  appendFileSync(path.join(e.issuedDir, 'SHA256SUMS'), `${sha256}  recipients/${r.id}.pdf\n`);
+  const sums = path.join(e.issuedDir, 'SHA256SUMS');
+  const entry = `recipients/${r.id}.pdf`;
+  const lines = existsSync(sums) ? readFileSync(sums, 'utf8').split('\n').filter((l) => l && !l.endsWith(`  ${entry}`)) : [];
+  writeAtomic(sums, `${[...lines, `${sha256}  ${entry}`].join('\n')}\n`);
   return target;
 }
 
@@ -235,6 +252,16 @@ async function record(
      values ($run, $recipient, $brief, $region, $period, $lang, $version, $channel, $status, $attempts, $error, $file, $sha256, $at::timestamp)`,
     { run: effects.runId, ...key, ...what, error: what.error ?? null, at: effects.clock().toISOString() },
   );
+}
+
+/**
+ * One Message-ID per copy (version, recipient, edition): a run killed after the server took the message and
+ * before the ledger noted it sends it again on the rerun under the same ID, which mail systems fold into one
+ * (SMTP has no way to ask whether a message arrived). `--resend` is a new message, so it gets its own.
+ */
+function messageIdOf(e: Edition, r: Recipient, effects: DeliveryEffects): string {
+  const stem = e.region ? `${e.brief}-${e.region}` : e.brief;
+  return `<${e.version.slice(0, 16)}.${r.id}.${stem}.${e.period}${effects.resend ? `.resend-${effects.runId}` : ''}@taxbrief>`;
 }
 
 function mailText(e: Edition, r: Recipient, sha256: string): string {

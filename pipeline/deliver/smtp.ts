@@ -6,6 +6,8 @@ export interface Mail {
   subject: string;
   text: string;
   attachment: { filename: string; path: string };
+  /** The same for every attempt at the same copy (see deliver.ts messageIdOf): a receiver folds repeats. */
+  messageId: string;
 }
 
 /** An SMTP server to send through; `describe` is safe to log (no user, no password). */
@@ -77,6 +79,7 @@ export async function openSmtp(config: SmtpConfig): Promise<SmtpTransport> {
         from: config.from,
         to: { name: mail.to.name, address: mail.to.email },
         subject: mail.subject,
+        messageId: mail.messageId,
         text: mail.text,
         attachments: [{ filename: mail.attachment.filename, path: mail.attachment.path, contentType: 'application/pdf' }],
       });

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { faultPoint } from '../fault-point.js';
 import type { Logger } from '../log.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import type { Workspace } from '../workspace.js';
@@ -66,6 +67,7 @@ export async function ingestInbox(warehouse: Warehouse, workspace: Workspace, fe
       continue;
     }
     const result = await ingestFile(warehouse, file, feed, effects);
+    await faultPoint('ingest:committed', name);
     if (result.status === 'refused') quarantine(workspace, file, result.problems, result.problemCount);
     else archive(workspace, file, result.status === 'duplicate');
     results.push(result);
@@ -274,6 +276,7 @@ async function load(
      values ($id, $name, $sha256, $feed, $dataset, $period::date, $rows, 'loaded', $at::timestamp, $restates, $bytes)`,
     { id, name: path.basename(file), sha256, feed: feed.name, dataset: feed.dataset, period: first, rows, at: effects.now.toISOString(), restates: restatedIds.join(',') || null, bytes },
   );
+  await faultPoint('ingest:inserted', path.basename(file));
   for (const w of warnings) effects.logger.warn(formatProblem(w));
   effects.logger.info(`${path.basename(file)}: loaded ${rows} rows${restatedIds.length ? `, restating file(s) ${restatedIds.join(', ')}` : ''}`, {
     feed: feed.name, dataset: feed.dataset, encoding: prepared.encoding, warnings: warningCount,

@@ -7,8 +7,8 @@ export interface Pool<T> {
 }
 
 /** A lazily filled pool of at most `size` resources. */
-export function createPool<T>(options: { size: number; create: () => Promise<T>; destroy: (item: T) => Promise<void> }): Pool<T> {
-  const { size, create, destroy } = options;
+export function createPool<T>(options: { size: number; create: () => Promise<T>; destroy: (item: T) => Promise<void>; valid?: (item: T) => boolean }): Pool<T> {
+  const { size, create, destroy, valid = () => true } = options;
   if (!Number.isInteger(size) || size < 1) throw new Error(`Pool size must be a whole number ≥ 1, got ${size}.`);
   const idle: T[] = [];
   const waiting: (() => void)[] = [];
@@ -31,7 +31,13 @@ export function createPool<T>(options: { size: number; create: () => Promise<T>;
       await acquireSlot();
       let item: T | undefined;
       try {
-        item = idle.pop() ?? (await create());
+        // An idle resource that went bad while it waited (its browser died) is replaced, not handed out.
+        while (item === undefined && idle.length > 0) {
+          const old = idle.pop()!;
+          if (valid(old)) item = old;
+          else await destroyQuietly(old);
+        }
+        item ??= await create();
         const result = await work(item);
         if (closed) await destroyQuietly(item);
         else idle.push(item);

@@ -1,11 +1,12 @@
 import { accessSync, constants } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { basename, delimiter, join } from 'node:path';
 import puppeteer, { type Browser, type HTTPRequest, type Page } from 'puppeteer-core';
 import { CliError, ExitCode } from '../errors.js';
+import { faultPoint } from '../fault-point.js';
 import type { Logger } from '../log.js';
-import { writeAtomic } from '../write-atomic.js';
+import { WriteError, writeAtomic } from '../write-atomic.js';
 import { countPdfPages } from './pdf-file.js';
 import { footerTemplate, headerTemplate, OFFICIAL_MARGINS } from './page-setup.js';
 import { createPool } from './pool.js';
@@ -55,6 +56,7 @@ export const CHROMIUM_ARGS = [
 ] as const;
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+const PROTOCOL_TIMEOUT_MS = 60_000;
 
 /** Finds the Chromium binary: CHROMIUM_PATH, else /usr/bin/chromium, else chromium-browser on PATH. */
 export function resolveChromium(env: NodeJS.ProcessEnv, isExecutable: (path: string) => boolean = executable): string {
@@ -81,26 +83,48 @@ function executable(path: string): boolean {
   }
 }
 
-/** A pooled tab and the requests it refused during the current job. */
+/** A pooled tab, its browser, the requests it refused during the current job, and whether its renderer crashed. */
 interface Tab {
   page: Page;
+  browser: Browser;
   blocked: string[];
+  crashed: boolean;
+  /** Rejects when the tab's renderer crashes or its browser exits (puppeteer would otherwise wait for the timeout). */
+  lost: Promise<never>;
 }
 
-/** Launches one headless Chromium (fresh profile, removed on close) and returns a printer over a pool of tabs. */
-export async function launchPrinter(options: { executablePath: string; pagePool?: number /* default 2 */; logger: Logger }): Promise<Printer> {
-  const { executablePath, logger } = options;
+/** Removes the profiles of runs that were killed (their process is gone): close() removes a run's own. */
+async function sweepProfiles(): Promise<void> {
+  const names = await readdir(tmpdir()).catch(() => [] as string[]);
+  for (const name of names) {
+    const pid = Number(/^taxbrief-chromium-(\d+)-/.exec(name)?.[1]);
+    if (!pid || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') await rm(join(tmpdir(), name), { recursive: true, force: true });
+    }
+  }
+}
+
+/** One running Chromium and its throwaway profile. */
+interface Running { browser: Browser; userDataDir: string }
+
+async function startChromium(executablePath: string, logger: Logger): Promise<Running> {
   const started = performance.now();
-  const userDataDir = await mkdtemp(join(tmpdir(), 'taxbrief-chromium-'));
-  let browser: Browser;
+  await sweepProfiles();
+  const userDataDir = await mkdtemp(join(tmpdir(), `taxbrief-chromium-${process.pid}-`));
   try {
-    browser = await puppeteer.launch({
+    const browser = await puppeteer.launch({
       executablePath,
       headless: true,
       pipe: true, // no debugging port to open or to collide with another run
       userDataDir,
       args: [...CHROMIUM_ARGS],
+      protocolTimeout: PROTOCOL_TIMEOUT_MS, // a call to a crashed page must not wait puppeteer's 180 s
     });
+    logger.info('Chromium started', { ms: Math.round(performance.now() - started), executablePath });
+    return { browser, userDataDir };
   } catch (err) {
     await rm(userDataDir, { recursive: true, force: true });
     throw new CliError(
@@ -109,17 +133,41 @@ export async function launchPrinter(options: { executablePath: string; pagePool?
       { cause: err },
     );
   }
-  logger.info('Chromium started', { ms: Math.round(performance.now() - started), executablePath });
+}
 
+/**
+ * Launches one headless Chromium (fresh profile, removed on close) and returns a printer over a pool of tabs.
+ * A job that fails (a renderer crash, the browser gone, a timeout) is tried once more, on a new tab, and on
+ * a new Chromium when the old one has exited; a second failure is the job's failure, and the others go on.
+ */
+export async function launchPrinter(options: { executablePath: string; pagePool?: number /* default 2 */; logger: Logger }): Promise<Printer> {
+  const { executablePath, logger } = options;
+  let current = await startChromium(executablePath, logger);
   let closing = false;
-  browser.on('disconnected', () => {
-    if (!closing) logger.error('Chromium exited unexpectedly; the remaining briefs cannot be printed.', { executablePath });
-  });
+  let restarting: Promise<void> | undefined;
+  const watch = (browser: Browser) =>
+    browser.on('disconnected', () => {
+      if (!closing) logger.error('Chromium exited unexpectedly; a new one is started for the documents still to print.', { executablePath });
+    });
+  watch(current.browser);
+  // Replaces a browser that died (once, however many jobs notice it).
+  const restart = async (dead: Browser): Promise<void> => {
+    if (current.browser !== dead || closing) return;
+    restarting ??= (async () => {
+      const old = current;
+      await old.browser.close().catch(() => undefined);
+      await rm(old.userDataDir, { recursive: true, force: true });
+      current = await startChromium(executablePath, logger);
+      watch(current.browser);
+    })().finally(() => (restarting = undefined));
+    await restarting;
+  };
 
   const pool = createPool<Tab>({
     size: options.pagePool ?? 2,
-    create: () => openTab(browser),
+    create: () => openTab(current.browser),
     destroy: (tab) => tab.page.close(),
+    valid: (tab) => tab.browser === current.browser && tab.browser.connected && !tab.crashed,
   });
 
   const inFlight = new Set<Promise<unknown>>();
@@ -127,26 +175,36 @@ export async function launchPrinter(options: { executablePath: string; pagePool?
   return {
     parallel: options.pagePool ?? 2,
     async print(job) {
-      if (closing || !browser.connected) throw new CliError(`Cannot print ${job.outFile}: the printer is closed or Chromium has exited.`);
+      if (closing) throw new CliError(`Cannot print ${job.outFile}: the printer is closed.`);
       const t0 = performance.now();
       // A character without a glyph would print as a box: refuse before Chromium spends time on it.
       if (!job.skipFontCheck) preflightFonts(job.html, job.classification, job.outFile);
-      const running = pool.use((tab) => printOn(tab, job));
-      inFlight.add(running);
-      try {
-        const result = await running;
-        if (result.blockedRequests.length > 0) {
-          logger.warn('Blocked network requests while printing', { outFile: job.outFile, blocked: result.blockedRequests.join(' ') });
+      let failure: unknown;
+      for (let attempt = 1; attempt <= 2; attempt++) {
+        const browser = current.browser;
+        if (!browser.connected) await restart(browser);
+        const running = pool.use((tab) => printOn(tab, job));
+        inFlight.add(running);
+        try {
+          const result = await running;
+          if (result.blockedRequests.length > 0) {
+            logger.warn('Blocked network requests while printing', { outFile: job.outFile, blocked: result.blockedRequests.join(' ') });
+          }
+          logger.info('Printed', { outFile: job.outFile, pages: result.pages, ms: Math.round(performance.now() - t0), ...(attempt > 1 ? { attempt } : {}) });
+          return result;
+        } catch (err) {
+          failure = err;
+          // A full disk or an unwritable folder is not Chromium's doing: trying again would not help.
+          if (err instanceof WriteError || closing) break;
+          if (attempt === 1) logger.warn(`Printing ${job.outFile} failed (${firstLine(err)}); trying once more${browser.connected ? '' : ' on a new Chromium'}.`);
+        } finally {
+          inFlight.delete(running);
         }
-        logger.info('Printed', { outFile: job.outFile, pages: result.pages, ms: Math.round(performance.now() - t0) });
-        return result;
-      } catch (err) {
-        throw new CliError(`Printing ${job.outFile} failed: ${firstLine(err)}; fix the cause and rerun that brief (--debug shows the stack).`, ExitCode.failure, {
-          cause: err,
-        });
-      } finally {
-        inFlight.delete(running);
       }
+      if (failure instanceof WriteError) throw failure;
+      throw new CliError(`Printing ${job.outFile} failed: ${firstLine(failure)} (tried twice); fix the cause and rerun that brief (--debug shows the stack).`, ExitCode.failure, {
+        cause: failure,
+      });
     },
     async close() {
       if (closing) return;
@@ -154,10 +212,11 @@ export async function launchPrinter(options: { executablePath: string; pagePool?
       try {
         // Let jobs already printing finish (each has its own timeout) rather than cut them off mid-write.
         await Promise.allSettled([...inFlight]);
+        await restarting?.catch(() => undefined);
         await pool.drain();
-        await browser.close();
+        await current.browser.close();
       } finally {
-        await rm(userDataDir, { recursive: true, force: true });
+        await rm(current.userDataDir, { recursive: true, force: true });
       }
     },
   };
@@ -166,10 +225,27 @@ export async function launchPrinter(options: { executablePath: string; pagePool?
 /** A new tab that refuses every request except data: and about: URLs, and records what it refused. */
 async function openTab(browser: Browser): Promise<Tab> {
   const page = await browser.newPage();
-  const tab: Tab = { page, blocked: [] };
+  let lose: (error: Error) => void = () => undefined;
+  const lost = new Promise<never>((_, reject) => (lose = reject));
+  lost.catch(() => undefined);
+  const tab: Tab = { page, browser, blocked: [], crashed: false, lost };
+  page.on('error', (error: Error) => {
+    tab.crashed = true;
+    lose(new Error(`the page crashed (${error.message})`));
+  });
+  browser.once('disconnected', () => lose(new Error('Chromium exited')));
   // Briefs are self-contained: no script is needed, and none may run or fetch anything.
-  await page.setJavaScriptEnabled(false);
-  await page.setRequestInterception(true);
+  const setup = (async () => {
+    await page.setJavaScriptEnabled(false);
+    await page.setRequestInterception(true);
+  })();
+  setup.catch(() => undefined); // observed by the race below
+  try {
+    await Promise.race([setup, lost]); // a renderer that crashes while the tab opens fails it now
+  } catch (error) {
+    await page.close().catch(() => undefined);
+    throw error;
+  }
   page.on('request', (request: HTTPRequest) => {
     if (request.isInterceptResolutionHandled()) return;
     const url = request.url();
@@ -197,6 +273,7 @@ async function printOn(tab: Tab, job: PrintJob): Promise<PrintResult> {
     );
     if (job.key !== undefined && ready.key !== job.key) throw new Error(`the page holds brief ${ready.key ?? '(none)'}, not ${job.key}`);
     if (job.charts !== undefined && ready.charts < job.charts) throw new Error(`only ${ready.charts} of ${job.charts} charts are on the page`);
+    await faultPoint('print', job.key ?? basename(job.outFile, '.pdf'));
     const pdf = await page.pdf(
       job.overlay
         ? { format: 'A4', printBackground: true, omitBackground: true, preferCSSPageSize: true, margin: { top: 0, bottom: 0, left: 0, right: 0 }, timeout }
@@ -215,12 +292,17 @@ async function printOn(tab: Tab, job: PrintJob): Promise<PrintResult> {
     if (signal.aborted) throw new Error('timed out before writing');
     writeAtomic(job.outFile, pdf);
     return { outFile: job.outFile, pages: countPdfPages(pdf), blockedRequests: [...tab.blocked] };
-  });
+  }, tab.lost);
 }
 
 /** Rejects after `ms` so a hung tab cannot hold up the run; the pool then closes that tab. */
-async function withTimeout<T>(ms: number, message: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+async function withTimeout<T>(ms: number, message: string, work: (signal: AbortSignal) => Promise<T>, lost?: Promise<never>): Promise<T> {
   const controller = new AbortController();
+  // A crashed page never answers: fail now (and never write afterwards) rather than at the timeout.
+  const gone = lost?.catch((error: unknown) => {
+    controller.abort();
+    throw error;
+  });
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
@@ -229,7 +311,7 @@ async function withTimeout<T>(ms: number, message: string, work: (signal: AbortS
     }, ms);
   });
   try {
-    return await Promise.race([work(controller.signal), expired]);
+    return await Promise.race([work(controller.signal), expired, ...(gone ? [gone] : [])]);
   } finally {
     clearTimeout(timer);
   }
