@@ -25,7 +25,7 @@ function briefSteps(period: string): Step[] {
     { query: 'revenue_anomalies', params: p },
     { query: 'relief_headline', params: p },
     ...['kind', 'policy', 'size', 'section', 'city'].map((dimension) => ({ query: 'relief_breakdown', params: { ...p, dimension } })),
-    { query: 'brief_inputs', params: p },
+    { query: 'brief_inputs', params: { ...p, datasets: 'revenue,relief,budget_targets' } },
     { query: 'input_files', params: p },
   ];
 }
