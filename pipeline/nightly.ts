@@ -9,6 +9,7 @@ import { readRecipients, recipientsFile, recipientsOf, type Recipient } from './
 import { openSmtp, smtpConfig, type SmtpTransport } from './deliver/smtp.js';
 import { ExitCode } from './errors.js';
 import { faultPoint } from './fault-point.js';
+import { checksHeldUnder, checksKeyOf, currentMartsKey } from './checks-cache.js';
 import { feedFreshness, type FeedFreshness } from './freshness.js';
 import { lastBuiltAt, lastStageDetail, saveVersion, seconds, startRun, storedVersion, type StoredVersion } from './ledger.js';
 import type { Printer } from './render/printer.js';
@@ -94,18 +95,17 @@ export async function nightly(ctx: Context, newPrinter: PrinterFactory, options:
         stage: async <T>(name: string, work: () => Promise<T>): Promise<T> => {
           // Checks read the marts: when those did not change and the checks held last time, they hold now.
           if (name === 'checks' && (martsState as NightlyResult['marts']) === 'up to date' && !options.force) {
-            const last = await lastStageDetail(warehouse, 'checks');
-            const results = last?.detail['results'] as RunSummary['checks'] | undefined;
-            if (last?.detail['key'] === checksKey && results && results.every((c) => c.holds)) {
-              await ledger.skipStage('checks', `nothing they read changed since run ${last.runId}, where all ${results.length} held`);
-              return results.map((c) => ({ ...c, rows: [] })) as T;
+            const held = await checksHeldUnder(ctx, checksKey);
+            if (held) {
+              await ledger.skipStage('checks', `nothing they read changed since run ${held.runId}, where all ${held.results.length} held`);
+              return held.results as T;
             }
           }
           return ledger.stage(name, work, details[name]);
         },
         martsUpToDate: async () => {
           martsKey = await currentMartsKey(ctx);
-          checksKey = createHash('sha256').update(martsKey).update(hashTree(path.join(ctx.project.queries, 'checks'))).update(options.period ?? 'latest').digest('hex');
+          checksKey = checksKeyOf(ctx, martsKey, options.period);
           const exists = (await warehouse.all(`select 1 from information_schema.tables where table_name = 'mart_revenue'`)).length > 0;
           if (exists && !options.force && (await lastStageDetail(warehouse, 'marts'))?.detail['key'] === martsKey) {
             martsState = 'up to date';
@@ -261,19 +261,6 @@ export function summaryLines(r: NightlyResult): string[] {
   const late = r.feeds.filter((f) => f.late);
   if (late.length > 0) lines.push(`feeds late: ${late.map((f) => f.feed).join(', ')}`);
   return lines;
-}
-
-// Marts depend on their SQL, the seeds and every loaded file.
-async function currentMartsKey(ctx: Context): Promise<string> {
-  const [row] = await ctx.warehouse.all<{ files: string | null; seeds: string | null }>(
-    `select (select string_agg(sha256, ',' order by sha256) from files where status = 'loaded') as files,
-            (select string_agg(seed || ':' || sha256, ',' order by seed) from seed_versions) as seeds`,
-  );
-  return createHash('sha256')
-    .update(hashTree(path.join(ctx.project.queries, 'marts')))
-    .update(row?.files ?? '')
-    .update(row?.seeds ?? '')
-    .digest('hex');
 }
 
 /**

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { BriefOutput, BriefRequest } from './brief.js';
 import { briefReads, checksHolding, runChecks, type CheckResult } from './checks.js';
+import { checksHeldUnder, checksKeyOf, currentMartsKey } from './checks-cache.js';
 import { hashTree, type Context } from './context.js';
 import { CliError, ExitCode } from './errors.js';
 import type { IngestResult } from './ingest/ingest.js';
@@ -105,7 +106,9 @@ export async function runBrief(
   const period = await resolvePeriod(ctx, options.period);
   const requests = (await expand(ctx, [report], period, options.region)).map((r) => ({ ...r, lang: options.lang }));
   const queries = readQueries(ctx.project.queries);
-  const checks = await runChecks(ctx.warehouse, path.join(ctx.project.queries, 'checks'), { period }, briefReads(report, queries));
+  // The checks the last run recorded still hold when nothing they read changed since: not run again.
+  const held = await checksHeldUnder(ctx, checksKeyOf(ctx, await currentMartsKey(ctx), options.period));
+  const checks = held?.results ?? (await runChecks(ctx.warehouse, path.join(ctx.project.queries, 'checks'), { period }, briefReads(report, queries)));
   const failed = checksHolding(report, queries, checks);
   if (failed.length === 0) return renderBriefs(ctx, newPrinter, requests);
   const ids = failed.map((c) => c.id).join(', ');

@@ -96,7 +96,7 @@ describe('monthly-revenue end to end', () => {
     expect(html).toContain('<svg');
     const pages = Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [pdf], { encoding: 'utf8' }))![1]);
     expect(pages).toBeGreaterThanOrEqual(2);
-    expect(pages).toBeLessThanOrEqual(7); // text, three charts, three tables (by tax, by industry, budget progress), the appendix
+    expect(pages).toBeLessThanOrEqual(6); // leaders read 2–6 pages (BRIEF-STYLE): text, three charts, three tables, the appendix
   });
 
   it('embeds every font, and the fonts are the Noto CJK faces', () => {

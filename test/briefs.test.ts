@@ -76,11 +76,11 @@ describe('the catalogue on the demo data', () => {
     expect(cities).toHaveLength(20);
   });
 
-  it('keeps every brief within 2–6 A4 pages (the monthly brief, with its budget table, 7), the advisory within 2', () => {
+  it('keeps every brief within 2–6 A4 pages, the advisory within 2', () => {
     for (const id of province) {
       const n = pages(path.join(out, `${id}.pdf`));
       expect(n, id).toBeGreaterThanOrEqual(id === 'advisory' ? 1 : 2);
-      expect(n, id).toBeLessThanOrEqual(id === 'advisory' ? 2 : id === 'monthly-revenue' ? 7 : 6);
+      expect(n, id).toBeLessThanOrEqual(id === 'advisory' ? 2 : 6);
     }
     for (const c of cities.slice(0, 3)) expect(pages(path.join(out, `city-${c.code}.pdf`))).toBeLessThanOrEqual(6);
   });
@@ -259,6 +259,9 @@ describe('the catalogue on the demo data', () => {
       const db = await DuckDBInstance.create(path.join(copy.dir, 'warehouse.duckdb'));
       const c = await db.connect();
       await c.run(`delete from mart_revenue where city_code = '${cities[1]!.code}' and period = date '${end}-01'`);
+      // The marts changed behind the ledger's back: forget the check results the last run recorded (a rerun
+      // reuses them while nothing the checks read has changed, pipeline/checks-cache.ts).
+      await c.run(`delete from run_stages where stage = 'checks'`);
       c.closeSync();
       db.closeSync();
       const inCopy = (args: string[]) => {

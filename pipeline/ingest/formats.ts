@@ -196,23 +196,26 @@ function noUtf8Lines(name: string, encoding: string): Transform {
   let carry: Buffer = Buffer.alloc(0);
   let line = 1;
   const check = (bytes: Buffer): Error | undefined => {
+    // isUtf8 is native and fails at once on a GBK line: count its high bytes only when it passes.
+    if (!isUtf8(bytes)) return undefined;
     let high = 0;
     for (const b of bytes) if (b >= 0x80) high++;
-    if (high >= 12 && isUtf8(bytes)) {
+    if (high >= 12) {
       return new Unreadable(`${name}:${line}: this line is UTF-8 text, but the file is read as ${encoding.toUpperCase()} (its other lines are); it was pasted together from two exports: re-export the whole file in one encoding (UTF-8).`);
     }
     return undefined;
   };
   return new Transform({
     transform(chunk: Buffer, _encoding, done) {
-      let data = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
-      for (let nl = data.indexOf(10); nl >= 0; nl = data.indexOf(10)) {
-        const error = check(data.subarray(0, nl));
+      const data = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+      let start = 0;
+      for (let nl = data.indexOf(10); nl >= 0; nl = data.indexOf(10, start)) {
+        const error = check(data.subarray(start, nl));
         if (error) return done(error);
         line++;
-        data = data.subarray(nl + 1);
+        start = nl + 1;
       }
-      carry = Buffer.from(data);
+      carry = Buffer.from(data.subarray(start));
       done(null, chunk);
     },
     flush(done) {
@@ -242,7 +245,7 @@ function csvText(name: string, encoding: string, mendEnds: boolean): Transform {
         return;
       }
       if (!mendEnds) {
-        lines += text.match(/\n/g)?.length ?? 0;
+        for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines++;
         done(null, Buffer.from(text, 'utf8'));
         return;
       }
