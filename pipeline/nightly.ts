@@ -54,7 +54,6 @@ const keyOf = (e: { brief?: string; report?: { id: string }; region?: string; pe
   `${e.brief ?? e.report!.id}|${e.region ?? ''}|${e.period}|${e.lang ?? 'zh'}`;
 
 /** An edition as the log names it: monthly-revenue, city (440100), advisory [en]. */
-const stemOf = (brief: string, region?: string) => (region ? `${brief}-${region}` : brief);
 const editionLabel = (e: { brief: string; region?: string; lang?: string }) => `${e.brief}${e.region ? ` (${e.region})` : ''}${e.lang === 'en' ? ' [en]' : ''}`;
 
 /**
@@ -152,9 +151,9 @@ export async function nightly(ctx: Context, newPrinter: PrinterFactory, options:
       const plan = planned.get(keyOf(o));
       if (!plan) continue;
       if (o.status === 'rendered' && o.output) {
-        await faultPoint('issue:rendered', stemOf(o.brief, o.region));
+        await faultPoint('issue:rendered', path.basename(o.output.pdf, '.pdf'));
         const issuedDir = issue(ctx, plan.request, plan.version, o.output);
-        await faultPoint('issue:archived', stemOf(o.brief, o.region));
+        await faultPoint('issue:archived', path.basename(o.output.pdf, '.pdf'));
         await saveVersion(warehouse, { brief: o.brief, region: o.region, period: o.period, lang: o.lang, ...plan.version, issuedDir, builtAt: ctx.clock(), runId: ledger.runId });
         editions.push(edition(plan.request, plan.version.version, issuedDir));
       } else if (o.status === 'skipped' && plan.stored && o.reason?.startsWith('up to date')) {

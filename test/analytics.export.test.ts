@@ -1,36 +1,20 @@
-import { Writable } from 'node:stream';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import * as arrow from 'apache-arrow';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../pipeline/cli.js';
 import { formatRows, toXlsx } from '../pipeline/export.js';
 import { openWarehouse } from '../pipeline/warehouse/warehouse.js';
-import { analyticsWarehouse } from './helpers/analytics.js';
+import { now, threePayersWorkspace } from './helpers/analytics.js';
+import { runCli } from './helpers/cli.js';
 
 let dir = '';
 // The CLI in-process (the same code path as bin/taxbrief.js, without a Node start per call).
-async function taxbrief(...args: string[]) {
-  let out = '';
-  let err = '';
-  const sink = (append: (s: string) => void) => new Writable({ write(chunk, _enc, done) { append(String(chunk)); done(); } });
-  const code = await main(['--json', ...args], {
-    stdout: sink((s) => { out += s; }), stderr: sink((s) => { err += s; }),
-    env: { ...process.env, TAXBRIEF_WORKSPACE: dir }, clock: () => new Date('2026-11-26T08:00:00Z'),
-  });
-  return { code, out, err };
-}
+const taxbrief = (...args: string[]) => runCli(['--json', ...args], { ...process.env, TAXBRIEF_WORKSPACE: dir }, () => now);
 
 // A workspace whose warehouse holds three 广州 VAT payers for 2025-01 and 2026-01.
 beforeAll(async () => {
-  const wh = await analyticsWarehouse();
-  dir = wh.dir;
-  const rows = ['2025-01-01', '2026-01-01'].flatMap((p, y) => [['A', 100], ['B', 50], ['C', 25]].map(([tp, a]) =>
-    `(date '${p}', '${tp}', '440103', 'C', 'S', '10101', ${Number(a) * (1 + y)}.25)`));
-  await wh.load('revenue', rows.join(','));
-  await wh.refresh();
-  wh.warehouse.close();
+  dir = await threePayersWorkspace();
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

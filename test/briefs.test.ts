@@ -2,14 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { DuckDBInstance } from '@duckdb/node-api';
 import iconv from 'iconv-lite';
 import { parseHTML } from 'linkedom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { roundSvgNumbers } from '../pipeline/charts/plot.js';
-import { main } from '../pipeline/cli.js';
 import { projectPaths } from '../pipeline/workspace.js';
+import { runCli } from './helpers/cli.js';
 import { tempDir } from './helpers/workspace.js';
 
 // The whole catalogue on the deterministic demo (5,000 taxpayers, 26 months to 2026-10, clock pinned; the smallest
@@ -21,16 +20,7 @@ const ws = tempDir('taxbrief-briefs-');
 const out = path.join(ws.dir, 'out', end);
 let run = { code: -1, out: '', err: '' };
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const o = new PassThrough();
-  const e = new PassThrough();
-  let so = '';
-  let se = '';
-  o.on('data', (d) => (so += d));
-  e.on('data', (d) => (se += d));
-  const code = await main(args, { stdout: o, stderr: e, env: { ...process.env, TAXBRIEF_WORKSPACE: ws.dir }, clock: () => now });
-  return { code, out: so, err: se };
-}
+const cli = (args: string[]) => runCli(args, { ...process.env, TAXBRIEF_WORKSPACE: ws.dir }, () => now);
 
 const pdfText = (pdf: string) => execFileSync('pdftotext', ['-enc', 'UTF-8', pdf, '-'], { encoding: 'utf8' });
 const squash = (s: string) => s.replace(/\s+/g, '');
@@ -264,15 +254,7 @@ describe('the catalogue on the demo data', () => {
       await c.run(`delete from run_stages where stage = 'checks'`);
       c.closeSync();
       db.closeSync();
-      const inCopy = (args: string[]) => {
-        const o = new PassThrough();
-        const e = new PassThrough();
-        let so = '';
-        let se = '';
-        o.on('data', (d) => (so += d));
-        e.on('data', (d) => (se += d));
-        return main(args, { stdout: o, stderr: e, env: { ...process.env, TAXBRIEF_WORKSPACE: copy.dir }, clock: () => now }).then((code) => ({ code, out: so, err: se }));
-      };
+      const inCopy = (args: string[]) => runCli(args, { ...process.env, TAXBRIEF_WORKSPACE: copy.dir }, () => now);
       const held = await inCopy(['brief', 'monthly-revenue', '--json']);
       expect(held.code).toBe(3);
       expect(held.out).toBe('');

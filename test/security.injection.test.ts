@@ -4,7 +4,7 @@ import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openWarehouse } from '../pipeline/warehouse/warehouse.js';
 import { runCli } from './helpers/cli.js';
-import { analyticsWarehouse, now } from './helpers/analytics.js';
+import { now, threePayersWorkspace } from './helpers/analytics.js';
 
 // A workspace with three 广州 VAT payers; one city's name is formula-like, as a hostile seed or feed value would be.
 let dir = '';
@@ -25,14 +25,7 @@ async function tables(): Promise<string> {
 }
 
 beforeAll(async () => {
-  const wh = await analyticsWarehouse();
-  dir = wh.dir;
-  const rows = ['2025-01-01', '2026-01-01'].flatMap((p, y) => [['A', 100], ['B', 50], ['C', 25]].map(([tp, a]) =>
-    `(date '${p}', '${tp}', '440103', 'C', 'S', '10101', ${Number(a) * (1 + y)}.25)`));
-  await wh.load('revenue', rows.join(','));
-  await wh.warehouse.run("update regions set name = '=HYPERLINK(\"http://x\",\"广州\")' where code = '440100'");
-  await wh.refresh();
-  wh.warehouse.close();
+  dir = await threePayersWorkspace((wh) => wh.warehouse.run("update regions set name = '=HYPERLINK(\"http://x\",\"广州\")' where code = '440100'"));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { figure, timeFn, warehouseOptions, type Suite } from '../harness.js';
+import { datasetsRead } from '../../pipeline/brief.js';
+import { briefReads } from '../../pipeline/checks.js';
 import { refreshMartsFor } from '../../pipeline/marts.js';
+import { findReport, readReports } from '../../pipeline/reports.js';
 import { readQueries, runQuery, type Query } from '../../pipeline/queries.js';
 import type { Params } from '../../pipeline/warehouse/warehouse.js';
 import { openWarehouse } from '../../pipeline/warehouse/warehouse.js';
@@ -10,7 +13,7 @@ import { openWarehouse } from '../../pipeline/warehouse/warehouse.js';
 interface Step { query: string; params: Params }
 
 /** The brief's queries for `period`: the whole revenue and relief catalogue a monthly and a relief brief read. */
-function briefSteps(period: string): Step[] {
+function briefSteps(period: string, datasets: string): Step[] {
   const p = { period };
   return [
     { query: 'latest_period', params: {} },
@@ -25,7 +28,7 @@ function briefSteps(period: string): Step[] {
     { query: 'revenue_anomalies', params: p },
     { query: 'relief_headline', params: p },
     ...['kind', 'policy', 'size', 'section', 'city'].map((dimension) => ({ query: 'relief_breakdown', params: { ...p, dimension } })),
-    { query: 'brief_inputs', params: { ...p, datasets: 'revenue,relief,budget_targets' } },
+    { query: 'brief_inputs', params: { ...p, datasets } },
     { query: 'input_files', params: p },
   ];
 }
@@ -66,7 +69,9 @@ const suite: Suite = {
     try {
       const queries = readQueries(queriesDir);
       const period = String((await runQuery(warehouse, queries.get('latest_period')!, {}))[0]?.['period']);
-      const steps = briefSteps(period);
+      // brief_inputs lists the files of the datasets the monthly brief reads, as the brief stage asks it.
+      const monthly = findReport(readReports(path.join(ctx.root, 'reports')), 'monthly-revenue');
+      const steps = briefSteps(period, datasetsRead(briefReads(monthly, queries)).join(','));
       const brief = (on: (q: Query) => Query) => async () => {
         for (const s of steps) await runQuery(warehouse, on(queries.get(s.query)!), s.params);
       };

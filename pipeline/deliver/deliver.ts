@@ -137,7 +137,7 @@ async function sentTo(warehouse: Warehouse, e: Edition): Promise<Set<string>> {
 
 // The recipient's copy in the outbox: reused when an earlier attempt left this very version there.
 async function copyFor(e: Edition, r: Recipient, effects: DeliveryEffects, stamper: Stamper): Promise<string> {
-  const file = path.join(effects.outboxDir, r.id, e.period, `${e.region ? `${e.brief}-${e.region}` : e.brief}${e.lang === 'en' ? '.en' : ''}.pdf`);
+  const file = path.join(effects.outboxDir, r.id, e.period, `${editionStem(e)}.pdf`);
   if (existsSync(file)) {
     const [last] = await effects.warehouse.all<{ sha256: string | null }>(
       `select sha256 from deliveries where recipient_id = $recipient and brief = $brief and region = $region and period = $period and lang = $lang and version = $version
@@ -146,8 +146,7 @@ async function copyFor(e: Edition, r: Recipient, effects: DeliveryEffects, stamp
     );
     if (last?.sha256 && last.sha256 === sha256Of(file)) return file;
   }
-  mkdirSync(path.dirname(file), { recursive: true });
-  // A resend of a version already sent: the archived copy is the very same document.
+  // A resend of a version already sent (the atomic writers below make the folder): the archived copy is the very same document.
   const [sent] = await effects.warehouse.all<{ file: string | null; sha256: string | null }>(
     `select file, sha256 from deliveries where recipient_id = $recipient and brief = $brief and region = $region and period = $period and lang = $lang and version = $version
      and status = 'sent' order by attempted_at desc, run_id desc limit 1`,
@@ -260,8 +259,12 @@ async function record(
  * (SMTP has no way to ask whether a message arrived). `--resend` is a new message, so it gets its own.
  */
 function messageIdOf(e: Edition, r: Recipient, effects: DeliveryEffects): string {
-  const stem = e.region ? `${e.brief}-${e.region}` : e.brief;
-  return `<${e.version.slice(0, 16)}.${r.id}.${stem}.${e.period}${effects.resend ? `.resend-${effects.runId}` : ''}@taxbrief>`;
+  return `<${e.version.slice(0, 16)}.${r.id}.${editionStem(e)}.${e.period}${effects.resend ? `.resend-${effects.runId}` : ''}@taxbrief>`;
+}
+
+// An edition's file stem, as the brief stage names its PDF (brief.ts briefStem): monthly-revenue, city-440100, advisory.en.
+function editionStem(e: Edition): string {
+  return `${e.brief}${e.region ? `-${e.region}` : ''}${e.lang === 'en' ? '.en' : ''}`;
 }
 
 function mailText(e: Edition, r: Recipient, sha256: string): string {

@@ -55,3 +55,18 @@ export const num = (row: Row | undefined, column: string): number => Number(row?
 
 /** Runs a SQL statement against the warehouse (for tests that load real data with read_csv). */
 export const sql = (warehouse: Warehouse, text: string, params?: Params) => warehouse.all(text, params);
+
+/**
+ * A workspace folder whose warehouse holds three 广州 VAT payers (A, B, C) for 2025-01 and 2026-01,
+ * marts built; `prepare` may change the warehouse before the marts are built (e.g. a hostile name).
+ */
+export async function threePayersWorkspace(prepare?: (wh: AnalyticsWarehouse) => Promise<void>): Promise<string> {
+  const wh = await analyticsWarehouse();
+  const rows = ['2025-01-01', '2026-01-01'].flatMap((p, y) => [['A', 100], ['B', 50], ['C', 25]].map(([tp, a]) =>
+    `(date '${p}', '${tp}', '440103', 'C', 'S', '10101', ${Number(a) * (1 + y)}.25)`));
+  await wh.load('revenue', rows.join(','));
+  await prepare?.(wh);
+  await wh.refresh();
+  wh.warehouse.close();
+  return wh.dir;
+}
