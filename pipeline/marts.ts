@@ -53,7 +53,7 @@ export async function refreshMartsFor(effects: MartEffects, changed: string[] = 
       );
     }
     if (full) {
-      for (const table of ['mart_revenue', 'mart_revenue_city', 'mart_relief', 'mart_relief_beneficiaries']) await warehouse.run(`delete from ${table}`);
+      for (const table of ['mart_revenue', 'mart_revenue_city', 'mart_relief', 'mart_relief_beneficiaries', 'relief_first_seen', 'relief_first_seen_periods']) await warehouse.run(`delete from ${table}`);
     }
     const periods = (await warehouse.all<{ p: string }>(`select strftime(period, '%Y-%m') as p from _mart_periods order by period`)).map((r) => r.p);
     if (periods.length > 0) for (const s of scripts) await warehouse.run(s.sql);

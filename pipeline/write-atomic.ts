@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CliError, ExitCode } from './errors.js';
 
@@ -105,4 +105,18 @@ export function writeAtomic(file: string, content: string | Uint8Array): void {
 /** Copies `source` to `file` the same way: whole, or not at all. */
 export function copyAtomic(source: string, file: string): void {
   atomically(file, (tmp) => copyFileSync(source, tmp));
+}
+
+/**
+ * Places `source` at `file` as a hard link where the filesystem allows, else as a copy: for inputs
+ * nobody changes in place (generated demo extracts), whose bytes would otherwise be stored twice.
+ */
+export function linkOrCopy(source: string, file: string): void {
+  try {
+    linkSync(source, file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (!['EXDEV', 'EPERM', 'EMLINK', 'ENOTSUP', 'EEXIST'].includes(code ?? '')) throw error;
+    copyFileSync(source, file);
+  }
 }

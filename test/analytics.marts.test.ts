@@ -50,6 +50,33 @@ describe('mart refresh by changed period', () => {
     expect(await martSnapshot(wh)).toEqual(incremental);
   });
 
+  it('folds new months into the beneficiaries from their own facts, and the result equals a rebuild from all the facts', async () => {
+    const wh = await open();
+    await wh.load('relief', [relief('2026-01-01', 'A', 'R01', 1), relief('2026-02-01', 'B', 'R01', 2)].join(','));
+    expect((await wh.refresh()).mode).toBe('full');
+    // March: A takes a second policy (new to the policy and kind groupings, not to the total); C is new everywhere.
+    await wh.load('relief', [relief('2026-03-01', 'A', 'R01', 3), relief('2026-03-01', 'A', 'R04', 4), relief('2026-03-01', 'C', 'R01', 5)].join(','));
+    expect(await wh.refresh()).toEqual({ mode: 'periods', periods: ['2026-03'] });
+    // April and May at once: B returns (nothing new), D arrives in April and again in May (new in April only).
+    await wh.load('relief', [relief('2026-04-01', 'D', 'R01', 1), relief('2026-04-01', 'B', 'R01', 1)].join(','));
+    await wh.load('relief', [relief('2026-05-01', 'D', 'R01', 1), relief('2026-05-01', 'B', 'R02', 1)].join(','));
+    expect(await wh.refresh()).toEqual({ mode: 'periods', periods: ['2026-04', '2026-05'] });
+    const extended = await martSnapshot(wh);
+    const newIn = (set: string) => extended.beneficiaries.filter((r) => r['grouping_set'] === set).map((r) => [r['p'], r['policy_code'] ?? r['kind'] ?? null, r['new_beneficiaries']]);
+    expect(newIn('total')).toEqual([['2026-01', null, 1], ['2026-02', null, 1], ['2026-03', null, 1], ['2026-04', null, 1]]);
+    expect(newIn('policy')).toEqual([['2026-01', 'R01', 1], ['2026-02', 'R01', 1], ['2026-03', 'R01', 1], ['2026-03', 'R04', 1], ['2026-04', 'R01', 1], ['2026-05', 'R02', 1]]);
+    expect(newIn('kind')).toEqual([['2026-01', 'tax_cut', 1], ['2026-02', 'tax_cut', 1], ['2026-03', 'refund', 1], ['2026-03', 'tax_cut', 1], ['2026-04', 'tax_cut', 1]]);
+    // a restated earlier month is no extension: its year is rebuilt (A's January relief withdrawn, so A is new in March)
+    await wh.warehouse.run(`delete from relief where period = date '2026-01-01'`);
+    await wh.load('relief', relief('2026-01-01', 'B', 'R01', 1));
+    expect(await wh.refresh()).toEqual({ mode: 'periods', periods: ['2026-01'] });
+    const restated = await martSnapshot(wh);
+    expect(restated.beneficiaries.filter((r) => r['grouping_set'] === 'total').map((r) => [r['p'], r['new_beneficiaries']])).toEqual([['2026-01', 1], ['2026-03', 2], ['2026-04', 1]]);
+    await wh.warehouse.run(`delete from mart_refreshes`);
+    expect((await wh.refresh()).mode).toBe('full');
+    expect(await martSnapshot(wh)).toEqual(restated);
+  });
+
   it('takes the months ingest reports even when the ledger has nothing new, and rebuilds all after a seed change', async () => {
     const wh = await open();
     await wh.load('revenue', row('2026-01-01', 'A', '440103', '10101', 10));

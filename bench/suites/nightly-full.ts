@@ -2,6 +2,7 @@ import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { briefsLabel, figure, joinSamples, runArgs, scales, sampleCommand, timeFn, warehouseOptions, type Sample, type Suite } from '../harness.js';
 import { openWarehouse } from '../../pipeline/warehouse/warehouse.js';
+import { linkOrCopy } from '../../pipeline/write-atomic.js';
 
 /**
  * A full rebuild: every extract of the scale dropped into the inbox of an empty workspace and one
@@ -29,7 +30,7 @@ const suite: Suite = {
       for (let i = 0; i < ctx.runs; i++) {
         rmSync(copy, { recursive: true, force: true });
         mkdirSync(path.join(copy, 'inbox'), { recursive: true });
-        for (const f of extracts) copyFileSync(f, path.join(copy, 'inbox', path.basename(f)));
+        for (const f of extracts) linkOrCopy(f, path.join(copy, 'inbox', path.basename(f)));
         if (existsSync(path.join(workspace, 'recipients.json'))) copyFileSync(path.join(workspace, 'recipients.json'), path.join(copy, 'recipients.json'));
         full.push(await sampleCommand([...ctx.cli, '--workspace', copy, ...runArgs(ctx.scale)], 1, { okCodes: [0, 3] }));
         for (const f of [plainFile, `${plainFile}.wal`]) rmSync(f, { force: true });

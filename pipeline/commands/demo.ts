@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CommandEnv } from '../cli.js';
 import { CliError, ExitCode } from '../errors.js';
@@ -7,6 +7,7 @@ import { previousMonth } from '../narrative/periods.js';
 import { nightly } from '../nightly.js';
 import { printerFor } from './printer.js';
 import { report } from './run.js';
+import { linkOrCopy } from '../write-atomic.js';
 
 /** Options of `taxbrief demo`, as commander hands them over. */
 interface DemoFlags { taxpayers: string; end?: string; months: string; seed: string; run: boolean }
@@ -41,7 +42,7 @@ export default async function demo(env: CommandEnv, flags: DemoFlags): Promise<n
     const hashes = JSON.parse(readFileSync(complete, 'utf8')) as Record<string, string>;
     const loaded = new Set((await ctx.warehouse.all<{ sha256: string }>('select sha256 from files')).map((r) => r.sha256));
     for (const [f, sha256] of Object.entries(hashes)) {
-      if (!loaded.has(sha256)) copyFileSync(path.join(cache, f), path.join(ctx.workspace.inbox, f));
+      if (!loaded.has(sha256)) linkOrCopy(path.join(cache, f), path.join(ctx.workspace.inbox, f));
     }
     if (!flags.run) return ExitCode.ok;
     const result = await nightly(ctx, printerFor(env));

@@ -1,24 +1,61 @@
 -- Distinct beneficiaries by year and the month each was first seen, per grouping set: the year-to-date 户数 is then a sum.
--- Rebuilt for every year that has a month in _mart_periods (a changed month can change who is new in later months).
-delete from mart_relief_beneficiaries where year in (select distinct year(period) from _mart_periods);
+-- A year whose changed months all come after the months already folded in (the nightly case: a new month) is extended
+-- from those months' facts alone; a year with any other change (a restated or late month) is rebuilt from its facts.
+create or replace temp table _beneficiary_years as
+with changed as (select year(period) as year, min(period) as first_changed from _mart_periods group by all),
+folded as (select year(period) as year, max(period) as last_folded from relief_first_seen_periods group by all)
+select c.year, c.first_changed, coalesce(c.first_changed > f.last_folded, false) as extend
+from changed c left join folded f using (year);
+
+-- Rebuilt years: the first month of each taxpayer and policy (at the facts' codes), from the year's facts.
+delete from relief_first_seen where year in (select year from _beneficiary_years where not extend);
+delete from relief_first_seen_periods where year(period) in (select year from _beneficiary_years where not extend);
+insert into relief_first_seen
+select y.year, r.taxpayer_id, r.region_code, r.industry_code, r.size_code, r.policy_code, min(r.period) as first_period
+from relief r
+join _beneficiary_years y on not y.extend and r.period >= make_date(y.year, 1, 1) and r.period < make_date(y.year + 1, 1, 1)
+where r.superseded_by is null  -- current rows only: restated ones are kept for reproducing earlier briefs
+group by all;
+
+-- Extended years: the combinations the new months bring that the year has not seen before.
+insert into relief_first_seen
+with seen as (
+  select f.* from relief_first_seen f join _beneficiary_years y on y.year = f.year and y.extend
+)
+select year(r.period) as year, r.taxpayer_id, r.region_code, r.industry_code, r.size_code, r.policy_code, min(r.period) as first_period
+from relief r
+where r.period in (select c.period from _mart_periods c join _beneficiary_years y on y.year = year(c.period) and y.extend)
+  and r.superseded_by is null
+  and not exists (
+    select 1 from seen s
+    where s.year = year(r.period) and s.taxpayer_id = r.taxpayer_id and s.region_code = r.region_code
+      and s.industry_code = r.industry_code and s.size_code = r.size_code and s.policy_code = r.policy_code)
+group by all;
+
+insert into relief_first_seen_periods
+select distinct r.period from relief r join _beneficiary_years y on not y.extend and year(r.period) = y.year
+union
+select c.period from _mart_periods c;
+
+delete from mart_relief_beneficiaries where year in (select year from _beneficiary_years where not extend);
+delete from mart_relief_beneficiaries
+where exists (select 1 from _beneficiary_years y where y.extend and y.year = mart_relief_beneficiaries.year and mart_relief_beneficiaries.first_period >= y.first_changed);
 insert into mart_relief_beneficiaries
-with years as (
-  select distinct year(period) as year from _mart_periods
+with touched as (
+  -- in an extended year only the taxpayers with a combination first seen in the new months can be new to a grouping
+  select distinct f.year, f.taxpayer_id
+  from relief_first_seen f join _beneficiary_years y on y.year = f.year and y.extend and f.first_period >= y.first_changed
 ),
--- first the month each taxpayer first enjoyed each policy, from the raw codes (one row per taxpayer and policy: far fewer
--- than the facts, so the joins and the grouping sets below work on little) …
-per_code as (
-  select y.year, r.taxpayer_id, r.region_code, r.industry_code, r.size_code, r.policy_code, min(r.period) as first_period
-  from relief r
-  join years y on r.period >= make_date(y.year, 1, 1) and r.period < make_date(y.year + 1, 1, 1)
-  where r.superseded_by is null
-  group by all
+scope as (
+  select f.* from relief_first_seen f join _beneficiary_years y on y.year = f.year and not y.extend
+  union all
+  select f.* from relief_first_seen f semi join touched t on t.year = f.year and t.taxpayer_id = f.taxpayer_id
 ),
 per_policy as (
   select
     f.year, g.in_jurisdiction, g.city_code, g.region_group, p.kind, f.policy_code, i.section_code, f.size_code, f.taxpayer_id,
     min(f.first_period) as first_period
-  from per_code f
+  from scope f
   join regions g on g.code = f.region_code
   join industries i on i.code = f.industry_code
   join relief_policies p on p.code = f.policy_code
@@ -51,10 +88,17 @@ first_seen as (
     (year, in_jurisdiction, taxpayer_id, city_code, section_code),
     (year, in_jurisdiction, taxpayer_id, city_code, size_code)
   )
+),
+-- an extended year keeps only the groupings first seen in its new months: the earlier ones are in the mart already
+news as (
+  select f.* from first_seen f join _beneficiary_years y on y.year = f.year
+  where not y.extend or f.first_period >= y.first_changed
 )
 select
   year, first_period, case when dims = '' then 'total' else dims end as grouping_set,
   in_jurisdiction, city_code, region_group, kind, policy_code, section_code, size_code,
   count(*)::integer as new_beneficiaries
-from first_seen
+from news
 group by all;
+
+drop table _beneficiary_years;
