@@ -10,7 +10,7 @@ import { helpersFor, type Lang } from './narrative/helpers.js';
 import { markdownToHtml } from './narrative/markdown.js';
 import * as en from './narrative/phrases-en.js';
 import { dateLabel, monthLabel, monthOfYear, monthOnly, ytdLabel, ytdSpan } from './narrative/periods.js';
-import { runQuery, type Query } from './queries.js';
+import { describeIn, runQuery, type Query } from './queries.js';
 import type { ReportDefinition } from './reports.js';
 import type { Printer } from './render/printer.js';
 import type { Params, Row, Warehouse } from './warehouse/warehouse.js';
@@ -78,7 +78,7 @@ export async function buildBrief(request: BriefRequest, effects: BriefEffects): 
       if (row && rows.length === 1) data[name] = row;
       else if (!(spec.optional && rows.length === 0)) throw new CliError(`Query ${spec.query} gave ${rows.length} rows for brief ${report.id}${region ? ` (${region})` : ''}, where one was expected.`);
     } else data[name] = rows;
-    provenance.push({ key: provenance.length + 1, name, query: query.id, description: query.description, params: pick(params, query.params), rows: rows.length, repeated: provenance.some((p) => p.query === query.id) });
+    provenance.push({ key: provenance.length + 1, name, query: query.id, description: describeIn(query, lang), params: pick(params, query.params), rows: rows.length, repeated: provenance.some((p) => p.query === query.id) });
   }
 
   const charts: Record<string, string> = {};

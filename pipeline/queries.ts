@@ -9,6 +9,8 @@ export interface Query {
   file: string;
   sql: string;
   description: string;
+  /** The Chinese one-line description, from the `-- zh: …` header line (the appendix of Chinese editions); '' without one. */
+  descriptionZh: string;
   params: string[];
   /** What each parameter means and its default, from `-- @param name text (default: value)` header lines. */
   paramDocs: ParamDoc[];
@@ -30,7 +32,7 @@ export function readQueries(dir: string): Map<string, Query> {
     const sql = readFileSync(file, 'utf8');
     const params = parameters(sql);
     queries.set(f.slice(0, -4), {
-      id: f.slice(0, -4), file, sql, description: describe(sql), params, paramDocs: paramDocs(sql, params), reads: reads(sql, macros), covers: covers(sql),
+      id: f.slice(0, -4), file, sql, description: describe(sql), descriptionZh: describeZh(sql), params, paramDocs: paramDocs(sql, params), reads: reads(sql, macros), covers: covers(sql),
     });
   }
   return queries;
@@ -39,6 +41,16 @@ export function readQueries(dir: string): Map<string, Query> {
 // The first comment line says what the query returns.
 function describe(sql: string): string {
   return /^--\s*(.+)$/m.exec(sql)?.[1]?.trim() ?? '';
+}
+
+// `-- zh: …`: the same in Chinese, for the appendix of a Chinese edition.
+function describeZh(sql: string): string {
+  return /^--\s*zh:\s*(.+)$/m.exec(sql)?.[1]?.trim() ?? '';
+}
+
+/** What a query returns, in the edition's language (a Chinese edition falls back to English only for a query without a `-- zh:` line). */
+export function describeIn(query: Query, lang: 'zh' | 'en'): string {
+  return lang === 'zh' && query.descriptionZh !== '' ? query.descriptionZh : query.description;
 }
 
 // `-- @param name what it means (default: value)`; `(default: null)` binds SQL null.

@@ -1,4 +1,5 @@
 -- Material unusual movements: city × tax revenue (VAT with its 留抵退税 added back) over the $months months to $period against a seasonal baseline (the same months last year × the typical YoY of the 12 months before), with the robust z-score; only deviations large in 元 and in the city's revenue; largest first.
+-- zh: 地市分税种异常变动：近N个月收入（增值税加回留抵退税）与季节性基线（上年同期×此前12个月典型增幅）比较，按稳健z值判断，并设金额与占比门槛，按偏离大小排列。
 -- @param period  the last month examined, YYYY-MM
 -- @param months  how many months up to $period are summed and examined together (default: 3)
 -- @param threshold  the |robust z| from which a movement is reported (default: 3.5)

@@ -1,4 +1,5 @@
 -- Monthly province revenue for the $months months up to $period, with each month's YoY (null without a prior year).
+-- zh: 逐月税收收入及同比（无上年数据时为空）。
 -- @param period  the last month, YYYY-MM
 -- @param months  how many months (default: 24)
 -- @param region  a city code for one city, or null for the province's jurisdiction (default: null)

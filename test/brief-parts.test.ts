@@ -6,7 +6,9 @@ import { chartTypes } from '../pipeline/charts/registry.js';
 import { deriveFindings } from '../pipeline/findings/rules.js';
 import { markdownToHtml } from '../pipeline/narrative/markdown.js';
 import { roundedPartsAddUp } from '../pipeline/narrative/numbers.js';
+import { describeIn, readQueries } from '../pipeline/queries.js';
 import { fontCoverage, missingGlyphs, preflightFonts } from '../pipeline/render/fonts.js';
+import { projectPaths } from '../pipeline/workspace.js';
 
 const pretty = (svg: string) => roundSvgNumbers(svg, 1).replace(/></g, '>\n<') + '\n';
 const doc = (svg: string) => parseHTML(`<!doctype html><html><body>${svg}</body></html>`).document;
@@ -125,5 +127,21 @@ describe('narrative parts', () => {
     expect(missingGlyphs('税收收入增长3.2%（亿元）—「」', fontCoverage())).toEqual([]);
     expect(missingGlyphs('税收\u0E01\u{1F600}')).toEqual(['\u0E01', '\u{1F600}']);
     expect(() => preflightFonts('<p>增长\u0E01</p>', '内部资料', 'x.pdf')).toThrow(/U\+0E01/);
+  });
+});
+
+describe('query catalogue', () => {
+  it('describes every query in Chinese for the appendix of a Chinese edition, in English for an English one', () => {
+    const queries = readQueries(projectPaths().queries);
+    expect(queries.size).toBeGreaterThan(15);
+    for (const q of queries.values()) {
+      // a Chinese sentence (CJK, ends with 。), not the English first line
+      expect(q.descriptionZh, q.id).toMatch(/^(?=.*[\u4e00-\u9fff]{4}).*。$/u);
+      expect(describeIn(q, 'zh')).toBe(q.descriptionZh);
+      expect(describeIn(q, 'en')).toBe(q.description);
+      expect(q.description, q.id).not.toMatch(/^zh:/);
+      expect(q.description, q.id).toMatch(/^[A-Z]/);
+    }
+    expect(queries.get('revenue_headline')!.descriptionZh).toBe('当月及1—N月税收收入、增减收、同比、环比，以及扣除留抵退税因素后的同比。');
   });
 });
