@@ -57,6 +57,7 @@ export function revenueTrendChart(points: TrendPoint[], options: { source: strin
 
   const withYoy = rows.filter((r) => r.yoy !== null);
   const lastYoy = latest.yoy === null ? [] : [latest];
+  const yoyScale = yoyDomain(withYoy.map((r) => r.yoy!), latest.yoy);
   const yoy: PlotTypes.PlotOptions = {
     width,
     height: yoyH,
@@ -65,9 +66,10 @@ export function revenueTrendChart(points: TrendPoint[], options: { source: strin
     marginLeft: MARGIN.left,
     marginRight: MARGIN.right,
     x: { ...x, label: null, tickSize: 3, ticks: labels.ticks, tickFormat: (p: string) => labels.text.get(p) ?? '' },
-    // Headroom above and below the line so the latest value's label never reaches the month labels.
-    y: { label: '同比%', labelArrow: 'none', domain: yoyDomain(withYoy.map((r) => r.yoy!)), nice: true, ticks: 3, tickFormat: (v: number) => formatPct(v) },
+    // From the data (not a fixed ±100%), so the line's movement shows; headroom for the latest value's label.
+    y: { label: '同比%', labelArrow: 'none', domain: yoyScale, ticks: fewTicks(yoyScale), tickFormat: (v: number) => formatPct(v) },
     marks: [
+      Plot.gridY(fewTicks(yoyScale), { stroke: CHART_INK.light, strokeOpacity: 1 }),
       Plot.ruleY([0], { stroke: CHART_INK.rule, strokeDasharray: '3,2' }),
       Plot.lineY(rows, { x: 'period', y: 'yoy', stroke: CHART_INK.text, strokeWidth: 1.5 }),
       Plot.dot(withYoy, { x: 'period', y: 'yoy', r: 2.5, fill: CHART_INK.text, stroke: 'white', strokeWidth: 0.75 }),
@@ -112,12 +114,36 @@ function toRows(points: TrendPoint[]): Row[] {
   });
 }
 
-/** The YoY scale's domain: always including 0, widened by half the span for the value label. */
-function yoyDomain(values: number[]): [number, number] {
+/**
+ * The YoY scale's domain, chosen from the data: lowest to highest value and always 0 (the zero line separates
+ * growth from decline), padded by a tenth of the span, with room for the latest value's label on its side.
+ * A span of at least 4 百分点 keeps a nearly flat series from being stretched into a dramatic one.
+ */
+export function yoyDomain(values: number[], latest: number | null): [number, number] {
   const lo = Math.min(0, ...values);
   const hi = Math.max(0, ...values);
-  const pad = Math.max(hi - lo, 1) / 2;
-  return [lo < 0 ? lo - pad : 0, hi > 0 ? hi + pad : 0];
+  const span = Math.max(hi - lo, 4);
+  const pad = span * 0.1;
+  const label = span * 0.3; // the label's line height against a panel of about 65 px
+  return [
+    Math.min(lo - pad, latest !== null && latest < 0 ? latest - label : 0),
+    Math.max(hi + pad, latest !== null && latest >= 0 ? latest + label : 0),
+  ];
+}
+
+/**
+ * Round tick values inside `domain` (0 among them, as the domain holds 0), at most 4: the panel is about 65 px
+ * high and more would crowd its labels. The domain itself is not rounded out, so the line keeps the height.
+ */
+export function fewTicks([lo, hi]: [number, number]): number[] {
+  for (let power = Math.floor(Math.log10(hi - lo)) - 1; ; power++) {
+    for (const unit of [1, 2, 2.5, 5]) {
+      const step = unit * 10 ** power;
+      const first = Math.ceil(lo / step - 1e-9);
+      const last = Math.floor(hi / step + 1e-9);
+      if (last - first + 1 <= 4) return Array.from({ length: last - first + 1 }, (_, i) => +((first + i) * step).toPrecision(12));
+    }
+  }
 }
 
 /** "1,019.7": the bar label in 亿元, one decimal, like the axis' thousands separators. */
