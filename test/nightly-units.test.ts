@@ -152,6 +152,9 @@ describe('recipients and watermark', () => {
       { name: '李四', id: 'R002', classification: '内部资料 注意保存' },
     ]);
     expect(watermarkText({ name: '张三', id: 'R001', classification: '内部资料 注意保存' })).toBe('仅供张三阅 · R001 · 内部资料 注意保存');
+    // an English edition's watermark is English throughout (the name stays as written)
+    expect(watermarkText({ name: '王五', id: 'R003', classification: 'INTERNAL — HANDLE WITH CARE', lang: 'en' })).toBe('For 王五 only · R003 · INTERNAL — HANDLE WITH CARE');
+    expect(watermarkPages([{ name: '王五', id: 'R003', classification: 'INTERNAL', lang: 'en' }])).not.toContain('仅供');
     const pages = html.split('<section class="tb-watermark">').slice(1);
     expect(pages).toHaveLength(2);
     expect(pages[0]).toContain('仅供张&lt;三&gt;阅 · R001 · 内部资料 注意保存');

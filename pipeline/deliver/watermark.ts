@@ -1,11 +1,12 @@
+import type { Lang } from '../narrative/helpers.js';
 import { escapeHtml } from '../render/page-setup.js';
 
-/** Who a copy is for: printed diagonally on every page of their PDF. */
-export interface WatermarkFor { name: string; id: string; classification: string }
+/** Who a copy is for, in the language of the edition (default Chinese): printed diagonally on every page of their PDF. */
+export interface WatermarkFor { name: string; id: string; classification: string; lang?: Lang }
 
-/** The watermark line: 仅供张三阅 · R001 · 内部资料 注意保存. */
+/** The watermark line: 仅供张三阅 · R001 · 内部资料 注意保存, or in an English edition For 王五 only · R003 · INTERNAL — HANDLE WITH CARE. */
 export function watermarkText(w: WatermarkFor): string {
-  return `仅供${w.name}阅 · ${w.id} · ${w.classification}`;
+  return w.lang === 'en' ? `For ${w.name} only · ${w.id} · ${w.classification}` : `仅供${w.name}阅 · ${w.id} · ${w.classification}`;
 }
 
 /**
