@@ -162,7 +162,8 @@ export interface BriefOutput { pdf: string; html: string; manifest: string; page
 export async function writeBrief(
   brief: BuiltBrief,
   outDir: string,
-  effects: { printer: Printer; now: Date; codeVersion: string; templateSha256: string; inputFiles: Row[] },
+  /** `queriesSha256`: the brief's SQL with the migration macros it calls (versions.ts queriesFingerprint). */
+  effects: { printer: Printer; now: Date; codeVersion: string; templateSha256: string; queriesSha256: string; inputFiles: Row[] },
 ): Promise<BriefOutput> {
   const { report, period, region } = brief.request;
   const dir = path.join(outDir, period);
@@ -179,7 +180,7 @@ export async function writeBrief(
     lang: brief.request.lang ?? 'zh',
     builtAt: effects.now.toISOString(),
     pages: printed.pages,
-    versions: { code: effects.codeVersion, definition: report.sha256, templates: effects.templateSha256 },
+    versions: { code: effects.codeVersion, definition: report.sha256, templates: effects.templateSha256, queries: effects.queriesSha256 },
     figures: brief.provenance,
     inputs: effects.inputFiles,
     findings: brief.findings ? { printed: brief.findings.printed.map((f) => ({ rule: f.rule, score: f.score, src: [...new Set(f.evidence.flatMap((e) => e.src))] })), dropped: brief.findings.dropped } : undefined,

@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CliError, ExitCode } from './errors.js';
+import type { ReportDefinition } from './reports.js';
 import type { Column, Params, Row, Warehouse } from './warehouse/warehouse.js';
 
 /** A query file: queries/<id>.sql, its one-line description and the `$named` parameters it takes. */
@@ -78,14 +80,57 @@ function reads(sql: string, macros = new Map<string, string[]>()): string[] {
 /** The tables each table macro of the migrations reads (`create or replace macro name(…) as table …;`). */
 function macroReads(dir: string): Map<string, string[]> {
   const macros = new Map<string, string[]>();
-  if (!existsSync(dir)) return macros;
-  for (const f of readdirSync(dir).filter((f) => f.endsWith('.sql'))) {
-    const sql = readFileSync(path.join(dir, f), 'utf8').replace(/--.*$/gm, '');
-    for (const m of sql.matchAll(/create\s+or\s+replace\s+macro\s+([a-z_][a-z0-9_]*)\s*\([^)]*\)\s+as\s+table\b([^;]*);/gi)) {
-      macros.set(m[1]!, reads(m[2]!));
-    }
+  for (const [name, statement] of readMacros(dir)) {
+    const body = /\)\s+as\s+table\b([^;]*);$/i.exec(statement)?.[1];
+    if (body !== undefined) macros.set(name, reads(body));
   }
   return macros;
+}
+
+/**
+ * Every macro the migrations in `dir` define, by name: its `create or replace macro …;` statement without comments
+ * (a later migration's definition replaces an earlier one, as when they are applied in order).
+ */
+export function readMacros(dir: string): Map<string, string> {
+  const macros = new Map<string, string>();
+  if (!existsSync(dir)) return macros;
+  for (const f of readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()) {
+    const sql = readFileSync(path.join(dir, f), 'utf8').replace(/--.*$/gm, '');
+    for (const m of sql.matchAll(/create\s+or\s+replace\s+macro\s+([a-z_][a-z0-9_]*)\s*\([^)]*\)\s+as\b[^;]*;/gi)) macros.set(m[1]!, m[0]);
+  }
+  return macros;
+}
+
+/** The names of the macros `sql` calls, directly or through the macros it calls, sorted. */
+export function macrosCalled(sql: string, macros: Map<string, string>): string[] {
+  const called = new Set<string>();
+  const visit = (code: string) => {
+    const text = code.replace(/--.*$/gm, '');
+    for (const [name, statement] of macros) {
+      if (called.has(name) || !new RegExp(`\\b${name}\\s*\\(`).test(text)) continue;
+      called.add(name);
+      visit(statement.replace(/^create\s+or\s+replace\s+macro\s+[a-z0-9_]+/i, ''));
+    }
+  };
+  visit(sql);
+  return [...called].sort();
+}
+
+/** The ids of the queries a brief reads, plus brief_inputs and input_files (its appendix and manifest), sorted. */
+export function briefQueryIds(report: Pick<ReportDefinition, 'queries'>): string[] {
+  return [...new Set([...Object.values(report.queries).map((q) => q.query), 'brief_inputs', 'input_files'])].sort();
+}
+
+/**
+ * The SHA-256 of the SQL behind a brief's figures: its query files (briefQueryIds) and the statements of the migration
+ * macros they call (e.g. revenue_parts_source of 060_breakdown_macros.sql), so changing such a macro changes the key.
+ */
+export function queriesFingerprint(queriesDir: string, report: Pick<ReportDefinition, 'queries'>): string {
+  const texts = briefQueryIds(report).map((id) => path.join(queriesDir, `${id}.sql`)).map((f) => (existsSync(f) ? readFileSync(f, 'utf8') : `missing ${f}`));
+  const macros = readMacros(path.join(queriesDir, 'migrations'));
+  const h = createHash('sha256');
+  for (const part of [...texts, ...macrosCalled(texts.join('\n'), macros).map((name) => macros.get(name)!)]) h.update(part).update('\0');
+  return h.digest('hex');
 }
 
 function covers(sql: string): string[] {

@@ -9,7 +9,7 @@ import { ingestFile } from './ingest/ingest.js';
 import { datasets } from './ingest/datasets.js';
 import { helpersFor, type Lang } from './narrative/helpers.js';
 import { refreshMartsFor } from './marts.js';
-import { readQueries, runQuery } from './queries.js';
+import { queriesFingerprint, readQueries, runQuery } from './queries.js';
 import type { PrinterFactory } from './run.js';
 import { findReport, readReports } from './reports.js';
 import { loadSeeds } from './seeds.js';
@@ -121,7 +121,7 @@ export async function reproduce(ctx: Context, manifestFile: string, options: { o
     const printer = await options.newPrinter();
     let output: BriefOutput;
     try {
-      output = await writeBrief(brief, outDir, { printer, now, codeVersion: ctx.codeVersion, templateSha256: hashTree(defs.templates), inputFiles });
+      output = await writeBrief(brief, outDir, { printer, now, codeVersion: ctx.codeVersion, templateSha256: hashTree(defs.templates), queriesSha256: queriesFingerprint(defs.queries, report), inputFiles });
     } finally {
       await printer.close();
     }

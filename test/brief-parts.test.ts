@@ -6,7 +6,11 @@ import { chartTypes } from '../pipeline/charts/registry.js';
 import { deriveFindings } from '../pipeline/findings/rules.js';
 import { markdownToHtml } from '../pipeline/narrative/markdown.js';
 import { roundedPartsAddUp } from '../pipeline/narrative/numbers.js';
-import { describeIn, readQueries } from '../pipeline/queries.js';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describeIn, macrosCalled, queriesFingerprint, readMacros, readQueries } from '../pipeline/queries.js';
+import { readReports } from '../pipeline/reports.js';
+import { tempDir } from './helpers/workspace.js';
 import { fontCoverage, missingGlyphs, preflightFonts } from '../pipeline/render/fonts.js';
 import { projectPaths } from '../pipeline/workspace.js';
 
@@ -143,5 +147,40 @@ describe('query catalogue', () => {
       expect(q.description, q.id).toMatch(/^[A-Z]/);
     }
     expect(queries.get('revenue_headline')!.descriptionZh).toBe('当月及1—N月税收收入、增减收、同比、环比，以及扣除留抵退税因素后的同比。');
+  });
+});
+
+describe('brief version key', () => {
+  const report = (id: string) => readReports(projectPaths().reports).find((r) => r.id === id)!;
+
+  it('names the migration macros a query calls, also through other macros', () => {
+    const macros = readMacros(path.join(projectPaths().queries, 'migrations'));
+    const sql = readQueries(projectPaths().queries).get('revenue_top_movers')!.sql;
+    expect(macrosCalled(sql, macros)).toContain('revenue_parts_source');
+    expect(macrosCalled('select 1', macros)).toEqual([]);
+    const chained = new Map([['outer_m', 'create or replace macro outer_m(x) as inner_m(x) + 1;'], ['inner_m', 'create or replace macro inner_m(x) as x;'], ['unused_m', 'create or replace macro unused_m() as 1;']]);
+    expect(macrosCalled('select outer_m(2)', chained)).toEqual(['inner_m', 'outer_m']);
+  });
+
+  it('changes when a macro its queries call changes, and not for a macro they do not call', () => {
+    const tmp = tempDir();
+    try {
+      const dir = path.join(tmp.dir, 'queries');
+      cpSync(projectPaths().queries, dir, { recursive: true });
+      const monthly = report('monthly-revenue'); // reads revenue_breakdown, which calls revenue_parts_source
+      const before = queriesFingerprint(dir, monthly);
+      expect(queriesFingerprint(projectPaths().queries, monthly)).toBe(before);
+      const file = path.join(dir, 'migrations', '060_breakdown_macros.sql');
+      const sql = readFileSync(file, 'utf8');
+      // a comment is not the macro: the key stays
+      writeFileSync(file, `${sql}\n-- a note\n`);
+      expect(queriesFingerprint(dir, monthly)).toBe(before);
+      writeFileSync(path.join(dir, 'migrations', '098_other.sql'), 'create or replace macro nobody_calls(x) as x;\n');
+      expect(queriesFingerprint(dir, monthly)).toBe(before);
+      writeFileSync(file, sql.replace("when 'tax' then m.tax_code", "when 'tax' then m.tax_code || ''"));
+      expect(queriesFingerprint(dir, monthly)).not.toBe(before);
+    } finally {
+      tmp.cleanup();
+    }
   });
 });

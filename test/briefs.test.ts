@@ -156,6 +156,7 @@ describe('the catalogue on the demo data', () => {
       expect(manifest.versions.code).toBeTruthy();
       expect(manifest.versions.definition).toMatch(/^[0-9a-f]{64}$/);
       expect(manifest.versions.templates).toMatch(/^[0-9a-f]{64}$/);
+      expect(manifest.versions.queries).toMatch(/^[0-9a-f]{64}$/);
       expect(manifest.inputs.length).toBeGreaterThan(0);
       expect(manifest.inputs[0].sha256).toMatch(/^[0-9a-f]{64}$/);
     }
