@@ -155,7 +155,7 @@ describe('recipients and watermark', () => {
     // an English edition's watermark is English throughout (the name stays as written)
     expect(watermarkText({ name: '王五', id: 'R003', classification: 'INTERNAL — HANDLE WITH CARE', lang: 'en' })).toBe('For 王五 only · R003 · INTERNAL — HANDLE WITH CARE');
     expect(watermarkPages([{ name: '王五', id: 'R003', classification: 'INTERNAL', lang: 'en' }])).not.toContain('仅供');
-    const pages = html.split('<section class="tb-watermark">').slice(1);
+    const pages = html.split(/<section class="tb-watermark(?: en)?">/).slice(1);
     expect(pages).toHaveLength(2);
     expect(pages[0]).toContain('仅供张&lt;三&gt;阅 · R001 · 内部资料 注意保存');
     expect(pages[1]).toContain('仅供李四阅 · R002 · 内部资料 注意保存');

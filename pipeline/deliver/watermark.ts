@@ -18,7 +18,9 @@ export function watermarkText(w: WatermarkFor): string {
 export function watermarkPages(recipients: WatermarkFor[]): string {
   const page = (w: WatermarkFor) => {
     const text = escapeHtml(watermarkText(w));
-    return `<section class="tb-watermark"><div style="top:22%">${text}</div><div style="top:58%">${text}</div></section>`;
+    // English runs about half again as wide as Chinese: a smaller size keeps the line whole on the diagonal
+    const cls = w.lang === 'en' ? 'tb-watermark en' : 'tb-watermark';
+    return `<section class="${cls}"><div style="top:22%">${text}</div><div style="top:58%">${text}</div></section>`;
   };
   return (
     `<!doctype html><html data-brief="watermarks"><head><meta charset="utf-8"><style>` +
@@ -26,7 +28,7 @@ export function watermarkPages(recipients: WatermarkFor[]): string {
     `.tb-watermark{position:relative;width:210mm;height:297mm;overflow:hidden;break-after:page}.tb-watermark:last-child{break-after:auto}` +
     `.tb-watermark div{position:absolute;left:-10%;width:120%;text-align:center;transform:rotate(-30deg);` +
     `font-family:"Noto Sans CJK SC","Noto Sans CJK",sans-serif;font-size:22pt;letter-spacing:0.15em;color:rgba(0,0,0,0.16);` +
-    `-webkit-print-color-adjust:exact;print-color-adjust:exact;white-space:nowrap}</style></head>` +
+    `-webkit-print-color-adjust:exact;print-color-adjust:exact;white-space:nowrap}.tb-watermark.en div{font-size:15pt;letter-spacing:0.08em}</style></head>` +
     `<body>${recipients.map(page).join('')}</body></html>`
   );
 }
