@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from './narrative/handlebars.js';
 import { drawChart } from './charts/registry.js';
@@ -14,7 +14,7 @@ import { describeIn, runQuery, type Query } from './queries.js';
 import type { ReportDefinition } from './reports.js';
 import type { Printer } from './render/printer.js';
 import type { Params, Row, Warehouse } from './warehouse/warehouse.js';
-import { writeAtomic } from './write-atomic.js';
+import { makeDir, writeAtomic } from './write-atomic.js';
 
 /**
  * One brief to build: which report, for which month, (for city briefs) which region, in which language;
@@ -167,7 +167,7 @@ export async function writeBrief(
 ): Promise<BriefOutput> {
   const { report, period, region } = brief.request;
   const dir = path.join(outDir, period);
-  mkdirSync(dir, { recursive: true });
+  makeDir(dir);
   const stem = path.join(dir, briefStem(brief.request));
   const html = `${stem}.html`;
   writeAtomic(html, brief.html);

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BriefRequest } from './brief.js';
-import { copyAtomic, restrictTree, writeAtomic } from './write-atomic.js';
+import { copyAtomic, makeDir, restrictTree, writeAtomic } from './write-atomic.js';
 import { hashTree, type Context } from './context.js';
 import { deliverEditions, sha256Of, type DeliveryOutcome, type Edition } from './deliver/deliver.js';
 import { readRecipients, recipientsFile, recipientsOf, type Recipient } from './deliver/recipients.js';
@@ -272,7 +272,7 @@ function issue(ctx: Context, request: BriefRequest, version: BriefVersion, outpu
   const { report, period } = request;
   // The printed file's stem names the edition (brief.ts briefStem: monthly-revenue, city-440100, advisory.en).
   const dir = path.join(ctx.workspace.root, 'issued', period, path.basename(output.pdf, '.pdf'), version.version.slice(0, 12));
-  mkdirSync(dir, { recursive: true });
+  makeDir(dir);
   copyAtomic(output.pdf, path.join(dir, 'brief.pdf'));
   copyAtomic(output.html, path.join(dir, 'brief.html'));
   const defs = path.join(dir, 'definitions');

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,8 @@ import { templateFiles } from '../pipeline/versions.js';
 import { numbersOf } from '../pipeline/reproduce.js';
 import { openInViewer } from '../pipeline/open.js';
 import { freshWarehouse, tempDir } from './helpers/workspace.js';
+import { currentFileModes, makeDir, useFileModes } from '../pipeline/write-atomic.js';
+import { projectPaths } from '../pipeline/workspace.js';
 
 const tmp = tempDir('taxbrief-nightly-units-');
 afterAll(() => tmp.cleanup());
@@ -251,5 +253,30 @@ describe('--open', () => {
     const logger = memoryLogger();
     expect(openInViewer('/tmp/x.pdf', logger, { PATH: path.join(tmp.dir, 'none') })).toBe(false);
     expect(logger.lines[0]).toMatchObject({ level: 'warn', message: 'no xdg-open on this machine: open /tmp/x.pdf yourself' });
+  });
+});
+
+describe('folder modes', () => {
+  it('makes folders with the configured mode (TAXBRIEF_FILE_MODE) even under a looser umask, and pipeline/ makes none otherwise', () => {
+    const tmp = tempDir();
+    const modes = currentFileModes();
+    const umask = process.umask();
+    try {
+      useFileModes({ file: 0o600, dir: 0o700 });
+      process.umask(0o022); // as if something else in the process had reset it
+      makeDir(path.join(tmp.dir, 'issued', '2026-10'));
+      expect(statSync(path.join(tmp.dir, 'issued')).mode & 0o777).toBe(0o700);
+      expect(statSync(path.join(tmp.dir, 'issued', '2026-10')).mode & 0o777).toBe(0o700);
+    } finally {
+      useFileModes(modes);
+      process.umask(umask);
+      tmp.cleanup();
+    }
+    // every folder taxbrief makes goes through makeDir (nightly issue(), delivery, briefs, workspace …)
+    const sources = (dir: string): string[] => readdirSync(dir, { withFileTypes: true })
+      .flatMap((e) => (e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+    const bare = sources(path.join(projectPaths().root, 'pipeline'))
+      .filter((f) => !f.endsWith('write-atomic.ts') && /\bmkdirSync\(/.test(readFileSync(f, 'utf8')));
+    expect(bare.map((f) => path.relative(projectPaths().root, f))).toEqual([]);
   });
 });

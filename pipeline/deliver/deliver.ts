@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { copyAtomic, writeAtomic } from '../write-atomic.js';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { copyAtomic, makeDir, writeAtomic } from '../write-atomic.js';
 import path from 'node:path';
 import { faultPoint } from '../fault-point.js';
 import type { Logger } from '../log.js';
@@ -174,7 +174,7 @@ function createStamper(recipients: Recipient[], effects: DeliveryEffects): Stamp
     let o = overlays.get(key);
     if (!o) {
       o = (async () => {
-        mkdirSync(effects.tmpDir, { recursive: true });
+        makeDir(effects.tmpDir);
         const file = path.join(effects.tmpDir, `watermarks-${process.pid}-${overlays.size}.pdf`);
         const printer = await effects.printer();
         await printer.print({ html: watermarkPages(recipients.map((r) => ({ name: r.name, id: r.id, classification, lang }))), outFile: file, classification, overlay: true });
@@ -221,7 +221,7 @@ async function sendWithRetries(effects: DeliveryEffects, mail: Parameters<SmtpTr
 // one line per file, replaced when a rerun archives the copy again (a crash before the ledger noted it).
 function archive(e: Edition, r: Recipient, file: string, sha256: string, move: boolean): string {
   const dir = path.join(e.issuedDir, 'recipients');
-  mkdirSync(dir, { recursive: true });
+  makeDir(dir);
   const target = path.join(dir, `${r.id}.pdf`);
   if (path.resolve(file) !== path.resolve(target)) {
     if (!move) copyAtomic(file, target);
