@@ -272,11 +272,11 @@ describe('folder modes', () => {
       process.umask(umask);
       tmp.cleanup();
     }
-    // every folder taxbrief makes goes through makeDir (nightly issue(), delivery, briefs, workspace …)
+    // every folder taxbrief makes goes through makeDir or names the mode (nightly issue(), delivery, briefs, workspace …)
     const sources = (dir: string): string[] => readdirSync(dir, { withFileTypes: true })
       .flatMap((e) => (e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
     const bare = sources(path.join(projectPaths().root, 'pipeline'))
-      .filter((f) => !f.endsWith('write-atomic.ts') && /\bmkdirSync\(/.test(readFileSync(f, 'utf8')));
+      .filter((f) => !f.endsWith('write-atomic.ts') && /\bmkdir(Sync)?\((?![^)]*mode)/.test(readFileSync(f, 'utf8')));
     expect(bare.map((f) => path.relative(projectPaths().root, f))).toEqual([]);
   });
 });
