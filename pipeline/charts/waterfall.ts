@@ -53,7 +53,8 @@ export function waterfallChart(steps: WaterfallStep[], total: WaterfallStep, opt
             Plot.rectY(bars, { x: 'label', y1: 'start', y2: 'end', fill }),
             Plot.ruleY([0], { stroke: CHART_INK.text }),
             // connectors from each step's end to the next step's start, so the eye follows the running total
-            Plot.ruleY(bars.slice(0, -1).map((b, i) => ({ y: b.end, x1: b.label, x2: bars[i + 1]!.label })), { y: 'y', stroke: CHART_INK.rule, strokeDasharray: '2,2', strokeWidth: 0.75 }),
+            // (x1/x2 named as channels: without them each connector ran across the whole chart, through the labels)
+            Plot.ruleY(bars.slice(0, -1).map((b, i) => ({ y: b.end, x1: b.label, x2: bars[i + 1]!.label })), { y: 'y', x1: 'x1', x2: 'x2', stroke: CHART_INK.rule, strokeDasharray: '2,2', strokeWidth: 0.75 }),
             Plot.text(bars, {
               x: 'label',
               y: (b: { start: number; end: number }) => Math.max(b.start, b.end),
