@@ -114,6 +114,19 @@ describe('revenueTrendChart: the 同比 panel takes its scale from the data', ()
     expect(fewTicks([-0.5, 0.5])).toEqual([-0.5, 0, 0.5]);
   });
 
+  it('draws January and February at their 1—2月 rate when given, as open dots, and says so', () => {
+    const combined = festival.map((p) => (/-0[12]$/.test(p.period) && p.yoyPct !== null ? { ...p, yoyJanFebPct: 3 } : p));
+    const out = revenueTrendChart(combined, { source });
+    const doc = svgDoc(out);
+    const open = Array.from(doc.querySelectorAll('g[aria-label="dot"][fill="white"] circle'));
+    expect(open.length).toBe(2); // 2026-01 and 2026-02 (2025's have no prior year in the fixture)
+    expect(new Set(open.map((c) => c.getAttribute('cy'))).size).toBe(1); // both at 3%
+    expect(out).toContain('空心点为1—2月合计同比（春节错月）。');
+    // the swing is gone from the scale: a few 百分点 either side
+    expect(Math.max(...yoyTicks(out))).toBeLessThanOrEqual(10);
+    expect(revenueTrendChart(festival, { source })).not.toContain('空心点');
+  });
+
   it('matches the golden file of a Spring Festival year', async () => {
     await expect(pretty(revenueTrendChart(festival, { source }))).toMatchFileSnapshot('./__snapshots__/revenue-trend-festival.svg');
   });

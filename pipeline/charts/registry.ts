@@ -61,7 +61,12 @@ const labelOf = (spec: ChartSpec, ctx: ChartContext, fallback: string) => (r: Ro
 export const chartTypes: Record<string, Draw> = {
   'revenue-trend': (rows, spec) =>
     revenueTrendChart(
-      rows.map((r) => ({ period: String(r['period']), amount: Number(r['amount']), yoyPct: r['yoy_pct'] === null ? null : Number(r['yoy_pct']) })),
+      rows.map((r) => ({
+        period: String(r['period']),
+        amount: Number(r['amount']),
+        yoyPct: r['yoy_pct'] === null ? null : Number(r['yoy_pct']),
+        yoyJanFebPct: r['yoy_jan_feb_pct'] === null || r['yoy_jan_feb_pct'] === undefined ? null : Number(r['yoy_jan_feb_pct']),
+      })),
       { source: spec.source },
     ),
   'ranked-bars': (rows, spec, ctx) =>

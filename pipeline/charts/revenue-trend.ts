@@ -2,11 +2,15 @@ import type * as PlotTypes from '@observablehq/plot';
 import { Plot } from './bundles.js';
 import { CHART_INK, composeSvg } from './plot.js';
 
-/** One month of the revenue trend. amount in 元 (number); yoyPct in percent (3.2 means +3.2%), null when there is no prior year. */
+/**
+ * One month of the revenue trend. amount in 元 (number); yoyPct in percent (3.2 means +3.2%), null when there is no prior year;
+ * yoyJanFebPct (January and February only) the YoY of the two months together, drawn instead of theirs when given.
+ */
 export interface TrendPoint {
   period: string /* 'YYYY-MM' */;
   amount: number;
   yoyPct: number | null;
+  yoyJanFebPct?: number | null;
 }
 
 /** Display row: the amount converted to 亿元 for drawing only (the figure itself came from SQL). */
@@ -14,6 +18,8 @@ interface Row {
   period: string;
   yi: number;
   yoy: number | null;
+  /** yoy is the 1—2月 rate (January, February): drawn as an open dot. */
+  janFeb: boolean;
 }
 
 const FONT_SIZE = 12; // px in a ~580 px wide chart printed at full text width: about 9 pt on paper
@@ -72,7 +78,9 @@ export function revenueTrendChart(points: TrendPoint[], options: { source: strin
       Plot.gridY(fewTicks(yoyScale), { stroke: CHART_INK.light, strokeOpacity: 1 }),
       Plot.ruleY([0], { stroke: CHART_INK.rule, strokeDasharray: '3,2' }),
       Plot.lineY(rows, { x: 'period', y: 'yoy', stroke: CHART_INK.text, strokeWidth: 1.5 }),
-      Plot.dot(withYoy, { x: 'period', y: 'yoy', r: 2.5, fill: CHART_INK.text, stroke: 'white', strokeWidth: 0.75 }),
+      Plot.dot(withYoy.filter((r) => !r.janFeb), { x: 'period', y: 'yoy', r: 2.5, fill: CHART_INK.text, stroke: 'white', strokeWidth: 0.75 }),
+      // the 1—2月 rate, drawn for January and February alike: the Spring Festival's date moves revenue between them
+      Plot.dot(withYoy.filter((r) => r.janFeb), { x: 'period', y: 'yoy', r: 2.5, fill: 'white', stroke: CHART_INK.text, strokeWidth: 1 }),
       // Negative latest growth gets its label under the point so it never sits on the line going up to it.
       Plot.text(lastYoy, {
         x: 'period',
@@ -94,7 +102,7 @@ export function revenueTrendChart(points: TrendPoint[], options: { source: strin
       { options: yoy, y: barsH },
     ],
     fontSize: FONT_SIZE,
-    texts: [{ text: `资料来源：${options.source}`, x: 4, y: height - 6, fontSize: FONT_SIZE - 1, fill: CHART_INK.dark }],
+    texts: [{ text: `资料来源：${options.source}${rows.some((r) => r.janFeb) ? '空心点为1—2月合计同比（春节错月）。' : ''}`, x: 4, y: height - 6, fontSize: FONT_SIZE - 1, fill: CHART_INK.dark }],
   });
 }
 
@@ -110,7 +118,8 @@ function toRows(points: TrendPoint[]): Row[] {
     if (!Number.isFinite(p.amount)) throw new Error(`revenueTrendChart got a non-numeric amount for ${p.period}; amounts are numbers in 元.`);
     if (p.yoyPct !== null && !Number.isFinite(p.yoyPct)) throw new Error(`revenueTrendChart got yoyPct ${p.yoyPct} for ${p.period}; pass a number or null when there is no prior year.`);
     seen.add(p.period);
-    return { period: p.period, yi: p.amount / 1e8, yoy: p.yoyPct };
+    const janFeb = p.yoyJanFebPct !== undefined && p.yoyJanFebPct !== null && /-0[12]$/.test(p.period);
+    return { period: p.period, yi: p.amount / 1e8, yoy: janFeb ? p.yoyJanFebPct! : p.yoyPct, janFeb };
   });
 }
 
