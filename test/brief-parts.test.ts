@@ -42,6 +42,15 @@ describe('brief charts', () => {
     await expect(pretty(svg)).toMatchFileSnapshot('./__snapshots__/ranked-bars.svg');
   });
 
+  it('ranked bars: the value axis names what it measures (a rate that is not growth says so)', () => {
+    const spec = { type: 'ranked-bars', data: 'x', source: '示例', unit: 'pct' as const };
+    expect(chartTypes['ranked-bars']!(cities, spec, zh)).toContain('增长（%）');
+    const intensity = chartTypes['ranked-bars']!(cities, { ...spec, axis: '减免强度（%）', axis_en: 'relief intensity, %' }, zh);
+    expect(intensity).toContain('减免强度（%）');
+    expect(intensity).not.toContain('增长');
+    expect(chartTypes['ranked-bars']!(cities, { ...spec, axis: '减免强度（%）', axis_en: 'relief intensity, %' }, { lang: 'en' })).toContain('relief intensity, %');
+  });
+
   it('waterfall: steps from zero to the total, total bar last', async () => {
     const svg = chartTypes['waterfall']!(contributions, { type: 'waterfall', data: 'x', source: '示例', label: 'tax_short' }, zh);
     expect(doc(svg).querySelectorAll('g[aria-label="rect"] rect').length).toBe(4);

@@ -27,6 +27,9 @@ export interface ChartSpec {
   value?: string;
   /** How the value is written: `yi` (an amount in 元, drawn in 亿元) or `pct` (a rate in %). */
   unit?: 'yi' | 'pct' | 'pp';
+  /** What the value axis measures, with its unit (e.g. 减免强度（%）), and in the English edition; default: from `unit` (a `pct` is a growth rate). */
+  axis?: string;
+  axis_en?: string;
   /** Column of the code matched against the brief's region (highlighted bar) or the map's features. */
   key?: string;
   /** Columns of composition and small multiples. */
@@ -47,6 +50,8 @@ const nameIn = (ctx: ChartContext) => (s: unknown): string => (ctx.lang === 'en'
 const sourceOf = (spec: ChartSpec, ctx: ChartContext) => (ctx.lang === 'en' ? spec.source_en ?? spec.source : spec.source);
 const unitWord = (spec: ChartSpec, ctx: ChartContext) => {
   const u = UNITS[ctx.lang];
+  const axis = ctx.lang === 'en' ? spec.axis_en ?? spec.axis : spec.axis;
+  if (axis) return axis;
   return spec.unit === 'yi' ? u.yi : spec.unit === 'pp' ? u.pp : ctx.lang === 'en' ? 'growth, %' : '增长（%）';
 };
 const valueOf = (spec: ChartSpec) => (spec.unit === 'yi' ? yiOf : num);
