@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { placeLabels } from '../pipeline/charts/choropleth.js';
 import { roundSvgNumbers, UNITS } from '../pipeline/charts/plot.js';
 import { chartTypes } from '../pipeline/charts/registry.js';
+import { wrapLabel } from '../pipeline/charts/waterfall.js';
 import { deriveFindings } from '../pipeline/findings/rules.js';
 import { markdownToHtml } from '../pipeline/narrative/markdown.js';
 import { roundedPartsAddUp } from '../pipeline/narrative/numbers.js';
@@ -49,6 +50,13 @@ describe('brief charts', () => {
     expect(intensity).toContain('减免强度（%）');
     expect(intensity).not.toContain('增长');
     expect(chartTypes['ranked-bars']!(cities, { ...spec, axis: '减免强度（%）', axis_en: 'relief intensity, %' }, { lang: 'en' })).toContain('relief intensity, %');
+  });
+
+  it('waterfall: long category names wrap to the band, never overlapping the next one', () => {
+    expect(wrapLabel('制造业', 48, 11)).toBe('制造业');
+    expect(wrapLabel('信息传输、软件和信息技术服务业', 48, 11)).toBe('信息传输、\n软件和\n信息技术\n服务业');
+    expect(wrapLabel('交通运输、仓储和邮政业', 48, 11)).toBe('交通运输、\n仓储和\n邮政业');
+    expect(wrapLabel('一二三四五六七八九十一二三四五六七八九十', 48, 11).split('\n')).toEqual(['一二三四', '五六七八', '九十一二', '三四五…']);
   });
 
   it('waterfall: steps from zero to the total, total bar last', async () => {
