@@ -103,6 +103,22 @@ describe('brief charts', () => {
     const svg = chartTypes['ranked-bars']!(cities, { type: 'ranked-bars', data: 'x', source: 'demo', unit: 'yi', value: 'yoy_pct' }, { lang: 'en' });
     expect(svg).toContain('Guangzhou');
     expect(svg).toContain(UNITS.en.yi);
+    // the trend and the composition too: units, months, years, source and notes without a Chinese character
+    const months = Array.from({ length: 14 }, (_, i) => `${i < 3 ? 2025 : 2026}-${String(((i + 9) % 12) + 1).padStart(2, '0')}`);
+    const trend = chartTypes['revenue-trend']!(
+      months.map((period, i) => ({ period, amount: String(1e10 + i * 1e8), yoy_pct: i < 12 ? null : 3, yoy_jan_feb_pct: null })),
+      { type: 'revenue-trend', data: 'x', source: '示例', source_en: 'demo' }, { lang: 'en' });
+    const composition = chartTypes['composition']!(
+      months.map((period) => ({ period, kind_name: '留抵退税', amount: '100000000.00' })),
+      { type: 'composition', data: 'x', source: '示例', source_en: 'demo' }, { lang: 'en' });
+    for (const chart of [trend, composition]) {
+      const text = Array.from(doc(chart).querySelectorAll('text')).map((t) => t.textContent).join(' ');
+      expect(text).toMatch(/Oct/);
+      expect(text).toMatch(/2026/);
+      expect(text).toContain('Source: demo');
+      expect(text, text).not.toMatch(/[\u4e00-\u9fff]/u);
+    }
+    expect(trend).toContain('YoY %');
   });
 });
 

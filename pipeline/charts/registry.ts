@@ -64,7 +64,7 @@ const labelOf = (spec: ChartSpec, ctx: ChartContext, fallback: string) => (r: Ro
 
 /** The chart types a brief can name. */
 export const chartTypes: Record<string, Draw> = {
-  'revenue-trend': (rows, spec) =>
+  'revenue-trend': (rows, spec, ctx) =>
     revenueTrendChart(
       rows.map((r) => ({
         period: String(r['period']),
@@ -72,7 +72,7 @@ export const chartTypes: Record<string, Draw> = {
         yoyPct: r['yoy_pct'] === null ? null : Number(r['yoy_pct']),
         yoyJanFebPct: r['yoy_jan_feb_pct'] === null || r['yoy_jan_feb_pct'] === undefined ? null : Number(r['yoy_jan_feb_pct']),
       })),
-      { source: spec.source },
+      { source: sourceOf(spec, ctx), lang: ctx.lang },
     ),
   'ranked-bars': (rows, spec, ctx) =>
     rankedBarsChart(
@@ -96,7 +96,7 @@ export const chartTypes: Record<string, Draw> = {
   composition: (rows, spec, ctx) =>
     compositionChart(
       rows.map((r) => ({ period: String(r[spec.period ?? 'period']), category: nameIn(ctx)(r[spec.category ?? 'kind_name']), value: yiOf(r[spec.value ?? 'amount']) })),
-      { units: UNITS[ctx.lang], source: sourceOf(spec, ctx) },
+      { units: UNITS[ctx.lang], source: sourceOf(spec, ctx), lang: ctx.lang },
     ),
   'small-multiples': (rows, spec, ctx) =>
     smallMultiplesChart(

@@ -1,6 +1,6 @@
 import type * as PlotTypes from '@observablehq/plot';
 import { Plot } from './bundles.js';
-import { CHART_INK, composeSvg } from './plot.js';
+import { CHART_INK, composeSvg, UNITS } from './plot.js';
 
 /**
  * One month of the revenue trend. amount in 元 (number); yoyPct in percent (3.2 means +3.2%), null when there is no prior year;
@@ -30,15 +30,17 @@ const MIN_MONTHS = 13;
  * Monthly revenue (bars, 亿元) over its year-on-year growth (line, 同比%), sharing one month axis.
  * Two stacked panels rather than a dual axis: in print a second y scale over bars is easy to misread.
  */
-export function revenueTrendChart(points: TrendPoint[], options: { source: string; width?: number; height?: number }): string {
+export function revenueTrendChart(points: TrendPoint[], options: { source: string; width?: number; height?: number; lang?: 'zh' | 'en' }): string {
   const rows = toRows(points);
+  const lang = options.lang ?? 'zh';
+  const units = UNITS[lang];
   const width = options.width ?? 580;
   const height = options.height ?? 340;
   const sourceH = 22;
   const barsH = Math.round((height - sourceH) * 0.62);
   const yoyH = height - sourceH - barsH;
   const periods = rows.map((r) => r.period);
-  const labels = monthLabels(periods, (width - MARGIN.left - MARGIN.right) / periods.length);
+  const labels = monthLabels(periods, (width - MARGIN.left - MARGIN.right) / periods.length, lang);
   const x: PlotTypes.ScaleOptions = { type: 'band', domain: periods, paddingInner: 0.3, paddingOuter: 0.15 };
   const latest = rows[rows.length - 1]!;
 
@@ -50,7 +52,7 @@ export function revenueTrendChart(points: TrendPoint[], options: { source: strin
     marginLeft: MARGIN.left,
     marginRight: MARGIN.right,
     x: { ...x, axis: null },
-    y: { label: '亿元', labelArrow: 'none', nice: true, zero: true, ticks: 4, tickFormat: ',.0f' },
+    y: { label: units.yi, labelArrow: 'none', nice: true, zero: true, ticks: 4, tickFormat: ',.0f' },
     marks: [
       Plot.gridY({ stroke: CHART_INK.light, strokeOpacity: 1, ticks: 4 }),
       Plot.barY(rows.slice(0, -1), { x: 'period', y: 'yi', fill: CHART_INK.mid }),
@@ -73,7 +75,7 @@ export function revenueTrendChart(points: TrendPoint[], options: { source: strin
     marginRight: MARGIN.right,
     x: { ...x, label: null, tickSize: 3, ticks: labels.ticks, tickFormat: (p: string) => labels.text.get(p) ?? '' },
     // From the data (not a fixed ±100%), so the line's movement shows; headroom for the latest value's label.
-    y: { label: '同比%', labelArrow: 'none', domain: yoyScale, ticks: fewTicks(yoyScale), tickFormat: (v: number) => formatPct(v) },
+    y: { label: units.yoy, labelArrow: 'none', domain: yoyScale, ticks: fewTicks(yoyScale), tickFormat: (v: number) => formatPct(v) },
     marks: [
       Plot.gridY(fewTicks(yoyScale), { stroke: CHART_INK.light, strokeOpacity: 1 }),
       Plot.ruleY([0], { stroke: CHART_INK.rule, strokeDasharray: '3,2' }),
@@ -96,13 +98,13 @@ export function revenueTrendChart(points: TrendPoint[], options: { source: strin
   return composeSvg({
     width,
     height,
-    label: `月度税收收入（亿元）及同比增长（%），${periods[0]}至${latest.period}`,
+    label: lang === 'en' ? `Monthly tax revenue (100 million yuan) and YoY growth (%), ${periods[0]} to ${latest.period}` : `月度税收收入（亿元）及同比增长（%），${periods[0]}至${latest.period}`,
     panels: [
       { options: bars, y: 0 },
       { options: yoy, y: barsH },
     ],
     fontSize: FONT_SIZE,
-    texts: [{ text: `资料来源：${options.source}${rows.some((r) => r.janFeb) ? '空心点为1—2月合计同比（春节错月）。' : ''}`, x: 4, y: height - 6, fontSize: FONT_SIZE - 1, fill: CHART_INK.dark }],
+    texts: [{ text: `${units.source}${options.source}${rows.some((r) => r.janFeb) ? JAN_FEB_NOTE[lang] : ''}`, x: 4, y: height - 6, fontSize: FONT_SIZE - 1, fill: CHART_INK.dark }],
   });
 }
 
@@ -166,11 +168,16 @@ function formatPct(v: number): string {
   return Object.is(r, -0) ? '0' : String(r);
 }
 
+/** The note under a trend whose January and February show their 1—2月 rate. */
+const JAN_FEB_NOTE = { zh: '空心点为1—2月合计同比（春节错月）。', en: ' Open dots: January and February together (Spring Festival).' } as const;
+
+const MONTHS_EN = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
 /**
  * Month tick labels: "11月", with the year on a second line ("2025年") at the first labelled month
- * and at each new year. When bands are too narrow, every k-th month is labelled, always the latest.
+ * and at each new year ("Nov" / "2025" in English). When bands are too narrow, every k-th month is labelled, always the latest.
  */
-export function monthLabels(periods: string[], bandWidth: number): { ticks: string[]; text: Map<string, string> } {
+export function monthLabels(periods: string[], bandWidth: number, lang: 'zh' | 'en' = 'zh'): { ticks: string[]; text: Map<string, string> } {
   const widest = 2 * 0.6 * FONT_SIZE + FONT_SIZE + 6; // "11月" plus a gap
   const step = Math.max(1, Math.ceil(widest / bandWidth));
   const last = periods.length - 1;
@@ -179,8 +186,8 @@ export function monthLabels(periods: string[], bandWidth: number): { ticks: stri
   let year = '';
   for (const p of ticks) {
     const [y, m] = p.split('-') as [string, string];
-    const month = `${Number(m)}月`;
-    text.set(p, y !== year ? `${month}\n${y}年` : month);
+    const month = lang === 'en' ? MONTHS_EN[Number(m) - 1]! : `${Number(m)}月`;
+    text.set(p, y !== year ? `${month}\n${y}${lang === 'en' ? '' : '年'}` : month);
     year = y;
   }
   return { ticks, text };
