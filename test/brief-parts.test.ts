@@ -57,6 +57,10 @@ describe('brief charts', () => {
     expect(wrapLabel('信息传输、软件和信息技术服务业', 48, 11)).toBe('信息传输、\n软件和\n信息技术\n服务业');
     expect(wrapLabel('交通运输、仓储和邮政业', 48, 11)).toBe('交通运输、\n仓储和\n邮政业');
     expect(wrapLabel('一二三四五六七八九十一二三四五六七八九十', 48, 11).split('\n')).toEqual(['一二三四', '五六七八', '九十一二', '三四五…']);
+    // English breaks between words; a word too long for the line is hyphenated
+    expect(wrapLabel('Corporate income tax', 70, 11)).toBe('Corporate\nincome tax');
+    expect(wrapLabel('Urban construction tax', 61, 11)).toBe('Urban\nconstruc-\ntion tax');
+    expect(wrapLabel('VAT', 61, 11)).toBe('VAT');
   });
 
   it('waterfall: steps from zero to the total, total bar last', async () => {

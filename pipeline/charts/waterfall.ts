@@ -75,16 +75,31 @@ export function waterfallChart(steps: WaterfallStep[], total: WaterfallStep, opt
 }
 
 /**
- * A category label broken into lines no wider than `width` (at most 4; the last is cut with …), preferring to break
- * after 、 or 和 once a line is half full; a 、 may hang past the width rather than start a line.
+ * A category label broken into lines no wider than `width` (at most 4; the last is cut with …): Chinese between any two
+ * characters, preferring to break after 、 or 和 once a line is half full (a 、 may hang past the width rather than start
+ * a line); English between words, a word wider than the line hyphenated.
  */
 export function wrapLabel(label: string, width: number, fontSize: number): string {
   if (textWidth(label, fontSize) <= width) return label;
+  const fits = (t: string) => textWidth(t, fontSize) <= width;
   const lines: string[] = [];
   let line = '';
-  for (const ch of label) {
+  // tokens: a Latin word with its trailing space, or one character
+  for (let token of label.match(/[A-Za-z0-9.,'’()-]+ ?|./gu) ?? []) {
+    const word = /^[A-Za-z0-9]/.test(token);
+    if (word) {
+      if (line !== '' && !fits(line + token.trimEnd())) { lines.push(line.trimEnd()); line = ''; }
+      while (!fits(token.trimEnd())) {
+        let n = token.length - 1;
+        while (n > 1 && !fits(`${token.slice(0, n)}-`)) n--;
+        lines.push(`${token.slice(0, n)}-`);
+        token = token.slice(n);
+      }
+      line += token;
+      continue;
+    }
     // punctuation never starts a line: it hangs at the end of this one
-    if (line !== '' && !'、，。；：）'.includes(ch) && textWidth(line + ch, fontSize) > width) {
+    if (line !== '' && !'、，。；：）'.includes(token) && !fits(line + token)) {
       // move the tail after the last 、/和 of a half-full line down with this character
       const cut = Math.max(line.lastIndexOf('、'), line.lastIndexOf('和'));
       if (cut >= line.length / 2 && cut < line.length - 1) {
@@ -95,9 +110,9 @@ export function wrapLabel(label: string, width: number, fontSize: number): strin
         line = '';
       }
     }
-    line += ch;
+    line += token;
   }
-  lines.push(line);
+  lines.push(line.trimEnd());
   if (lines.length > 4) lines.splice(3, lines.length - 3, `${lines[3]!.slice(0, -1)}…`);
   return lines.join('\n');
 }
