@@ -123,6 +123,10 @@ describe('brief charts', () => {
       expect(text, text).not.toMatch(/[\u4e00-\u9fff]/u);
     }
     expect(trend).toContain('YoY %');
+    // the map names Shenzhen (no value: outside the jurisdiction) in English too
+    const map = chartTypes['choropleth']!(cities, { type: 'choropleth', data: 'x', source: 'demo', unit: 'pct' }, { lang: 'en' });
+    expect(map).toContain('>Shenzhen</text>');
+    expect(map).not.toContain('深圳市');
   });
 });
 

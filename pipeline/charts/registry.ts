@@ -121,6 +121,7 @@ export const chartTypes: Record<string, Draw> = {
         source: sourceOf(spec, ctx),
         credit: MAP_CREDIT[ctx.lang],
         notCovered: ctx.lang === 'en' ? 'Shenzhen (not covered)' : '深圳（不在本局辖区）',
+        nameOf: (name) => nameIn(ctx)(name).replace(/市$/, ''),
       },
     ),
 };

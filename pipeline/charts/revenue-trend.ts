@@ -169,7 +169,7 @@ function formatPct(v: number): string {
 }
 
 /** The note under a trend whose January and February show their 1—2月 rate. */
-const JAN_FEB_NOTE = { zh: '空心点为1—2月合计同比（春节错月）。', en: ' Open dots: January and February together (Spring Festival).' } as const;
+const JAN_FEB_NOTE = { zh: '空心点为1—2月合计同比（春节错月）。', en: ' Open dots: Jan–Feb combined.' } as const;
 
 const MONTHS_EN = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
