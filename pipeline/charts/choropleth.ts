@@ -101,7 +101,7 @@ export function choroplethChart(values: MapValue[], options: { units: Units; uni
               strokeWidth: 0.6,
               title: (f: CityFeature) => {
                 const v = byCode.get(f.properties.code);
-                return `${f.properties.code} ${f.properties.name}${v?.value == null ? '' : ` ${formatOne(v.value)}`}`;
+                return `${f.properties.code} ${v?.label ?? options.nameOf?.(f.properties.name) ?? f.properties.name}${v?.value == null ? '' : ` ${formatOne(v.value)}`}`;
               },
             }),
             // cities without a value (outside the jurisdiction) get a dashed outline over the solid one
