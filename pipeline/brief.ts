@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from './narrative/handlebars.js';
 import { drawChart } from './charts/registry.js';
@@ -10,11 +10,11 @@ import { helpersFor, type Lang } from './narrative/helpers.js';
 import { markdownToHtml } from './narrative/markdown.js';
 import * as en from './narrative/phrases-en.js';
 import { dateLabel, monthLabel, monthOfYear, monthOnly, ytdLabel, ytdSpan } from './narrative/periods.js';
-import { runQuery, type Query } from './queries.js';
+import { describeIn, runQuery, type Query } from './queries.js';
 import type { ReportDefinition } from './reports.js';
 import type { Printer } from './render/printer.js';
 import type { Params, Row, Warehouse } from './warehouse/warehouse.js';
-import { writeAtomic } from './write-atomic.js';
+import { makeDir, writeAtomic } from './write-atomic.js';
 
 /**
  * One brief to build: which report, for which month, (for city briefs) which region, in which language;
@@ -78,7 +78,7 @@ export async function buildBrief(request: BriefRequest, effects: BriefEffects): 
       if (row && rows.length === 1) data[name] = row;
       else if (!(spec.optional && rows.length === 0)) throw new CliError(`Query ${spec.query} gave ${rows.length} rows for brief ${report.id}${region ? ` (${region})` : ''}, where one was expected.`);
     } else data[name] = rows;
-    provenance.push({ key: provenance.length + 1, name, query: query.id, description: query.description, params: pick(params, query.params), rows: rows.length, repeated: provenance.some((p) => p.query === query.id) });
+    provenance.push({ key: provenance.length + 1, name, query: query.id, description: describeIn(query, lang), params: pick(params, query.params), rows: rows.length, repeated: provenance.some((p) => p.query === query.id) });
   }
 
   const charts: Record<string, string> = {};
@@ -162,11 +162,12 @@ export interface BriefOutput { pdf: string; html: string; manifest: string; page
 export async function writeBrief(
   brief: BuiltBrief,
   outDir: string,
-  effects: { printer: Printer; now: Date; codeVersion: string; templateSha256: string; inputFiles: Row[] },
+  /** `queriesSha256`: the brief's SQL with the migration macros it calls (versions.ts queriesFingerprint). */
+  effects: { printer: Printer; now: Date; codeVersion: string; templateSha256: string; queriesSha256: string; inputFiles: Row[] },
 ): Promise<BriefOutput> {
   const { report, period, region } = brief.request;
   const dir = path.join(outDir, period);
-  mkdirSync(dir, { recursive: true });
+  makeDir(dir);
   const stem = path.join(dir, briefStem(brief.request));
   const html = `${stem}.html`;
   writeAtomic(html, brief.html);
@@ -179,7 +180,7 @@ export async function writeBrief(
     lang: brief.request.lang ?? 'zh',
     builtAt: effects.now.toISOString(),
     pages: printed.pages,
-    versions: { code: effects.codeVersion, definition: report.sha256, templates: effects.templateSha256 },
+    versions: { code: effects.codeVersion, definition: report.sha256, templates: effects.templateSha256, queries: effects.queriesSha256 },
     figures: brief.provenance,
     inputs: effects.inputFiles,
     findings: brief.findings ? { printed: brief.findings.printed.map((f) => ({ rule: f.rule, score: f.score, src: [...new Set(f.evidence.flatMap((e) => e.src))] })), dropped: brief.findings.dropped } : undefined,

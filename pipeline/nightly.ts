@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BriefRequest } from './brief.js';
-import { copyAtomic, restrictTree, writeAtomic } from './write-atomic.js';
+import { copyAtomic, makeDir, restrictTree, writeAtomic } from './write-atomic.js';
 import { hashTree, type Context } from './context.js';
 import { deliverEditions, sha256Of, type DeliveryOutcome, type Edition } from './deliver/deliver.js';
 import { readRecipients, recipientsFile, recipientsOf, type Recipient } from './deliver/recipients.js';
@@ -13,6 +13,7 @@ import { checksHeldUnder, checksKeyOf, currentMartsKey } from './checks-cache.js
 import { feedFreshness, type FeedFreshness } from './freshness.js';
 import { lastBuiltAt, lastStageDetail, saveVersion, seconds, startRun, storedVersion, type StoredVersion } from './ledger.js';
 import type { Printer } from './render/printer.js';
+import { briefQueryIds } from './queries.js';
 import { readReports } from './reports.js';
 import { runNightly, type BriefOutcome, type PrinterFactory, type RunSummary } from './run.js';
 import { isDue, readSchedule, type Schedule } from './schedule.js';
@@ -271,7 +272,7 @@ function issue(ctx: Context, request: BriefRequest, version: BriefVersion, outpu
   const { report, period } = request;
   // The printed file's stem names the edition (brief.ts briefStem: monthly-revenue, city-440100, advisory.en).
   const dir = path.join(ctx.workspace.root, 'issued', period, path.basename(output.pdf, '.pdf'), version.version.slice(0, 12));
-  mkdirSync(dir, { recursive: true });
+  makeDir(dir);
   copyAtomic(output.pdf, path.join(dir, 'brief.pdf'));
   copyAtomic(output.html, path.join(dir, 'brief.html'));
   const defs = path.join(dir, 'definitions');
@@ -280,12 +281,13 @@ function issue(ctx: Context, request: BriefRequest, version: BriefVersion, outpu
   for (const f of templateFiles(project.templates, report.template)) {
     if (existsSync(f)) cpSync(f, path.join(defs, 'templates', path.relative(project.templates, f)));
   }
-  const queryIds = new Set([...Object.values(report.queries).map((q) => q.query), 'brief_inputs', 'input_files']);
-  for (const id of queryIds) {
+  for (const id of briefQueryIds(report)) {
     const f = path.join(project.queries, `${id}.sql`);
     if (existsSync(f)) cpSync(f, path.join(defs, 'queries', `${id}.sql`));
   }
   cpSync(path.join(project.queries, 'marts'), path.join(defs, 'queries', 'marts'), { recursive: true });
+  // the macros its queries call (versions: queries) live in the migrations
+  cpSync(path.join(project.queries, 'migrations'), path.join(defs, 'queries', 'migrations'), { recursive: true });
   restrictTree(defs); // copies keep the project's modes: give them the outputs' (TAXBRIEF_FILE_MODE)
   const pdfSha = sha256Of(output.pdf);
   const htmlSha = sha256Of(output.html);

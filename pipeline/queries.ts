@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CliError, ExitCode } from './errors.js';
+import type { ReportDefinition } from './reports.js';
 import type { Column, Params, Row, Warehouse } from './warehouse/warehouse.js';
 
 /** A query file: queries/<id>.sql, its one-line description and the `$named` parameters it takes. */
@@ -9,6 +11,8 @@ export interface Query {
   file: string;
   sql: string;
   description: string;
+  /** The Chinese one-line description, from the `-- zh: …` header line (the appendix of Chinese editions); '' without one. */
+  descriptionZh: string;
   params: string[];
   /** What each parameter means and its default, from `-- @param name text (default: value)` header lines. */
   paramDocs: ParamDoc[];
@@ -30,7 +34,7 @@ export function readQueries(dir: string): Map<string, Query> {
     const sql = readFileSync(file, 'utf8');
     const params = parameters(sql);
     queries.set(f.slice(0, -4), {
-      id: f.slice(0, -4), file, sql, description: describe(sql), params, paramDocs: paramDocs(sql, params), reads: reads(sql, macros), covers: covers(sql),
+      id: f.slice(0, -4), file, sql, description: describe(sql), descriptionZh: describeZh(sql), params, paramDocs: paramDocs(sql, params), reads: reads(sql, macros), covers: covers(sql),
     });
   }
   return queries;
@@ -39,6 +43,16 @@ export function readQueries(dir: string): Map<string, Query> {
 // The first comment line says what the query returns.
 function describe(sql: string): string {
   return /^--\s*(.+)$/m.exec(sql)?.[1]?.trim() ?? '';
+}
+
+// `-- zh: …`: the same in Chinese, for the appendix of a Chinese edition.
+function describeZh(sql: string): string {
+  return /^--\s*zh:\s*(.+)$/m.exec(sql)?.[1]?.trim() ?? '';
+}
+
+/** What a query returns, in the edition's language (a Chinese edition falls back to English only for a query without a `-- zh:` line). */
+export function describeIn(query: Query, lang: 'zh' | 'en'): string {
+  return lang === 'zh' && query.descriptionZh !== '' ? query.descriptionZh : query.description;
 }
 
 // `-- @param name what it means (default: value)`; `(default: null)` binds SQL null.
@@ -66,14 +80,57 @@ function reads(sql: string, macros = new Map<string, string[]>()): string[] {
 /** The tables each table macro of the migrations reads (`create or replace macro name(…) as table …;`). */
 function macroReads(dir: string): Map<string, string[]> {
   const macros = new Map<string, string[]>();
-  if (!existsSync(dir)) return macros;
-  for (const f of readdirSync(dir).filter((f) => f.endsWith('.sql'))) {
-    const sql = readFileSync(path.join(dir, f), 'utf8').replace(/--.*$/gm, '');
-    for (const m of sql.matchAll(/create\s+or\s+replace\s+macro\s+([a-z_][a-z0-9_]*)\s*\([^)]*\)\s+as\s+table\b([^;]*);/gi)) {
-      macros.set(m[1]!, reads(m[2]!));
-    }
+  for (const [name, statement] of readMacros(dir)) {
+    const body = /\)\s+as\s+table\b([^;]*);$/i.exec(statement)?.[1];
+    if (body !== undefined) macros.set(name, reads(body));
   }
   return macros;
+}
+
+/**
+ * Every macro the migrations in `dir` define, by name: its `create or replace macro …;` statement without comments
+ * (a later migration's definition replaces an earlier one, as when they are applied in order).
+ */
+export function readMacros(dir: string): Map<string, string> {
+  const macros = new Map<string, string>();
+  if (!existsSync(dir)) return macros;
+  for (const f of readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()) {
+    const sql = readFileSync(path.join(dir, f), 'utf8').replace(/--.*$/gm, '');
+    for (const m of sql.matchAll(/create\s+or\s+replace\s+macro\s+([a-z_][a-z0-9_]*)\s*\([^)]*\)\s+as\b[^;]*;/gi)) macros.set(m[1]!, m[0]);
+  }
+  return macros;
+}
+
+/** The names of the macros `sql` calls, directly or through the macros it calls, sorted. */
+export function macrosCalled(sql: string, macros: Map<string, string>): string[] {
+  const called = new Set<string>();
+  const visit = (code: string) => {
+    const text = code.replace(/--.*$/gm, '');
+    for (const [name, statement] of macros) {
+      if (called.has(name) || !new RegExp(`\\b${name}\\s*\\(`).test(text)) continue;
+      called.add(name);
+      visit(statement.replace(/^create\s+or\s+replace\s+macro\s+[a-z0-9_]+/i, ''));
+    }
+  };
+  visit(sql);
+  return [...called].sort();
+}
+
+/** The ids of the queries a brief reads, plus brief_inputs and input_files (its appendix and manifest), sorted. */
+export function briefQueryIds(report: Pick<ReportDefinition, 'queries'>): string[] {
+  return [...new Set([...Object.values(report.queries).map((q) => q.query), 'brief_inputs', 'input_files'])].sort();
+}
+
+/**
+ * The SHA-256 of the SQL behind a brief's figures: its query files (briefQueryIds) and the statements of the migration
+ * macros they call (e.g. revenue_parts_source of 060_breakdown_macros.sql), so changing such a macro changes the key.
+ */
+export function queriesFingerprint(queriesDir: string, report: Pick<ReportDefinition, 'queries'>): string {
+  const texts = briefQueryIds(report).map((id) => path.join(queriesDir, `${id}.sql`)).map((f) => (existsSync(f) ? readFileSync(f, 'utf8') : `missing ${f}`));
+  const macros = readMacros(path.join(queriesDir, 'migrations'));
+  const h = createHash('sha256');
+  for (const part of [...texts, ...macrosCalled(texts.join('\n'), macros).map((name) => macros.get(name)!)]) h.update(part).update('\0');
+  return h.digest('hex');
 }
 
 function covers(sql: string): string[] {

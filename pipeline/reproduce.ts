@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { buildBrief, writeBrief, type BriefOutput } from './brief.js';
 import { hashTree, type Context } from './context.js';
@@ -9,12 +9,13 @@ import { ingestFile } from './ingest/ingest.js';
 import { datasets } from './ingest/datasets.js';
 import { helpersFor, type Lang } from './narrative/helpers.js';
 import { refreshMartsFor } from './marts.js';
-import { readQueries, runQuery } from './queries.js';
+import { queriesFingerprint, readQueries, runQuery } from './queries.js';
 import type { PrinterFactory } from './run.js';
 import { findReport, readReports } from './reports.js';
 import { loadSeeds } from './seeds.js';
 import { createTemplates } from './templates.js';
 import { migrate, readMigrations } from './warehouse/migrate.js';
+import { makeDir } from './write-atomic.js';
 
 /** The parts of a brief manifest reproduce reads. */
 interface Manifest {
@@ -63,7 +64,7 @@ export async function reproduce(ctx: Context, manifestFile: string, options: { o
   const { warehouse } = ctx;
 
   const scratchDir = path.join(ctx.workspace.root, 'tmp');
-  mkdirSync(scratchDir, { recursive: true });
+  makeDir(scratchDir);
   const scratch = path.join(scratchDir, `reproduce-${process.pid}.duckdb`);
   rmSync(scratch, { force: true });
   const [{ db }] = (await warehouse.all<{ db: string }>('select current_database() as db')) as [{ db: string }];
@@ -121,7 +122,7 @@ export async function reproduce(ctx: Context, manifestFile: string, options: { o
     const printer = await options.newPrinter();
     let output: BriefOutput;
     try {
-      output = await writeBrief(brief, outDir, { printer, now, codeVersion: ctx.codeVersion, templateSha256: hashTree(defs.templates), inputFiles });
+      output = await writeBrief(brief, outDir, { printer, now, codeVersion: ctx.codeVersion, templateSha256: hashTree(defs.templates), queriesSha256: queriesFingerprint(defs.queries, report), inputFiles });
     } finally {
       await printer.close();
     }

@@ -7,7 +7,7 @@ import { CliError, ExitCode } from './errors.js';
 import type { IngestResult } from './ingest/ingest.js';
 import { helpersFor, type Lang } from './narrative/helpers.js';
 import { refreshMartsFor, type MartRefresh } from './marts.js';
-import { readQueries, runQuery } from './queries.js';
+import { queriesFingerprint, readQueries, runQuery } from './queries.js';
 import { readReports, selectReports, type ReportDefinition } from './reports.js';
 import type { Printer } from './render/printer.js';
 import { createTemplates } from './templates.js';
@@ -202,7 +202,7 @@ async function renderBriefs(ctx: Context, newPrinter: PrinterFactory, requests: 
       }
       // A browser that does not start is the machine's fault, not the brief's: it ends the run (exit 4).
       const printer = await launching;
-      const printing = writeBrief(built.brief, ctx.workspace.out, { printer, now, codeVersion: ctx.codeVersion, templateSha256, inputFiles: built.inputFiles })
+      const printing = writeBrief(built.brief, ctx.workspace.out, { printer, now, codeVersion: ctx.codeVersion, templateSha256, queriesSha256: queriesFingerprint(ctx.project.queries, report), inputFiles: built.inputFiles })
         .then((output) => {
           ctx.logger.info(`brief ${report.id}${region ? ` (${region})` : ''} ${period}: ${output.pages} page(s)`, { pdf: output.pdf });
           outcomes[i] = { brief: report.id, region, period, lang, status: 'rendered', output };

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import Handlebars from './narrative/handlebars.js';
 import type { BriefRequest } from './brief.js';
 import { hashTree, type Context } from './context.js';
+import { queriesFingerprint } from './queries.js';
 import type { ReportDefinition } from './reports.js';
 
 /** The hash of each thing a brief edition depends on; the version is a hash over all of them. */
@@ -15,7 +16,7 @@ export interface VersionParts {
   definition: string;
   /** The brief's template and every layout, partial and style it pulls in. */
   template: string;
-  /** The SQL of its queries, of the provenance queries and of the marts. */
+  /** The SQL of its queries, of the provenance queries and of the marts, and of the migration macros they call. */
   queries: string;
   /** The seeds loaded (seed_versions). */
   seeds: string;
@@ -96,7 +97,7 @@ export function createVersioner(ctx: Context): Versioner {
         code,
         definition: sha(hashTree(path.dirname(report.file)), ...notes),
         template: templatePart(english ? `en/${report.template}` : report.template),
-        queries: sha(marts, ...queryFiles(project.queries, report).map((f) => (existsSync(f) ? readFileSync(f) : `missing ${f}`))),
+        queries: sha(marts, queriesFingerprint(project.queries, report)),
         seeds: await seedsPart(),
         data: await dataPart(period),
       };
@@ -113,11 +114,6 @@ export function changedParts(before: Partial<VersionParts> | undefined, after: V
   return (Object.keys(after) as (keyof VersionParts)[]).filter((k) => before[k] !== after[k]);
 }
 
-/** The query files a brief reads, plus the two every brief reads for its appendix and manifest. */
-function queryFiles(queriesDir: string, report: ReportDefinition): string[] {
-  const ids = new Set([...Object.values(report.queries).map((q) => q.query), 'brief_inputs', 'input_files']);
-  return [...ids].sort().map((id) => path.join(queriesDir, `${id}.sql`));
-}
 
 /**
  * The files a template is made of: templates/<name>.hbs and, transitively, every partial it names

@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CliError, ExitCode } from './errors.js';
+import { makeDir } from './write-atomic.js';
 
 /** The project's own folders (definitions, shipped with the code). */
 export interface ProjectPaths {
@@ -56,7 +56,7 @@ export function resolveWorkspace(flag: string | undefined, env: NodeJS.ProcessEn
     logs: path.join(dir, 'logs'),
   };
   try {
-    for (const d of [ws.root, ws.inbox, ws.archive, ws.quarantine, ws.out, ws.logs]) mkdirSync(d, { recursive: true });
+    for (const d of [ws.root, ws.inbox, ws.archive, ws.quarantine, ws.out, ws.logs]) makeDir(d);
   } catch (error) {
     throw new CliError(`Cannot create the workspace at ${dir}; pass --workspace DIR or set TAXBRIEF_WORKSPACE to a writable folder.`, ExitCode.environment, { cause: error });
   }

@@ -1,4 +1,5 @@
 -- The input files a brief for $period stands on (those of the $datasets it reads, comma-separated), one row per feed: files, rows, the period span and a fingerprint of their SHA-256 hashes.
+-- zh: 本简报所依据的输入文件（按数据源汇总）：文件数、行数、所属期范围及SHA-256指纹。
 select
   feed,
   dataset,

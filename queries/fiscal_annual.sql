@@ -1,4 +1,5 @@
 -- One fiscal item of one region by year (yearly figures as published), with the YoY change in percent.
+-- zh: 某地区某项财政收支的年度数据（按公布数）及同比增减。
 with y as (
   select period, amount
   from fiscal

@@ -1,4 +1,5 @@
 -- One fiscal item of one region by month: year-to-date total, its YoY, and the month alone where it can be derived (cumulative feeds: both neighbours published).
+-- zh: 某地区某项财政收支的逐月数据：1—N月累计数及同比，能推算时给出当月数。
 with cur as (
   select period, basis, amount
   from fiscal

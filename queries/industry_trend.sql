@@ -1,4 +1,5 @@
 -- Monthly revenue of the key industries (C, E, F, I, J, K) of the province (or city $region) for the $months months up to $period, with YoY: the small multiples of 重点行业税收监测.
+-- zh: 重点行业逐月税收收入及同比（重点行业税收监测的小多图）。
 -- @param period  the month reported, YYYY-MM
 -- @param months  how many months (default: 13)
 -- @param region  a city code (e.g. 440800) for one city's figures, or null for the province's jurisdiction (default: null)

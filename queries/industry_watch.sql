@@ -1,4 +1,5 @@
 -- The key industries of 重点行业税收监测 (制造业 C, 建筑业 E, 批发和零售业 F, 信息服务 I, 金融业 J, 房地产业 K): year-to-date and month revenue, YoY, share, contribution (百分点), months of YoY decline in a row.
+-- zh: 重点行业（制造业、建筑业、批发和零售业、信息服务业、金融业、房地产业）1—N月及当月税收收入、同比、占比、拉动（百分点）及同比连续下降月数。
 -- @param period  the month reported, YYYY-MM
 -- @param region  a city code (e.g. 440800) for one city's figures, or null for the province's jurisdiction (default: null)
 -- 口径: net tax revenue, is_tax codes; shares against all industries of the same scope.

@@ -1,4 +1,5 @@
 -- Relief (新增减税降费及退税缓费) by $dimension for the year to date and the month: amounts, YoY, share, beneficiaries (distinct 户数 over the year to date), relief per beneficiary, relief intensity; cells that would reveal a taxpayer are folded into 其他; the total last.
+-- zh: 新增减税降费及退税缓费分组情况：1—N月及当月金额、同比、占比、受益户数、户均减免及减免强度；可能识别单户纳税人的单元并入“其他”，合计列末行。
 -- @param period  the month reported, YYYY-MM
 -- @param dimension  kind | policy | section | size | city | region_group
 -- @param region  a city code (e.g. 440800) for one city's figures, or null for the province's jurisdiction (default: null)

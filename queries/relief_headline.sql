@@ -1,4 +1,5 @@
 -- Relief (新增减税降费及退税缓费) for the year to date and the month: total and by kind, YoY, beneficiaries (distinct 户数), relief per beneficiary, relief intensity, and the shares of manufacturing and of small and micro firms.
+-- zh: 新增减税降费及退税缓费总体情况：1—N月及当月合计与分类金额、同比、受益户数、户均减免、减免强度，以及制造业、小微企业所占比重。
 -- @param period  the month reported, YYYY-MM
 -- @param region  a city code (e.g. 440800) for one city's figures, or null for the province's jurisdiction (default: null)
 -- Columns: period, ytd_amount, ytd_prev, ytd_diff, ytd_yoy_pct, month_amount, month_prev, month_yoy_pct,

@@ -1,4 +1,5 @@
 -- Monthly relief of the province (or city $region) by kind for the $months months up to $period: the composition chart of 减税降费.
+-- zh: 逐月新增减税降费及退税缓费（分类别），用于构成图。
 -- @param period  the month reported, YYYY-MM
 -- @param months  how many months (default: 13)
 -- @param region  a city code (e.g. 440800) for one city's figures, or null for the province's jurisdiction (default: null)

@@ -1,4 +1,5 @@
 -- Tax revenue by $dimension for the month and the year to date: amounts, 增收/减收, YoY, share and its change (百分点), contribution to growth (百分点) and rank; cells that would reveal a taxpayer are folded into 其他; the total last.
+-- zh: 税收收入分组情况：当月及1—N月收入、增减收、同比、占比及其变化、拉动（百分点）和位次；可能识别单户纳税人的单元并入“其他”，合计列末行。
 -- @param period  the month reported, YYYY-MM
 -- @param dimension  tax | city | county | region_group | section | size
 -- @param region  a city code (e.g. 440800) for one city's figures, or null for the province's jurisdiction (default: null)

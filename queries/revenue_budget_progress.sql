@@ -1,4 +1,5 @@
 -- Budget progress (预算完成进度): year-to-date tax revenue against the annual target, beside time progress (时序进度 = N/12), for the province and each city with a target.
+-- zh: 预算完成进度：全省及各地市1—N月税收收入占年度预算的比重，与时序进度（N/12）比较。
 -- @param period  the month reported, YYYY-MM
 -- Columns: region_code (440000 = the jurisdiction), region_name, is_province, target (元; null without a target), ytd_amount,
 --   progress_pct (ytd / target, %), time_progress_pct (N / 12, %), gap_pp (progress − time progress, 百分点; negative = behind), rank (cities, by gap_pp).

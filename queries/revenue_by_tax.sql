@@ -1,4 +1,5 @@
 -- Year-to-date revenue by tax type: amount, 增收/减收, YoY, share and its change (百分点), contribution to growth (百分点); the total last.
+-- zh: 分税种1—N月税收收入：收入、增减收、同比、占比及其变化、拉动（百分点），合计列末行。
 -- @param period  the month reported, YYYY-MM
 -- @param region  a city code (e.g. 440800) for one city's figures, or null for the province's jurisdiction (default: null)
 -- 口径: net tax revenue, is_tax codes, in the jurisdiction (Shenzhen excluded) or the city $region.

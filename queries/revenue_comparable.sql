@@ -1,4 +1,5 @@
 -- Tax revenue growth on a comparable basis (扣除…因素后), one row per named factor removed, beside the headline rate: the factor's amount is added back to revenue in both years.
+-- zh: 可比口径增幅：将留抵退税、缓税缓费等因素在两年同时加回后计算的同比，与公布增幅对照。
 -- @param period  the month reported, YYYY-MM
 -- @param region  a city code for one city, or null for the province's jurisdiction (default: null)
 -- Columns: factor (refund | deferral | refund+deferral), factor_name (留抵退税 | 缓税缓费 | 留抵退税和缓税缓费), ytd_amount, ytd_prev (revenue, 元),

@@ -1,4 +1,5 @@
 -- Tax revenue for the month and the year to date: amounts, 增收/减收, YoY, MoM, and YoY after adding back VAT credit refunds (留抵退税) in both years.
+-- zh: 当月及1—N月税收收入、增减收、同比、环比，以及扣除留抵退税因素后的同比。
 -- @param period  the month reported, YYYY-MM
 -- @param region  a city code (e.g. 440800) for one city's figures, or null for the province's jurisdiction (default: null)
 -- @param combine_jan_feb  true: in February the month columns are January and February together (1—2月) (default: false)

@@ -1,4 +1,5 @@
 -- Full-year tax revenue projection from the year to date: the rest of the year at last year's level × the year-to-date growth, with an approximate 95% interval from the spread of this year's monthly growth.
+-- zh: 全年税收收入预测：其余月份按上年同期×1—N月增幅推算，并给出约95%的区间。
 -- @param period  the last month with data, YYYY-MM
 -- @param region  a city code for one city, or null for the province's jurisdiction (default: null)
 -- Columns: year, months_elapsed, ytd_amount, ytd_prev, last_year_amount (full year), rest_prev (last year's months after N),

@@ -1,4 +1,5 @@
 -- The parts of tax revenue that moved most in the year to date: the $top largest 增收 and the $top largest 减收 by $dimension, with YoY and contribution to the total's growth (百分点).
+-- zh: 1—N月增收、减收最多的若干部分，及其同比和对总体增长的拉动（百分点）。
 -- @param period  the month reported, YYYY-MM
 -- @param dimension  tax | city | county | section | size | city_tax (a city's one tax)
 -- @param top  how many parts each way (default: 5)

@@ -174,6 +174,12 @@ describe('revenue queries on the hand-computed fixture', () => {
     expect(rows.map((r) => [r['period'], r['amount']])).toEqual([['2025-12', '100.00'], ['2026-01', '280.00'], ['2026-02', '410.00']]);
     expect(rows[0]!['yoy_pct']).toBeNull();
     expect(rows[2]!['yoy_pct']).toBeCloseTo(pct(410, 360), 9);
+    // January and February also carry 1—2月 together: 690 against 260 + 360; December none
+    expect(rows[0]!['yoy_jan_feb_pct']).toBeNull();
+    expect(rows[1]!['yoy_jan_feb_pct']).toBeCloseTo(pct(690, 620), 9);
+    expect(rows[2]!['yoy_jan_feb_pct']).toBeCloseTo(pct(690, 620), 9);
+    // a January brief has no 1—2月 rate, though February is in the warehouse
+    expect((await wh.query('revenue_trend', { period: '2026-01', months: 1 }))[0]!['yoy_jan_feb_pct']).toBeNull();
   });
 });
 

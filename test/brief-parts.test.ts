@@ -3,10 +3,17 @@ import { describe, expect, it } from 'vitest';
 import { placeLabels } from '../pipeline/charts/choropleth.js';
 import { roundSvgNumbers, UNITS } from '../pipeline/charts/plot.js';
 import { chartTypes } from '../pipeline/charts/registry.js';
+import { wrapLabel } from '../pipeline/charts/waterfall.js';
 import { deriveFindings } from '../pipeline/findings/rules.js';
 import { markdownToHtml } from '../pipeline/narrative/markdown.js';
 import { roundedPartsAddUp } from '../pipeline/narrative/numbers.js';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describeIn, macrosCalled, queriesFingerprint, readMacros, readQueries } from '../pipeline/queries.js';
+import { readReports } from '../pipeline/reports.js';
+import { tempDir } from './helpers/workspace.js';
 import { fontCoverage, missingGlyphs, preflightFonts } from '../pipeline/render/fonts.js';
+import { projectPaths } from '../pipeline/workspace.js';
 
 const pretty = (svg: string) => roundSvgNumbers(svg, 1).replace(/></g, '>\n<') + '\n';
 const doc = (svg: string) => parseHTML(`<!doctype html><html><body>${svg}</body></html>`).document;
@@ -34,6 +41,26 @@ describe('brief charts', () => {
     expect(d.querySelectorAll('g[aria-label="bar"] rect[fill="#000000"]').length).toBe(1);
     expect(svg).toContain('-3.5');
     await expect(pretty(svg)).toMatchFileSnapshot('./__snapshots__/ranked-bars.svg');
+  });
+
+  it('ranked bars: the value axis names what it measures (a rate that is not growth says so)', () => {
+    const spec = { type: 'ranked-bars', data: 'x', source: '示例', unit: 'pct' as const };
+    expect(chartTypes['ranked-bars']!(cities, spec, zh)).toContain('增长（%）');
+    const intensity = chartTypes['ranked-bars']!(cities, { ...spec, axis: '减免强度（%）', axis_en: 'relief intensity, %' }, zh);
+    expect(intensity).toContain('减免强度（%）');
+    expect(intensity).not.toContain('增长');
+    expect(chartTypes['ranked-bars']!(cities, { ...spec, axis: '减免强度（%）', axis_en: 'relief intensity, %' }, { lang: 'en' })).toContain('relief intensity, %');
+  });
+
+  it('waterfall: long category names wrap to the band, never overlapping the next one', () => {
+    expect(wrapLabel('制造业', 48, 11)).toBe('制造业');
+    expect(wrapLabel('信息传输、软件和信息技术服务业', 48, 11)).toBe('信息传输、\n软件和\n信息技术\n服务业');
+    expect(wrapLabel('交通运输、仓储和邮政业', 48, 11)).toBe('交通运输、\n仓储和\n邮政业');
+    expect(wrapLabel('一二三四五六七八九十一二三四五六七八九十', 48, 11).split('\n')).toEqual(['一二三四', '五六七八', '九十一二', '三四五…']);
+    // English breaks between words; a word too long for the line is hyphenated
+    expect(wrapLabel('Corporate income tax', 70, 11)).toBe('Corporate\nincome tax');
+    expect(wrapLabel('Urban construction tax', 61, 11)).toBe('Urban\nconstruc-\ntion tax');
+    expect(wrapLabel('VAT', 61, 11)).toBe('VAT');
   });
 
   it('waterfall: steps from zero to the total, total bar last', async () => {
@@ -80,6 +107,26 @@ describe('brief charts', () => {
     const svg = chartTypes['ranked-bars']!(cities, { type: 'ranked-bars', data: 'x', source: 'demo', unit: 'yi', value: 'yoy_pct' }, { lang: 'en' });
     expect(svg).toContain('Guangzhou');
     expect(svg).toContain(UNITS.en.yi);
+    // the trend and the composition too: units, months, years, source and notes without a Chinese character
+    const months = Array.from({ length: 14 }, (_, i) => `${i < 3 ? 2025 : 2026}-${String(((i + 9) % 12) + 1).padStart(2, '0')}`);
+    const trend = chartTypes['revenue-trend']!(
+      months.map((period, i) => ({ period, amount: String(1e10 + i * 1e8), yoy_pct: i < 12 ? null : 3, yoy_jan_feb_pct: null })),
+      { type: 'revenue-trend', data: 'x', source: '示例', source_en: 'demo' }, { lang: 'en' });
+    const composition = chartTypes['composition']!(
+      months.map((period) => ({ period, kind_name: '留抵退税', amount: '100000000.00' })),
+      { type: 'composition', data: 'x', source: '示例', source_en: 'demo' }, { lang: 'en' });
+    for (const chart of [trend, composition]) {
+      const text = Array.from(doc(chart).querySelectorAll('text')).map((t) => t.textContent).join(' ');
+      expect(text).toMatch(/Oct/);
+      expect(text).toMatch(/2026/);
+      expect(text).toContain('Source: demo');
+      expect(text, text).not.toMatch(/[\u4e00-\u9fff]/u);
+    }
+    expect(trend).toContain('YoY %');
+    // the map names Shenzhen (no value: outside the jurisdiction) in English too
+    const map = chartTypes['choropleth']!(cities, { type: 'choropleth', data: 'x', source: 'demo', unit: 'pct' }, { lang: 'en' });
+    expect(map).toContain('>Shenzhen</text>');
+    expect(map).not.toContain('深圳市');
   });
 });
 
@@ -125,5 +172,56 @@ describe('narrative parts', () => {
     expect(missingGlyphs('税收收入增长3.2%（亿元）—「」', fontCoverage())).toEqual([]);
     expect(missingGlyphs('税收\u0E01\u{1F600}')).toEqual(['\u0E01', '\u{1F600}']);
     expect(() => preflightFonts('<p>增长\u0E01</p>', '内部资料', 'x.pdf')).toThrow(/U\+0E01/);
+  });
+});
+
+describe('query catalogue', () => {
+  it('describes every query in Chinese for the appendix of a Chinese edition, in English for an English one', () => {
+    const queries = readQueries(projectPaths().queries);
+    expect(queries.size).toBeGreaterThan(15);
+    for (const q of queries.values()) {
+      // a Chinese sentence (CJK, ends with 。), not the English first line
+      expect(q.descriptionZh, q.id).toMatch(/^(?=.*[\u4e00-\u9fff]{4}).*。$/u);
+      expect(describeIn(q, 'zh')).toBe(q.descriptionZh);
+      expect(describeIn(q, 'en')).toBe(q.description);
+      expect(q.description, q.id).not.toMatch(/^zh:/);
+      expect(q.description, q.id).toMatch(/^[A-Z]/);
+    }
+    expect(queries.get('revenue_headline')!.descriptionZh).toBe('当月及1—N月税收收入、增减收、同比、环比，以及扣除留抵退税因素后的同比。');
+  });
+});
+
+describe('brief version key', () => {
+  const report = (id: string) => readReports(projectPaths().reports).find((r) => r.id === id)!;
+
+  it('names the migration macros a query calls, also through other macros', () => {
+    const macros = readMacros(path.join(projectPaths().queries, 'migrations'));
+    const sql = readQueries(projectPaths().queries).get('revenue_top_movers')!.sql;
+    expect(macrosCalled(sql, macros)).toContain('revenue_parts_source');
+    expect(macrosCalled('select 1', macros)).toEqual([]);
+    const chained = new Map([['outer_m', 'create or replace macro outer_m(x) as inner_m(x) + 1;'], ['inner_m', 'create or replace macro inner_m(x) as x;'], ['unused_m', 'create or replace macro unused_m() as 1;']]);
+    expect(macrosCalled('select outer_m(2)', chained)).toEqual(['inner_m', 'outer_m']);
+  });
+
+  it('changes when a macro its queries call changes, and not for a macro they do not call', () => {
+    const tmp = tempDir();
+    try {
+      const dir = path.join(tmp.dir, 'queries');
+      cpSync(projectPaths().queries, dir, { recursive: true });
+      const monthly = report('monthly-revenue'); // reads revenue_breakdown, which calls revenue_parts_source
+      const before = queriesFingerprint(dir, monthly);
+      expect(queriesFingerprint(projectPaths().queries, monthly)).toBe(before);
+      const file = path.join(dir, 'migrations', '060_breakdown_macros.sql');
+      const sql = readFileSync(file, 'utf8');
+      // a comment is not the macro: the key stays
+      writeFileSync(file, `${sql}\n-- a note\n`);
+      expect(queriesFingerprint(dir, monthly)).toBe(before);
+      writeFileSync(path.join(dir, 'migrations', '098_other.sql'), 'create or replace macro nobody_calls(x) as x;\n');
+      expect(queriesFingerprint(dir, monthly)).toBe(before);
+      writeFileSync(file, sql.replace("when 'tax' then m.tax_code", "when 'tax' then m.tax_code || ''"));
+      expect(queriesFingerprint(dir, monthly)).not.toBe(before);
+    } finally {
+      tmp.cleanup();
+    }
   });
 });

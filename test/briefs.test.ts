@@ -156,6 +156,7 @@ describe('the catalogue on the demo data', () => {
       expect(manifest.versions.code).toBeTruthy();
       expect(manifest.versions.definition).toMatch(/^[0-9a-f]{64}$/);
       expect(manifest.versions.templates).toMatch(/^[0-9a-f]{64}$/);
+      expect(manifest.versions.queries).toMatch(/^[0-9a-f]{64}$/);
       expect(manifest.inputs.length).toBeGreaterThan(0);
       expect(manifest.inputs[0].sha256).toMatch(/^[0-9a-f]{64}$/);
     }
@@ -193,6 +194,14 @@ describe('the catalogue on the demo data', () => {
         .replace(/></g, '>\n<');
       await expect(html).toMatchFileSnapshot(`./__snapshots__/briefs/${id}.html`);
     }
+  });
+
+  it('describes each query of the appendix in the language of the edition', () => {
+    // the relief brief's appendix describes its queries (the monthly and advisory ones list ids only, for space)
+    const appendix = pdfText(path.join(out, 'relief.pdf')).split('附件：数据来源与口径说明')[1]!;
+    expect(squash(appendix)).toContain('relief_headline（period=2026-10，region=全省）：新增减税降费及退税缓费总体情况：1—N月及当月合计与分类金额、同比、受益户数、户均减免、减免强度，以及制造业、小微企业所占比重。');
+    // no English sentence of the catalogue (its descriptions start with a capital letter and run on in English words)
+    expect(appendix).not.toMatch(/\b[A-Z][a-z]+ (?:[a-z]+ ){2,}/);
   });
 
   it('writes an English edition with the same figures', async () => {

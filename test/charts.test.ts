@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseHTML } from 'linkedom';
 import { describe, expect, it } from 'vitest';
 import { roundSvgNumbers } from '../pipeline/charts/plot.js';
-import { monthLabels, revenueTrendChart, type TrendPoint } from '../pipeline/charts/revenue-trend.js';
+import { fewTicks, monthLabels, revenueTrendChart, yoyDomain, type TrendPoint } from '../pipeline/charts/revenue-trend.js';
 
 const points: TrendPoint[] = JSON.parse(readFileSync(new URL('./fixtures/render/trend.json', import.meta.url), 'utf8'));
 const source = '税收收入统计月报（示例数据）';
@@ -78,6 +78,57 @@ describe('revenueTrendChart', () => {
     const out = revenueTrendChart(up, { source });
     expect(out).toContain('6.3%');
     expect(out).toContain('>0<'); // zero tick on the YoY axis
+  });
+});
+
+describe('revenueTrendChart: the 同比 panel takes its scale from the data', () => {
+  /** The YoY panel's tick values (the second y axis of the chart). */
+  const yoyTicks = (svg: string) => Array.from(Array.from(svgDoc(svg).querySelectorAll('g[aria-label="y-axis tick label"]'))[1]!
+    .querySelectorAll('text')).map((t) => Number(t.textContent!.replace('−', '-')));
+  // 2–6% growth, with a Spring Festival swing (January +18%, February −12%), as in the demo
+  const festival: TrendPoint[] = points.map((p) => {
+    const m = Number(p.period.slice(5));
+    return { ...p, yoyPct: p.yoyPct === null ? null : m === 1 ? 18 : m === 2 ? -12 : 2 + (m % 5) };
+  });
+
+  it('spans the values with padding and a zero line, not ±100%', () => {
+    const out = revenueTrendChart(festival, { source });
+    const ticks = yoyTicks(out);
+    expect(ticks).toContain(0);
+    expect(ticks.every((t) => Math.abs(t) < 50)).toBe(true);
+    // the line uses most of the panel's plot area (65 px between its margins): it does not look flat
+    const cy = Array.from(svgDoc(out).querySelectorAll('g[aria-label="dot"] circle')).map((c) => Number(c.getAttribute('cy')));
+    expect(Math.max(...cy) - Math.min(...cy)).toBeGreaterThan(0.6 * 65);
+    // small growth rates get a scale of a few 百分点, not tens
+    const calm = yoyTicks(revenueTrendChart(points, { source }));
+    expect(Math.max(...calm) - Math.min(...calm)).toBeLessThanOrEqual(12);
+  });
+
+  it('keeps room for the latest value and never drops zero', () => {
+    expect(yoyDomain([2, 3, 4], 4)).toEqual([expect.closeTo(-0.4, 6), expect.closeTo(5.2, 6)]);
+    expect(yoyDomain([-30, 10], -30)).toEqual([-42, 14]);
+    expect(yoyDomain([5, 6], null)[0]).toBeLessThan(0);
+    // at most 4 round ticks, zero among them, covering the domain
+    expect(fewTicks([-0.4, 5.2])).toEqual([0, 2, 4]);
+    expect(fewTicks([-15, 27])).toEqual([-10, 0, 10, 20]);
+    expect(fewTicks([-0.5, 0.5])).toEqual([-0.5, 0, 0.5]);
+  });
+
+  it('draws January and February at their 1—2月 rate when given, as open dots, and says so', () => {
+    const combined = festival.map((p) => (/-0[12]$/.test(p.period) && p.yoyPct !== null ? { ...p, yoyJanFebPct: 3 } : p));
+    const out = revenueTrendChart(combined, { source });
+    const doc = svgDoc(out);
+    const open = Array.from(doc.querySelectorAll('g[aria-label="dot"][fill="white"] circle'));
+    expect(open.length).toBe(2); // 2026-01 and 2026-02 (2025's have no prior year in the fixture)
+    expect(new Set(open.map((c) => c.getAttribute('cy'))).size).toBe(1); // both at 3%
+    expect(out).toContain('空心点为1—2月合计同比（春节错月）。');
+    // the swing is gone from the scale: a few 百分点 either side
+    expect(Math.max(...yoyTicks(out))).toBeLessThanOrEqual(10);
+    expect(revenueTrendChart(festival, { source })).not.toContain('空心点');
+  });
+
+  it('matches the golden file of a Spring Festival year', async () => {
+    await expect(pretty(revenueTrendChart(festival, { source }))).toMatchFileSnapshot('./__snapshots__/revenue-trend-festival.svg');
   });
 });
 

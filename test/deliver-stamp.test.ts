@@ -44,6 +44,16 @@ describe('stamping watermarks onto a printed brief', () => {
     expect(text).not.toMatch(/—\s*1\s*—/);
   });
 
+  it("prints an English edition's watermark in English, whole on the page", async () => {
+    const file = path.join(tmp.dir, 'watermarks-en.pdf');
+    const classification = 'INTERNAL — HANDLE WITH CARE';
+    await printer.print({ html: watermarkPages([{ name: '王五', id: 'R003', classification, lang: 'en' }]), outFile: file, classification, overlay: true });
+    const text = pageText(file, 1);
+    // twice a page, nothing cut off at the page edge
+    expect(text.split('For 王五 only · R003 · INTERNAL — HANDLE WITH CARE')).toHaveLength(3);
+    expect(text).not.toContain('仅供');
+  });
+
   it('puts the recipient watermark on every page and keeps the brief, its header and page numbers', async () => {
     const before = readFileSync(brief);
     const stamped = await openForStamping(brief);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,8 @@ import { templateFiles } from '../pipeline/versions.js';
 import { numbersOf } from '../pipeline/reproduce.js';
 import { openInViewer } from '../pipeline/open.js';
 import { freshWarehouse, tempDir } from './helpers/workspace.js';
+import { currentFileModes, makeDir, useFileModes } from '../pipeline/write-atomic.js';
+import { projectPaths } from '../pipeline/workspace.js';
 
 const tmp = tempDir('taxbrief-nightly-units-');
 afterAll(() => tmp.cleanup());
@@ -152,7 +154,10 @@ describe('recipients and watermark', () => {
       { name: '李四', id: 'R002', classification: '内部资料 注意保存' },
     ]);
     expect(watermarkText({ name: '张三', id: 'R001', classification: '内部资料 注意保存' })).toBe('仅供张三阅 · R001 · 内部资料 注意保存');
-    const pages = html.split('<section class="tb-watermark">').slice(1);
+    // an English edition's watermark is English throughout (the name stays as written)
+    expect(watermarkText({ name: '王五', id: 'R003', classification: 'INTERNAL — HANDLE WITH CARE', lang: 'en' })).toBe('For 王五 only · R003 · INTERNAL — HANDLE WITH CARE');
+    expect(watermarkPages([{ name: '王五', id: 'R003', classification: 'INTERNAL', lang: 'en' }])).not.toContain('仅供');
+    const pages = html.split(/<section class="tb-watermark(?: en)?">/).slice(1);
     expect(pages).toHaveLength(2);
     expect(pages[0]).toContain('仅供张&lt;三&gt;阅 · R001 · 内部资料 注意保存');
     expect(pages[1]).toContain('仅供李四阅 · R002 · 内部资料 注意保存');
@@ -248,5 +253,30 @@ describe('--open', () => {
     const logger = memoryLogger();
     expect(openInViewer('/tmp/x.pdf', logger, { PATH: path.join(tmp.dir, 'none') })).toBe(false);
     expect(logger.lines[0]).toMatchObject({ level: 'warn', message: 'no xdg-open on this machine: open /tmp/x.pdf yourself' });
+  });
+});
+
+describe('folder modes', () => {
+  it('makes folders with the configured mode (TAXBRIEF_FILE_MODE) even under a looser umask, and pipeline/ makes none otherwise', () => {
+    const tmp = tempDir();
+    const modes = currentFileModes();
+    const umask = process.umask();
+    try {
+      useFileModes({ file: 0o600, dir: 0o700 });
+      process.umask(0o022); // as if something else in the process had reset it
+      makeDir(path.join(tmp.dir, 'issued', '2026-10'));
+      expect(statSync(path.join(tmp.dir, 'issued')).mode & 0o777).toBe(0o700);
+      expect(statSync(path.join(tmp.dir, 'issued', '2026-10')).mode & 0o777).toBe(0o700);
+    } finally {
+      useFileModes(modes);
+      process.umask(umask);
+      tmp.cleanup();
+    }
+    // every folder taxbrief makes goes through makeDir or names the mode (nightly issue(), delivery, briefs, workspace …)
+    const sources = (dir: string): string[] => readdirSync(dir, { withFileTypes: true })
+      .flatMap((e) => (e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+    const bare = sources(path.join(projectPaths().root, 'pipeline'))
+      .filter((f) => !f.endsWith('write-atomic.ts') && /\bmkdir(Sync)?\((?![^)]*mode)/.test(readFileSync(f, 'utf8')));
+    expect(bare.map((f) => path.relative(projectPaths().root, f))).toEqual([]);
   });
 });

@@ -33,7 +33,7 @@ export const MAP_CREDIT = {
  * A choropleth of Guangdong's cities in five grey classes, every city labelled once with no two labels
  * overlapping (small Pearl River Delta cities get a leader line), legend at the lower right.
  */
-export function choroplethChart(values: MapValue[], options: { units: Units; unit: string; source: string; credit: string; notCovered: string; width?: number; height?: number }): string {
+export function choroplethChart(values: MapValue[], options: { units: Units; unit: string; source: string; credit: string; notCovered: string; width?: number; height?: number; /** the label of a city without a value (Shenzhen), from the map's Chinese name */ nameOf?: (name: string) => string }): string {
   const width = options.width ?? 580;
   const height = options.height ?? 370;
   const features = guangdongCities();
@@ -57,7 +57,7 @@ export function choroplethChart(values: MapValue[], options: { units: Units; uni
     features.map((f) => {
       const [x, y] = projection(d3.geoCentroid(f))!;
       const v = byCode.get(f.properties.code);
-      return { code: f.properties.code, text: v?.label ?? f.properties.name, x, y, area: d3.geoArea(f) };
+      return { code: f.properties.code, text: v?.label ?? options.nameOf?.(f.properties.name) ?? f.properties.name, x, y, area: d3.geoArea(f) };
     }),
     { width: mapW, height: mapH },
   );
@@ -101,7 +101,7 @@ export function choroplethChart(values: MapValue[], options: { units: Units; uni
               strokeWidth: 0.6,
               title: (f: CityFeature) => {
                 const v = byCode.get(f.properties.code);
-                return `${f.properties.code} ${f.properties.name}${v?.value == null ? '' : ` ${formatOne(v.value)}`}`;
+                return `${f.properties.code} ${v?.label ?? options.nameOf?.(f.properties.name) ?? f.properties.name}${v?.value == null ? '' : ` ${formatOne(v.value)}`}`;
               },
             }),
             // cities without a value (outside the jurisdiction) get a dashed outline over the solid one

@@ -10,13 +10,13 @@ const FONT = 11;
 const FILLS = [CHART_INK.dark, CHART_INK.mid, CHART_INK.light, '#ffffff', '#000000'];
 
 /** Monthly stacked bars by category (e.g. relief by kind), with a legend row above the plot. */
-export function compositionChart(points: CompositionPoint[], options: { units: Units; source: string; width?: number }): string {
+export function compositionChart(points: CompositionPoint[], options: { units: Units; source: string; width?: number; lang?: 'zh' | 'en' }): string {
   if (points.length === 0) throw new Error('compositionChart needs data; check the query it draws.');
   const width = options.width ?? 580;
   const categories = [...new Set(points.map((p) => p.category))];
   if (categories.length > FILLS.length) throw new Error(`compositionChart draws at most ${FILLS.length} categories, got ${categories.length}; fold the rest into 其他 in SQL.`);
   const periods = [...new Set(points.map((p) => p.period))].sort();
-  const labels = monthLabels(periods, (width - 70) / periods.length);
+  const labels = monthLabels(periods, (width - 70) / periods.length, options.lang);
   const plotH = 250;
   const legendH = 22;
   const height = legendH + plotH + 20;

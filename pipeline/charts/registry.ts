@@ -27,6 +27,9 @@ export interface ChartSpec {
   value?: string;
   /** How the value is written: `yi` (an amount in 元, drawn in 亿元) or `pct` (a rate in %). */
   unit?: 'yi' | 'pct' | 'pp';
+  /** What the value axis measures, with its unit (e.g. 减免强度（%）), and in the English edition; default: from `unit` (a `pct` is a growth rate). */
+  axis?: string;
+  axis_en?: string;
   /** Column of the code matched against the brief's region (highlighted bar) or the map's features. */
   key?: string;
   /** Columns of composition and small multiples. */
@@ -47,6 +50,8 @@ const nameIn = (ctx: ChartContext) => (s: unknown): string => (ctx.lang === 'en'
 const sourceOf = (spec: ChartSpec, ctx: ChartContext) => (ctx.lang === 'en' ? spec.source_en ?? spec.source : spec.source);
 const unitWord = (spec: ChartSpec, ctx: ChartContext) => {
   const u = UNITS[ctx.lang];
+  const axis = ctx.lang === 'en' ? spec.axis_en ?? spec.axis : spec.axis;
+  if (axis) return axis;
   return spec.unit === 'yi' ? u.yi : spec.unit === 'pp' ? u.pp : ctx.lang === 'en' ? 'growth, %' : '增长（%）';
 };
 const valueOf = (spec: ChartSpec) => (spec.unit === 'yi' ? yiOf : num);
@@ -59,10 +64,15 @@ const labelOf = (spec: ChartSpec, ctx: ChartContext, fallback: string) => (r: Ro
 
 /** The chart types a brief can name. */
 export const chartTypes: Record<string, Draw> = {
-  'revenue-trend': (rows, spec) =>
+  'revenue-trend': (rows, spec, ctx) =>
     revenueTrendChart(
-      rows.map((r) => ({ period: String(r['period']), amount: Number(r['amount']), yoyPct: r['yoy_pct'] === null ? null : Number(r['yoy_pct']) })),
-      { source: spec.source },
+      rows.map((r) => ({
+        period: String(r['period']),
+        amount: Number(r['amount']),
+        yoyPct: r['yoy_pct'] === null ? null : Number(r['yoy_pct']),
+        yoyJanFebPct: r['yoy_jan_feb_pct'] === null || r['yoy_jan_feb_pct'] === undefined ? null : Number(r['yoy_jan_feb_pct']),
+      })),
+      { source: sourceOf(spec, ctx), lang: ctx.lang },
     ),
   'ranked-bars': (rows, spec, ctx) =>
     rankedBarsChart(
@@ -86,7 +96,7 @@ export const chartTypes: Record<string, Draw> = {
   composition: (rows, spec, ctx) =>
     compositionChart(
       rows.map((r) => ({ period: String(r[spec.period ?? 'period']), category: nameIn(ctx)(r[spec.category ?? 'kind_name']), value: yiOf(r[spec.value ?? 'amount']) })),
-      { units: UNITS[ctx.lang], source: sourceOf(spec, ctx) },
+      { units: UNITS[ctx.lang], source: sourceOf(spec, ctx), lang: ctx.lang },
     ),
   'small-multiples': (rows, spec, ctx) =>
     smallMultiplesChart(
@@ -111,6 +121,7 @@ export const chartTypes: Record<string, Draw> = {
         source: sourceOf(spec, ctx),
         credit: MAP_CREDIT[ctx.lang],
         notCovered: ctx.lang === 'en' ? 'Shenzhen (not covered)' : '深圳（不在本局辖区）',
+        nameOf: (name) => nameIn(ctx)(name).replace(/市$/, ''),
       },
     ),
 };

@@ -5,6 +5,7 @@ import { CHART_INK, composeSvg, formatOne, textWidth, type Units } from './plot.
 export interface WaterfallStep { label: string; value: number }
 
 const FONT = 11;
+const LINE = 13; // px a label line takes
 
 /**
  * Contribution waterfall: each part's 拉动 (百分点) stacked from zero to the total growth rate, then
@@ -22,13 +23,15 @@ export function waterfallChart(steps: WaterfallStep[], total: WaterfallStep, opt
   bars.push({ label: total.label, start: 0, end: total.value, value: total.value, kind: 'total' });
   const labels = bars.map((b) => b.label);
   const band = (width - 60) / bars.length;
-  // long labels are wrapped onto two lines; the bottom margin grows with them
-  const wrap = (s: string) => (textWidth(s, FONT) > band - 4 && s.length > 2 ? `${s.slice(0, Math.ceil(s.length / 2))}\n${s.slice(Math.ceil(s.length / 2))}` : s);
+  // long labels (信息传输、软件和信息技术服务业) are wrapped to the band's width; the bottom margin grows with them
+  const wrapped = new Map(labels.map((l) => [l, wrapLabel(l, band - 4, FONT)]));
+  const wrap = (s: string) => wrapped.get(s) ?? s;
+  const extraLines = Math.max(0, ...[...wrapped.values()].map((w) => w.split('\n').length - 2));
   const ends = bars.flatMap((b) => [b.start, b.end]);
   const lo = Math.min(0, ...ends);
   const hi = Math.max(0, ...ends);
   const pad = (hi - lo) * 0.14 || 1;
-  const plotH = 220;
+  const plotH = 220 + extraLines * LINE;
   const height = plotH + 20;
   const fill = (b: { kind: string }) => (b.kind === 'total' ? CHART_INK.text : b.kind === 'down' ? CHART_INK.dark : CHART_INK.mid);
   const signedLabel = (b: { value: number; kind: string }) => `${b.value > 0 && b.kind !== 'total' ? '+' : ''}${formatOne(b.value)}`;
@@ -46,14 +49,15 @@ export function waterfallChart(steps: WaterfallStep[], total: WaterfallStep, opt
           marginLeft: 48,
           marginRight: 12,
           marginTop: 24,
-          marginBottom: 40,
+          marginBottom: 40 + extraLines * LINE,
           x: { domain: labels, label: null, tickSize: 0, padding: 0.25, tickFormat: wrap },
           y: { domain: [lo < 0 ? lo - pad : 0, hi + pad], label: options.units.pp, labelArrow: 'none', ticks: 5, grid: true, tickFormat: (v: number) => formatOne(v).replace(/\.0$/, '') },
           marks: [
             Plot.rectY(bars, { x: 'label', y1: 'start', y2: 'end', fill }),
             Plot.ruleY([0], { stroke: CHART_INK.text }),
             // connectors from each step's end to the next step's start, so the eye follows the running total
-            Plot.ruleY(bars.slice(0, -1).map((b, i) => ({ y: b.end, x1: b.label, x2: bars[i + 1]!.label })), { y: 'y', stroke: CHART_INK.rule, strokeDasharray: '2,2', strokeWidth: 0.75 }),
+            // (x1/x2 named as channels: without them each connector ran across the whole chart, through the labels)
+            Plot.ruleY(bars.slice(0, -1).map((b, i) => ({ y: b.end, x1: b.label, x2: bars[i + 1]!.label })), { y: 'y', x1: 'x1', x2: 'x2', stroke: CHART_INK.rule, strokeDasharray: '2,2', strokeWidth: 0.75 }),
             Plot.text(bars, {
               x: 'label',
               y: (b: { start: number; end: number }) => Math.max(b.start, b.end),
@@ -68,4 +72,47 @@ export function waterfallChart(steps: WaterfallStep[], total: WaterfallStep, opt
     ],
     texts: [{ text: `${options.units.source}${options.source}`, x: 4, y: height - 6, fontSize: FONT - 1, fill: CHART_INK.dark }],
   });
+}
+
+/**
+ * A category label broken into lines no wider than `width` (at most 4; the last is cut with …): Chinese between any two
+ * characters, preferring to break after 、 or 和 once a line is half full (a 、 may hang past the width rather than start
+ * a line); English between words, a word wider than the line hyphenated.
+ */
+export function wrapLabel(label: string, width: number, fontSize: number): string {
+  if (textWidth(label, fontSize) <= width) return label;
+  const fits = (t: string) => textWidth(t, fontSize) <= width;
+  const lines: string[] = [];
+  let line = '';
+  // tokens: a Latin word with its trailing space, or one character
+  for (let token of label.match(/[A-Za-z0-9.,'’()-]+ ?|./gu) ?? []) {
+    const word = /^[A-Za-z0-9]/.test(token);
+    if (word) {
+      if (line !== '' && !fits(line + token.trimEnd())) { lines.push(line.trimEnd()); line = ''; }
+      while (!fits(token.trimEnd())) {
+        let n = token.length - 1;
+        while (n > 1 && !fits(`${token.slice(0, n)}-`)) n--;
+        lines.push(`${token.slice(0, n)}-`);
+        token = token.slice(n);
+      }
+      line += token;
+      continue;
+    }
+    // punctuation never starts a line: it hangs at the end of this one
+    if (line !== '' && !'、，。；：）'.includes(token) && !fits(line + token)) {
+      // move the tail after the last 、/和 of a half-full line down with this character
+      const cut = Math.max(line.lastIndexOf('、'), line.lastIndexOf('和'));
+      if (cut >= line.length / 2 && cut < line.length - 1) {
+        lines.push(line.slice(0, cut + 1));
+        line = line.slice(cut + 1);
+      } else {
+        lines.push(line);
+        line = '';
+      }
+    }
+    line += token;
+  }
+  lines.push(line.trimEnd());
+  if (lines.length > 4) lines.splice(3, lines.length - 3, `${lines[3]!.slice(0, -1)}…`);
+  return lines.join('\n');
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CommandEnv } from '../cli.js';
 import { CliError, ExitCode } from '../errors.js';
@@ -7,7 +7,7 @@ import { previousMonth } from '../narrative/periods.js';
 import { nightly } from '../nightly.js';
 import { printerFor } from './printer.js';
 import { report } from './run.js';
-import { linkOrCopy } from '../write-atomic.js';
+import { linkOrCopy, makeDir } from '../write-atomic.js';
 
 /** Options of `taxbrief demo`, as commander hands them over. */
 interface DemoFlags { taxpayers: string; end?: string; months: string; seed: string; run: boolean }
@@ -29,7 +29,7 @@ export default async function demo(env: CommandEnv, flags: DemoFlags): Promise<n
     const cache = path.join(ctx.workspace.root, 'demo', `seed${seed}-n${taxpayers}-m${months}-${end}`);
     const complete = path.join(cache, '.complete');
     if (!existsSync(complete)) {
-      mkdirSync(cache, { recursive: true });
+      makeDir(cache);
       env.logger.info(`generating demo data: ${taxpayers} taxpayers, ${months} months to ${end}`, { dir: cache });
       const { generateDemo } = await import('../demo/generate.js');
       const result = await generateDemo({ outDir: cache, taxpayers, end, months, seed, seedsDir: ctx.project.seeds }, { logger: env.logger });

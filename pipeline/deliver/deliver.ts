@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { copyAtomic, writeAtomic } from '../write-atomic.js';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { copyAtomic, makeDir, writeAtomic } from '../write-atomic.js';
 import path from 'node:path';
 import { faultPoint } from '../fault-point.js';
 import type { Logger } from '../log.js';
@@ -160,7 +160,7 @@ async function copyFor(e: Edition, r: Recipient, effects: DeliveryEffects, stamp
   return file;
 }
 
-/** Stamps copies: the watermark pages printed once per classification, each edition's PDF parsed once. */
+/** Stamps copies: the watermark pages printed once per language and classification, each edition's PDF parsed once. */
 interface Stamper { stamp(e: Edition, r: Recipient, outFile: string): Promise<void> }
 
 function createStamper(recipients: Recipient[], effects: DeliveryEffects): Stamper {
@@ -169,27 +169,28 @@ function createStamper(recipients: Recipient[], effects: DeliveryEffects): Stamp
   const overlays = new Map<string, Promise<Overlays>>();
   let current: { pdf: string; brief: Promise<StampableBrief> } | undefined;
   // One print for every recipient of the file: page i is recipients[i]'s watermark.
-  const overlaysFor = (classification: string) => {
-    let o = overlays.get(classification);
+  const overlaysFor = (classification: string, lang: Lang) => {
+    const key = `${lang} ${classification}`;
+    let o = overlays.get(key);
     if (!o) {
       o = (async () => {
-        mkdirSync(effects.tmpDir, { recursive: true });
+        makeDir(effects.tmpDir);
         const file = path.join(effects.tmpDir, `watermarks-${process.pid}-${overlays.size}.pdf`);
         const printer = await effects.printer();
-        await printer.print({ html: watermarkPages(recipients.map((r) => ({ name: r.name, id: r.id, classification }))), outFile: file, classification, overlay: true });
+        await printer.print({ html: watermarkPages(recipients.map((r) => ({ name: r.name, id: r.id, classification, lang }))), outFile: file, classification, overlay: true });
         try {
           return await (await stamping()).readOverlays(file);
         } finally {
           rmSync(file, { force: true });
         }
       })();
-      overlays.set(classification, o);
+      overlays.set(key, o);
     }
     return o;
   };
   return {
     async stamp(e, r, outFile) {
-      const pages = await overlaysFor(e.classification);
+      const pages = await overlaysFor(e.classification, e.lang);
       // Jobs come edition by edition: keep only the edition being delivered parsed.
       if (current?.pdf !== e.pdf) current = { pdf: e.pdf, brief: stamping().then((m) => m.openForStamping(e.pdf)) };
       await (await current.brief).stampTo(pages, recipients.indexOf(r), outFile);
@@ -220,7 +221,7 @@ async function sendWithRetries(effects: DeliveryEffects, mail: Parameters<SmtpTr
 // one line per file, replaced when a rerun archives the copy again (a crash before the ledger noted it).
 function archive(e: Edition, r: Recipient, file: string, sha256: string, move: boolean): string {
   const dir = path.join(e.issuedDir, 'recipients');
-  mkdirSync(dir, { recursive: true });
+  makeDir(dir);
   const target = path.join(dir, `${r.id}.pdf`);
   if (path.resolve(file) !== path.resolve(target)) {
     if (!move) copyAtomic(file, target);

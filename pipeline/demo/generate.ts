@@ -8,6 +8,7 @@ import iconv from 'iconv-lite';
 import { CliError, ExitCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import { projectPaths } from '../workspace.js';
+import { currentFileModes } from '../write-atomic.js';
 
 /** What to generate. */
 export interface DemoOptions {
@@ -58,7 +59,7 @@ export async function generateDemo(options: DemoOptions, effects: { logger: Logg
     }),
   );
   const outDir = path.resolve(options.outDir);
-  await mkdir(outDir, { recursive: true });
+  await mkdir(outDir, { recursive: true, mode: currentFileModes().dir });
   const sqlDir = path.join(projectPaths().root, 'pipeline', 'demo');
   const sql = async (name: string) => ({ name: `pipeline/demo/${name}`, text: await readFile(path.join(sqlDir, name), 'utf8') });
   const [setup, checks, model, taxpayersSql, revenueSql, reliefSql, budgetSql] = await Promise.all(

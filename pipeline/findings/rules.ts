@@ -176,7 +176,7 @@ export const RULES: Rule[] = [
         ],
         recommendation: lang === 'en'
           ? 'Keep the relief easy to claim (automatic eligibility checks, pre-filled returns) and watch for firms entitled to relief that do not claim it.'
-          : '持续推行政策精准推送和"免申即享"，对应享未享的小微主体开展提醒辅导，确保政策红利应享尽享。',
+          : '持续推行政策精准推送和“免申即享”，对应享未享的小微主体开展提醒辅导，确保政策红利应享尽享。',
       };
     },
   },
