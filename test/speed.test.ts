@@ -1,6 +1,13 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { descendants } from '../fault/proc.js';
+import { memoryLogger } from '../pipeline/log.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExitCode } from '../pipeline/errors.js';
 import { memoQueries, runQuery } from '../pipeline/queries.js';
+import { fontCoverage, missingGlyphs, preflightFonts, preloadFontCoverage } from '../pipeline/render/fonts.js';
+import { launchPrinter, resolveChromium } from '../pipeline/render/printer.js';
 import { openWarehouse, type Warehouse } from '../pipeline/warehouse/warehouse.js';
 import { analyticsWarehouse, type AnalyticsWarehouse } from './helpers/analytics.js';
 import { tempDir } from './helpers/workspace.js';
@@ -95,6 +102,48 @@ describe('the warehouse does not vacuum at checkpoints', () => {
       expect(await groups()).toBe(before);
       expect((await warehouse.all(`select count(*)::integer as n, sum(i)::bigint as s from facts`))[0]).toEqual({ n: 260000, s: String((259999 * 260000) / 2) });
       warehouse.close();
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe('the glyph coverage read in the background (while Chromium starts)', () => {
+  it('is the coverage the preflight reads, and refuses the same characters', async () => {
+    const families = ['Noto Sans CJK SC', 'AR PL UKai CN'];
+    const early = await preloadFontCoverage(families);
+    expect(fontCoverage(families)).toBe(early); // one reading per process
+    expect(missingGlyphs('税收收入增长3.2%（亿元）', early)).toEqual([]);
+    expect(missingGlyphs('税收\u0E01', early)).toEqual(['\u0E01']);
+    expect(() => preflightFonts('<p>增长\u0E01</p>', '内部资料', 'x.pdf', early)).toThrow(/x\.pdf has 1 character.*U\+0E01/);
+  });
+
+  it('names a face fontconfig does not have (an environment error, as the blocking read gives)', async () => {
+    const refusal = await preloadFontCoverage(['No Such Face SC']).catch((error: unknown) => error);
+    expect(refusal).toMatchObject({ exitCode: ExitCode.environment, message: expect.stringMatching(/Font "No Such Face SC" is not installed.*npm run setup/) });
+    expect(() => fontCoverage(['No Such Face SC'])).toThrow(/Font "No Such Face SC" is not installed/);
+  });
+});
+
+describe('closing the printer', () => {
+  // close() ends Chromium with a kill (its documents are written by then): no browser of this process is left, nor its profile
+  it('leaves no Chromium of its own running and removes its profile, with the PDF written whole', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const profiles = () => new Set(readdirSync(os.tmpdir()).filter((n) => n.startsWith(`taxbrief-chromium-${process.pid}-`)));
+      const before = profiles();
+      const printer = await launchPrinter({ executablePath: resolveChromium(process.env), logger: memoryLogger() });
+      const mine = descendants(process.pid).filter((p) => /chrom/i.test(p.cmdline));
+      expect(mine.length).toBeGreaterThan(0);
+      const out = path.join(dir, 'closing.pdf');
+      const printed = await printer.print({ html: '<html lang="zh-CN"><body><p>收入增长</p></body></html>', outFile: out, classification: '内部资料' });
+      await printer.close();
+      expect(printed.pages).toBe(1);
+      expect(readFileSync(out).subarray(-6).toString('latin1')).toMatch(/%%EOF/);
+      // the browser and its renderers are gone (a crash reporter may outlive them by a moment, outside our tree)
+      const left = new Set(descendants(process.pid).map((p) => p.pid));
+      expect(mine.filter((p) => left.has(p.pid) && existsSync(`/proc/${p.pid}`) && !/crashpad/.test(p.cmdline))).toEqual([]);
+      expect([...profiles()].filter((n) => !before.has(n))).toEqual([]);
     } finally {
       cleanup();
     }
