@@ -106,6 +106,19 @@ export function copyWorkspace(from: string, to: string): void {
   cpSync(from, to, { recursive: true, filter: (source) => !skip.has(source) && !source.endsWith('.lock') });
 }
 
+/**
+ * A copy of the prepared workspace for suites that render in it (`brief`, `fanout`) and must leave the
+ * cache as it is: the warehouse (a changed mart definition would rebuild the marts in it) and out/
+ * (the HTML the baselines print); not the extracts, the archive, issued copies nor outboxes.
+ */
+export function renderingCopy(ctx: BenchContext, workspace: string, name: string): string {
+  const to = path.join(ctx.dir, name);
+  rmSync(to, { recursive: true, force: true });
+  const keep = new Set(['warehouse.duckdb', 'out']);
+  cpSync(workspace, to, { recursive: true, filter: (source) => source === workspace || keep.has(path.relative(workspace, source).split(path.sep)[0]!) });
+  return to;
+}
+
 /** A benchmark suite: a name and the figures it measures. */
 export interface Suite { name: string; description: string; run(ctx: BenchContext): Promise<Figure[]> }
 

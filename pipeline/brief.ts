@@ -10,7 +10,7 @@ import { helpersFor, type Lang } from './narrative/helpers.js';
 import { markdownToHtml } from './narrative/markdown.js';
 import * as en from './narrative/phrases-en.js';
 import { dateLabel, monthLabel, monthOfYear, monthOnly, ytdLabel, ytdSpan } from './narrative/periods.js';
-import { describeIn, runQuery, type Query } from './queries.js';
+import { describeIn, runQuery, type Query, type QueryRunner } from './queries.js';
 import type { ReportDefinition } from './reports.js';
 import type { Printer } from './render/printer.js';
 import type { Params, Row, Warehouse } from './warehouse/warehouse.js';
@@ -51,6 +51,8 @@ export interface BriefEffects {
   queries: Map<string, Query>;
   templates: { render(name: string, context: object): string };
   now: Date;
+  /** How queries run (default: each on the warehouse; a render pass shares `memoQueries`). */
+  runQuery?: QueryRunner;
 }
 
 /** The file stem of a brief's outputs: monthly-revenue, city-440100, advisory.en … */
@@ -65,13 +67,14 @@ export async function buildBrief(request: BriefRequest, effects: BriefEffects): 
   const lang: Lang = request.lang ?? 'zh';
   const data: Record<string, Row[] | Row> = {};
   const provenance: Provenance[] = [];
+  const run: QueryRunner = effects.runQuery ?? ((query, params) => runQuery(effects.warehouse, query, params));
   for (const [name, spec] of Object.entries(report.queries)) {
     const query = effects.queries.get(spec.query);
     if (!query) throw new CliError(`Brief ${report.id} reads query ${spec.query}, which is not in queries/; fix ${report.file}.`);
     // region is NULL for a province brief: region-aware queries then cover the whole jurisdiction
     const params: Params = { period, region: region ?? null };
     for (const [key, value] of Object.entries(spec.params ?? {})) params[key] = value === '$region' ? region ?? null : value;
-    const rows = await runQuery(effects.warehouse, query, params);
+    const rows = await run(query, params);
     if (spec.single) {
       const [row] = rows;
       // an optional row that is not there leaves data[name] unset: the template's {{#if}} says what to print instead
@@ -95,7 +98,7 @@ export async function buildBrief(request: BriefRequest, effects: BriefEffects): 
   // a city edition names its city even where disclosure control withholds the city's row from a breakdown
   const regionName = region ? String((await effects.warehouse.all('select name from regions where code = $region', { region }))[0]?.['name'] ?? region) : undefined;
   const inputsQuery = effects.queries.get('brief_inputs')!;
-  const inputs = await runQuery(effects.warehouse, inputsQuery, { period, datasets: datasetsRead(briefReads(report, effects.queries)).join(',') });
+  const inputs = await run(inputsQuery, { period, datasets: datasetsRead(briefReads(report, effects.queries)).join(',') });
   const english = lang === 'en';
   const periodInfo = english
     ? { id: period, month: en.monthLabel(period), monthOnly: en.monthLabel(period).split(' ')[0], ytd: en.ytdLabel(period), ytdSpan: en.ytdLabel(period) }

@@ -157,6 +157,29 @@ export async function runQuery(warehouse: Warehouse, query: Query, params: Param
   return (await runQueryTyped(warehouse, query, params)).rows;
 }
 
+/** Runs a query as `runQuery` does; `memoQueries` gives one that answers a repeated query and parameters from memory. */
+export type QueryRunner = (query: Query, params: Params) => Promise<Row[]>;
+
+/**
+ * A runner for one render pass over data that does not change meanwhile (the workspace lock is held, the
+ * marts are refreshed): the same query with the same bound parameters runs once. The city fan-out asks 21
+ * times for the same province table by city, and the catalogue's briefs share their headline and breakdowns.
+ * Each caller gets its own copy of the rows (charts may sort them).
+ */
+export function memoQueries(warehouse: Warehouse): QueryRunner {
+  const results = new Map<string, Promise<Row[]>>();
+  return async (query, params) => {
+    const key = `${query.id}\0${JSON.stringify(bindParams(query, params))}`;
+    let rows = results.get(key);
+    if (!rows) {
+      rows = runQuery(warehouse, query, params);
+      results.set(key, rows);
+      rows.catch(() => results.delete(key)); // a failure is not remembered: the next brief asks again
+    }
+    return (await rows).map((row) => ({ ...row }));
+  };
+}
+
 /** Like `runQuery`, with each column's DuckDB type (for typed exports). */
 export async function runQueryTyped(warehouse: Warehouse, query: Query, params: Params): Promise<{ columns: Column[]; rows: Row[] }> {
   const bound = bindParams(query, params);

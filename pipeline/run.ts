@@ -7,7 +7,7 @@ import { CliError, ExitCode } from './errors.js';
 import type { IngestResult } from './ingest/ingest.js';
 import { helpersFor, type Lang } from './narrative/helpers.js';
 import { refreshMartsFor, type MartRefresh } from './marts.js';
-import { queriesFingerprint, readQueries, runQuery } from './queries.js';
+import { memoQueries, queriesFingerprint, readQueries, runQuery } from './queries.js';
 import { readReports, selectReports, type ReportDefinition } from './reports.js';
 import type { Printer } from './render/printer.js';
 import { createTemplates } from './templates.js';
@@ -172,6 +172,8 @@ async function renderBriefs(ctx: Context, newPrinter: PrinterFactory, requests: 
   const engines = new Map<Lang, ReturnType<typeof createTemplates>>();
   const templatesFor = (lang: Lang) => engines.get(lang) ?? engines.set(lang, createTemplates({ dir: ctx.project.templates, helpers: helpersFor(lang) })).get(lang)!;
   const templateSha256 = hashTree(ctx.project.templates);
+  // the briefs of one pass share the query results they have in common (the data is fixed meanwhile)
+  const run = memoQueries(ctx.warehouse);
   const outcomes: BriefOutcome[] = new Array(requests.length);
   // Chromium starts while the first brief's queries run: the launch costs about as much as they do.
   const launching = newPrinter();
@@ -193,8 +195,8 @@ async function renderBriefs(ctx: Context, newPrinter: PrinterFactory, requests: 
       const now = ctx.clock();
       let built: { brief: Awaited<ReturnType<typeof buildBrief>>; inputFiles: Awaited<ReturnType<typeof runQuery>> };
       try {
-        const brief = await buildBrief(request, { warehouse: ctx.warehouse, queries, templates: templatesFor(lang ?? 'zh'), now });
-        built = { brief, inputFiles: await runQuery(ctx.warehouse, queries.get('input_files')!, { period }) };
+        const brief = await buildBrief(request, { warehouse: ctx.warehouse, queries, templates: templatesFor(lang ?? 'zh'), now, runQuery: run });
+        built = { brief, inputFiles: await run(queries.get('input_files')!, { period }) };
       } catch (error) {
         fail(i, request, error);
         ctx.logger.progress('briefs', ++done, requests.length);

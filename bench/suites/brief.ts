@@ -1,4 +1,5 @@
-import { figure, joinSamples, sampleCommand, type Sample, type Suite } from '../harness.js';
+import { rmSync } from 'node:fs';
+import { figure, joinSamples, renderingCopy, sampleCommand, type Sample, type Suite } from '../harness.js';
 import { barePrint, renderedHtml } from './print.js';
 
 /**
@@ -11,23 +12,28 @@ const suite: Suite = {
   name: 'brief',
   description: 'single-brief rerun in a new process vs a bare Chromium print of the same HTML',
   async run(ctx) {
-    const ws = await ctx.workspace();
-    const brief = [...ctx.cli, '--workspace', ws, 'brief', 'monthly-revenue'];
-    // Warm-up (the OS cache) when a median is asked for; the prepared workspace already holds the HTML the baseline prints.
-    if (ctx.runs > 1) await sampleCommand(brief, 1);
-    const [html] = renderedHtml(ws, /^monthly-revenue\.html$/);
-    const rerun: Sample[] = [];
-    const bare: Sample[] = [];
-    for (let i = 0; i < ctx.runs; i++) {
-      rerun.push(await sampleCommand(brief, 1));
-      bare.push(await barePrint(ctx, [html!]));
+    // on a copy: the prepared workspace is a cache the suites never change
+    const ws = renderingCopy(ctx, await ctx.workspace(), 'brief-run');
+    try {
+      const brief = [...ctx.cli, '--workspace', ws, 'brief', 'monthly-revenue'];
+      // Warm-up (the OS cache) when a median is asked for; the prepared workspace already holds the HTML the baseline prints.
+      if (ctx.runs > 1) await sampleCommand(brief, 1);
+      const [html] = renderedHtml(ws, /^monthly-revenue\.html$/);
+      const rerun: Sample[] = [];
+      const bare: Sample[] = [];
+      for (let i = 0; i < ctx.runs; i++) {
+        rerun.push(await sampleCommand(brief, 1));
+        bare.push(await barePrint(ctx, [html!]));
+      }
+      return [
+        figure('brief', 'monthly-revenue rerun (new process)', ctx.scale, joinSamples(rerun), {
+          baseline: { name: 'bare Chromium print of the same HTML', sample: joinSamples(bare) },
+          target: { ms: 2500 },
+        }),
+      ];
+    } finally {
+      rmSync(ws, { recursive: true, force: true });
     }
-    return [
-      figure('brief', 'monthly-revenue rerun (new process)', ctx.scale, joinSamples(rerun), {
-        baseline: { name: 'bare Chromium print of the same HTML', sample: joinSamples(bare) },
-        target: { ms: 2500 },
-      }),
-    ];
   },
 };
 export default suite;

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 // linkedom's single-file build (worker.js): the same DOM, a third of the start-up of its module tree
 import { parseHTML } from 'linkedom/worker';
 import { CliError, ExitCode } from '../errors.js';
@@ -13,6 +13,7 @@ export interface FontCoverage {
 }
 
 const cache = new Map<string, FontCoverage>();
+const loading = new Map<string, Promise<FontCoverage>>();
 
 /**
  * Reads each face's character set once per process (fontconfig: fc-match finds the file, fc-query lists
@@ -25,22 +26,71 @@ export function fontCoverage(families: readonly string[] = BRIEF_FONTS): FontCov
   if (cached) return cached;
   const ranges: [number, number][] = [];
   for (const family of families) {
-    let found: string;
-    try {
-      found = execFileSync('fc-match', ['-f', '%{family}|%{file}|%{index}', family], { encoding: 'utf8' });
-    } catch (err) {
-      throw new CliError(`fontconfig (fc-match) is not available (${(err as Error).message.split('\n')[0]}); run npm run setup.`, ExitCode.environment);
-    }
-    const [names = '', file = '', index = '0'] = found.split('|');
-    if (!names.split(',').includes(family)) {
-      throw new CliError(`Font "${family}" is not installed (fontconfig offers ${names.split(',')[0]} instead); run npm run setup (fonts-noto-cjk, fonts-arphic-ukai).`, ExitCode.environment);
-    }
-    const charset = execFileSync('fc-query', ['-i', index, '-f', '%{charset}', file], { encoding: 'utf8' });
-    for (const part of charset.trim().split(/\s+/)) {
-      const [a, b = a] = part.split('-');
-      ranges.push([parseInt(a!, 16), parseInt(b!, 16)]);
-    }
+    const face = faceOf(family, run('fc-match', ['-f', '%{family}|%{file}|%{index}', family]));
+    addCharset(ranges, run('fc-query', ['-i', face.index, '-f', '%{charset}', face.file]));
   }
+  const coverage = coverageOf(families, ranges);
+  cache.set(key, coverage);
+  return coverage;
+}
+
+/**
+ * Starts reading the faces' coverage in the background (fontconfig's six child processes run while the
+ * brief's queries do), so that the first preflight finds it ready; the same errors as `fontCoverage`.
+ */
+export function preloadFontCoverage(families: readonly string[] = BRIEF_FONTS): Promise<FontCoverage> {
+  const key = families.join('|');
+  const cached = cache.get(key);
+  if (cached) return Promise.resolve(cached);
+  let pending = loading.get(key);
+  if (!pending) {
+    pending = (async () => {
+      const ranges: [number, number][] = [];
+      const faces = await Promise.all(families.map(async (family) => faceOf(family, await runAsync('fc-match', ['-f', '%{family}|%{file}|%{index}', family]))));
+      for (const charset of await Promise.all(faces.map((face) => runAsync('fc-query', ['-i', face.index, '-f', '%{charset}', face.file])))) addCharset(ranges, charset);
+      const coverage = coverageOf(families, ranges);
+      cache.set(key, coverage);
+      return coverage;
+    })().finally(() => loading.delete(key));
+    loading.set(key, pending);
+  }
+  return pending;
+}
+
+// fontconfig's answer (stdout) to fc-match or fc-query, blocking or in the background
+const run = (command: 'fc-match' | 'fc-query', args: string[]): string => {
+  try {
+    return execFileSync(command, args, { encoding: 'utf8' });
+  } catch (err) {
+    throw fontconfigMissing(command, err);
+  }
+};
+
+const runAsync = (command: 'fc-match' | 'fc-query', args: string[]): Promise<string> =>
+  new Promise((resolve, reject) => {
+    execFile(command, args, { encoding: 'utf8' }, (err, stdout) => (err ? reject(fontconfigMissing(command, err)) : resolve(stdout)));
+  });
+
+function fontconfigMissing(command: string, err: unknown): CliError {
+  return new CliError(`fontconfig (${command}) is not available (${(err as Error).message.split('\n')[0]}); run npm run setup.`, ExitCode.environment);
+}
+
+function faceOf(family: string, found: string): { file: string; index: string } {
+  const [names = '', file = '', index = '0'] = found.split('|');
+  if (!names.split(',').includes(family)) {
+    throw new CliError(`Font "${family}" is not installed (fontconfig offers ${names.split(',')[0]} instead); run npm run setup (fonts-noto-cjk, fonts-arphic-ukai).`, ExitCode.environment);
+  }
+  return { file, index };
+}
+
+function addCharset(ranges: [number, number][], charset: string): void {
+  for (const part of charset.trim().split(/\s+/)) {
+    const [a, b = a] = part.split('-');
+    ranges.push([parseInt(a!, 16), parseInt(b!, 16)]);
+  }
+}
+
+function coverageOf(families: readonly string[], ranges: [number, number][]): FontCoverage {
   ranges.sort((x, y) => x[0] - y[0]);
   // merge overlapping ranges of different faces so a binary search is exact
   const merged: [number, number][] = [];
@@ -49,7 +99,7 @@ export function fontCoverage(families: readonly string[] = BRIEF_FONTS): FontCov
     if (last && r[0] <= last[1] + 1) last[1] = Math.max(last[1], r[1]);
     else merged.push([r[0], r[1]]);
   }
-  const coverage: FontCoverage = {
+  return {
     families,
     has(cp) {
       let lo = 0;
@@ -64,8 +114,6 @@ export function fontCoverage(families: readonly string[] = BRIEF_FONTS): FontCov
       return false;
     },
   };
-  cache.set(key, coverage);
-  return coverage;
 }
 
 /** The text a reader sees in an HTML document (body, title; entities decoded), without styles. */
@@ -91,8 +139,8 @@ export function missingGlyphs(text: string, coverage: FontCoverage = fontCoverag
 }
 
 /** Fails when any character of the document (or of the header/footer text) has no glyph in the brief's faces. */
-export function preflightFonts(html: string, extraText: string, what: string): void {
-  const missing = missingGlyphs(`${visibleText(html)}\n${extraText}`);
+export function preflightFonts(html: string, extraText: string, what: string, coverage: FontCoverage = fontCoverage()): void {
+  const missing = missingGlyphs(`${visibleText(html)}\n${extraText}`, coverage);
   if (missing.length > 0) {
     const list = missing.slice(0, 10).map((c) => `"${c}" U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`).join(', ');
     throw new CliError(`${what} has ${missing.length} character(s) no installed brief font can draw: ${list}; replace them in the data, note or template, or install a face that has them.`);

@@ -1,0 +1,151 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { descendants } from '../fault/proc.js';
+import { memoryLogger } from '../pipeline/log.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExitCode } from '../pipeline/errors.js';
+import { memoQueries, runQuery } from '../pipeline/queries.js';
+import { fontCoverage, missingGlyphs, preflightFonts, preloadFontCoverage } from '../pipeline/render/fonts.js';
+import { launchPrinter, resolveChromium } from '../pipeline/render/printer.js';
+import { openWarehouse, type Warehouse } from '../pipeline/warehouse/warehouse.js';
+import { analyticsWarehouse, type AnalyticsWarehouse } from './helpers/analytics.js';
+import { tempDir } from './helpers/workspace.js';
+
+// What the speed work (issue 5 point 10, issue 7) changed in behaviour; its timings are in `npm run bench`.
+
+/** The real warehouse, counting the statements that reach DuckDB. */
+function counting(warehouse: Warehouse): { warehouse: Warehouse; statements: () => number } {
+  let n = 0;
+  return {
+    statements: () => n,
+    warehouse: {
+      ...warehouse,
+      file: warehouse.file,
+      allTyped: (sql, params) => {
+        n += 1;
+        return warehouse.allTyped(sql, params);
+      },
+    },
+  };
+}
+
+describe('memoQueries: one render pass runs a query and its parameters once', () => {
+  let wh: AnalyticsWarehouse;
+  beforeAll(async () => {
+    wh = await analyticsWarehouse();
+    const rows = ['2025-01-01', '2026-01-01'].flatMap((p, y) => [['A', 100], ['B', 50], ['C', 25]].map(([tp, a]) =>
+      `(date '${p}', '${tp}', '440103', 'C', 'S', '10101', ${Number(a) * (1 + y)}.25)`));
+    await wh.load('revenue', rows.join(','));
+    await wh.refresh();
+  });
+  afterAll(() => wh.cleanup());
+
+  it('answers a repeated query from memory with the same rows, and asks again for other parameters', async () => {
+    const { warehouse, statements } = counting(wh.warehouse);
+    const run = memoQueries(warehouse);
+    const byCity = wh.queries.get('revenue_breakdown')!;
+    const first = await run(byCity, { period: '2026-01', dimension: 'city' });
+    // the defaults are bound before the key is made: naming a default explicitly is the same query
+    const again = await run(byCity, { period: '2026-01', dimension: 'city', region: null });
+    expect(statements()).toBe(1);
+    expect(again).toEqual(first);
+    expect(first).toEqual(await runQuery(wh.warehouse, byCity, { period: '2026-01', dimension: 'city' }));
+    expect(first.find((r) => r['code'] === '440100')).toMatchObject({ ytd_amount: '350.75', ytd_prev: '175.75' });
+    await run(byCity, { period: '2026-01', dimension: 'tax' });
+    expect(statements()).toBe(2);
+  });
+
+  it('gives each caller its own rows (a chart that sorts or edits them leaves the next brief alone)', async () => {
+    const run = memoQueries(wh.warehouse);
+    const headline = wh.queries.get('revenue_headline')!;
+    const a = await run(headline, { period: '2026-01' });
+    a[0]!['ytd_amount'] = 'changed';
+    a.reverse();
+    const b = await run(headline, { period: '2026-01' });
+    expect(b[0]!['ytd_amount']).toBe('350.75');
+  });
+
+  it('does not remember a failure: the next brief asking runs the query again', async () => {
+    const { warehouse, statements } = counting(wh.warehouse);
+    const run = memoQueries(warehouse);
+    const byWhat = wh.queries.get('revenue_breakdown')!;
+    await expect(run(byWhat, { period: '2026-01', dimension: 'planet' })).rejects.toThrow(/revenue_breakdown.*dimension must be/);
+    await expect(run(byWhat, { period: '2026-01', dimension: 'planet' })).rejects.toThrow(/dimension must be/);
+    expect(statements()).toBe(2);
+  });
+});
+
+describe('the warehouse does not vacuum at checkpoints', () => {
+  // A loaded file leaves its last row group part-filled; DuckDB's vacuum would merge such groups at the
+  // next checkpoint after any write, rewriting the table behind them (20–50 s for the revenue facts at
+  // tenth scale, at the close of a nightly run with nothing new).
+  it('a checkpoint after a small unrelated write leaves the part-filled row groups of the facts as they are', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const file = path.join(dir, 'warehouse.duckdb');
+      let warehouse = await openWarehouse(file);
+      // two "files" of facts, each ending in a part-filled row group (122,880 rows a group)
+      await warehouse.run('create table facts as select i, i % 7 as v from range(130000) r(i)');
+      await warehouse.run('insert into facts select i, i % 5 from range(130000, 260000) r(i)');
+      await warehouse.run('checkpoint');
+      const groups = async () => (await warehouse.all<{ n: number }>(`select count(distinct row_group_id)::integer as n from pragma_storage_info('facts')`))[0]!.n;
+      const before = await groups();
+      warehouse.close();
+
+      // a later process records one ledger row: its checkpoint must not merge the facts' row groups
+      warehouse = await openWarehouse(file);
+      await warehouse.run('create table ledger (run integer)');
+      await warehouse.run('insert into ledger values (1)');
+      await warehouse.run('checkpoint');
+      expect(before).toBe(4);
+      expect(await groups()).toBe(before);
+      expect((await warehouse.all(`select count(*)::integer as n, sum(i)::bigint as s from facts`))[0]).toEqual({ n: 260000, s: String((259999 * 260000) / 2) });
+      warehouse.close();
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe('the glyph coverage read in the background (while Chromium starts)', () => {
+  it('is the coverage the preflight reads, and refuses the same characters', async () => {
+    const families = ['Noto Sans CJK SC', 'AR PL UKai CN'];
+    const early = await preloadFontCoverage(families);
+    expect(fontCoverage(families)).toBe(early); // one reading per process
+    expect(missingGlyphs('税收收入增长3.2%（亿元）', early)).toEqual([]);
+    expect(missingGlyphs('税收\u0E01', early)).toEqual(['\u0E01']);
+    expect(() => preflightFonts('<p>增长\u0E01</p>', '内部资料', 'x.pdf', early)).toThrow(/x\.pdf has 1 character.*U\+0E01/);
+  });
+
+  it('names a face fontconfig does not have (an environment error, as the blocking read gives)', async () => {
+    const refusal = await preloadFontCoverage(['No Such Face SC']).catch((error: unknown) => error);
+    expect(refusal).toMatchObject({ exitCode: ExitCode.environment, message: expect.stringMatching(/Font "No Such Face SC" is not installed.*npm run setup/) });
+    expect(() => fontCoverage(['No Such Face SC'])).toThrow(/Font "No Such Face SC" is not installed/);
+  });
+});
+
+describe('closing the printer', () => {
+  // close() ends Chromium with a kill (its documents are written by then): no browser of this process is left, nor its profile
+  it('leaves no Chromium of its own running and removes its profile, with the PDF written whole', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const profiles = () => new Set(readdirSync(os.tmpdir()).filter((n) => n.startsWith(`taxbrief-chromium-${process.pid}-`)));
+      const before = profiles();
+      const printer = await launchPrinter({ executablePath: resolveChromium(process.env), logger: memoryLogger() });
+      const mine = descendants(process.pid).filter((p) => /chrom/i.test(p.cmdline));
+      expect(mine.length).toBeGreaterThan(0);
+      const out = path.join(dir, 'closing.pdf');
+      const printed = await printer.print({ html: '<html lang="zh-CN"><body><p>收入增长</p></body></html>', outFile: out, classification: '内部资料' });
+      await printer.close();
+      expect(printed.pages).toBe(1);
+      expect(readFileSync(out).subarray(-6).toString('latin1')).toMatch(/%%EOF/);
+      // the browser and its renderers are gone (a crash reporter may outlive them by a moment, outside our tree)
+      const left = new Set(descendants(process.pid).map((p) => p.pid));
+      expect(mine.filter((p) => left.has(p.pid) && existsSync(`/proc/${p.pid}`) && !/crashpad/.test(p.cmdline))).toEqual([]);
+      expect([...profiles()].filter((n) => !before.has(n))).toEqual([]);
+    } finally {
+      cleanup();
+    }
+  });
+});
