@@ -113,7 +113,8 @@ export async function ingestFile(warehouse: Warehouse, file: string, feed: Feed,
     digest.catch(() => undefined);
     const likely = await warehouse.all('select 1 from files where name = $name and bytes = $bytes', { name: path.basename(file), bytes });
     if (likely.length > 0 && (await isDuplicate(warehouse, await digest))) return duplicate();
-    prepared = await prepare(file, feed, effects.tmpDir ?? os.tmpdir(), headerNames(feed), typedColumns(feed, dataset));
+    const prepareAs = (wholeFile: boolean) => prepare(file, feed, effects.tmpDir ?? os.tmpdir(), headerNames(feed), typedColumns(feed, dataset), { wholeFile });
+    prepared = await prepareAs(false);
     await createMacros(warehouse);
     const hashed = digest;
     const attempt = (reader: string) => warehouse.transaction(() =>
@@ -123,19 +124,35 @@ export async function ingestFile(warehouse: Warehouse, file: string, feed: Feed,
         if (await isDuplicate(warehouse, d)) throw new Rollback('duplicate');
         return { sha256: d.sha256, bytes };
       }));
-    if (!prepared.typedReader) return await attempt(prepared.reader);
+    const read = async () => {
+      if (!prepared!.typedReader) return await attempt(prepared!.reader);
+      try {
+        return await attempt(prepared!.typedReader);
+      } catch (error) {
+        if (error instanceof Rollback || error instanceof Unreadable) throw error;
+        effects.logger.info(`${path.basename(file)}: a row breaks the typed read (${firstLine(error)}); reading it as text`);
+        return await attempt(prepared!.reader);
+      }
+    };
     try {
-      return await attempt(prepared.typedReader);
+      return await read();
     } catch (error) {
-      if (error instanceof Rollback || error instanceof Unreadable) throw error;
-      effects.logger.info(`${path.basename(file)}: a row breaks the typed read (${firstLine(error)}); reading it as text`);
-      return await attempt(prepared.reader);
+      // DuckDB's CSV reader failed (say, "state machine reached an invalid state") on a mixture of line
+      // ends or a quoted line break past the first megabyte, which prepare judged: judge the whole file,
+      // and read it again if that changes how it is read. (Only a failed file pays for the pass.)
+      const shape = prepared.shape;
+      if (!shape || shape.wholeFile || error instanceof Rollback || error instanceof Unreadable || !/\bCSV\b/.test(String(error))) throw error;
+      for (const t of prepared.temporary) rmSync(t, { force: true });
+      prepared = await prepareAs(true);
+      if (prepared.shape!.mended === shape.mended && prepared.shape!.serial === shape.serial) throw error;
+      effects.logger.info(`${path.basename(file)}: ${firstLine(error)}; read again with ${prepared.shape!.mended ? 'line ends mended' : ''}${prepared.shape!.mended && prepared.shape!.serial ? ' and ' : ''}${prepared.shape!.serial ? 'a serial read' : ''} (judged on the whole file)`);
+      return await read();
     }
   } catch (error) {
     // A NUL byte explains whatever else went wrong.
     const nulAt = await digest?.then((d) => d.nulAt, () => -1);
     if (nulAt !== undefined && nulAt >= 0) return refuse([{ file, severity: 'error', message: nulMessage(file, feed, nulAt) }]);
-    if (error instanceof Unreadable) return refuse([{ file, severity: 'error', message: error.message }]);
+    if (error instanceof Unreadable) return refuse([{ file, ...error.at, severity: 'error', message: error.message }]);
     if (error instanceof Rollback && error.reason === 'duplicate') return duplicate();
     if (error instanceof Rollback && error.reason === 'dry-run') return { ...base, status: 'checked', ...JSON.parse(error.detail) };
     if (!prepared) throw error;
@@ -354,7 +371,7 @@ async function diagnose(warehouse: Warehouse, file: string, feed: Feed, dataset:
   try {
     sources = await setup(warehouse, file, feed, dataset, prepared, true);
   } catch (error) {
-    if (error instanceof Unreadable) return { list: [{ file, severity: 'error', message: error.message }], count: 1 };
+    if (error instanceof Unreadable) return { list: [{ file, ...error.at, severity: 'error', message: error.message }], count: 1 };
     throw error;
   }
   await warehouse.run(`create or replace temp table _stage as ${canonicalSql(feed, dataset, sources, true)}`);

@@ -1,0 +1,64 @@
+import type { FuzzCase } from './cases.js';
+
+/**
+ * Counterexamples `npm run fuzz` found, each cut down to what broke and named by its cause, kept so
+ * that CI replays them (test/fuzz.test.ts) and every fuzz run starts with them. Each must give the
+ * oracle's outcome: a correct load or a clear refusal at the row (and column) at fault.
+ */
+export const regressions: { name: string; case: FuzzCase }[] = [];
+
+const registry = (taxpayer_id: string, name: string, status = '') =>
+  ({ taxpayer_id, name, region_code: '440103', industry_code: 'A', size_code: 'IND', registered_on: '1980-01-01', status });
+
+// A name a megabyte and more long, a line break every 8 characters (as the generator's huge names).
+const hugeName = (repeats: number) => `巨${'长名称,"x"\n'.repeat(repeats)}尾`;
+
+regressions.push(
+  {
+    // seed 3: DuckDB's serial reader (chosen because a quoted name holds a line break) dropped the rows
+    // after a quote never closed and loaded the rest, instead of failing. Refused at the quote's field now.
+    name: 'an unterminated quote in a GB18030 registry read serially (7 of 8 rows loaded)',
+    case: {
+      feed: 'taxpayers-gbk', encoding: 'gb18030', eol: 'lf',
+      rows: [registry('TP109', '名\r\n佛+司'), registry('9144PNWQYWTRYX0TWU', '名户深司', '正常'), registry('9144YXQWPHYWQKYQWM', '名）李司', '非正常')],
+      mutation: { kind: 'unterminated-quote', row: 1 },
+    },
+  },
+  {
+    // seed 3, shrunk: "司司司" (CB BE ×3 in GB18030) is valid UTF-8; alone on a line after a quoted line
+    // break, the first-megabyte heuristic (6 non-ASCII bytes) called the file mixed. One whole-file check now.
+    name: 'a GB18030 line that is valid UTF-8 by chance (falsely refused as mixed encodings)',
+    case: {
+      feed: 'taxpayers-gbk', encoding: 'gb18030', eol: 'lf',
+      rows: [registry('TP0', '名\r\n司司司'), registry('9144YXQWPAYWQJYQWJ', '名广司', '正常')],
+      mutation: { kind: 'none' },
+    },
+  },
+  {
+    name: 'the same file with an unknown region: refused at its row and column, not as mixed encodings',
+    case: {
+      feed: 'taxpayers-gbk', encoding: 'gb18030', eol: 'lf',
+      rows: [registry('TP0', '名\r\n司司司'), registry('9144YXQWPAYWQJYQWJ', '名广司', '正常')],
+      mutation: { kind: 'wrong-type', row: 0, column: 'region_code', value: '999999' },
+    },
+  },
+  {
+    // seed 20261126, case 130: the first megabyte (all one quoted name) shows LF only, so the line ends
+    // were not mended and DuckDB failed with "state machine reached an invalid state", no row. The
+    // whole file is judged when DuckDB's reader fails: mended, then the wrong date is found at its row.
+    name: 'mixed line ends past the first megabyte, a huge multi-line name and a wrong date (DuckDB\'s generic error)',
+    case: {
+      feed: 'taxpayers-auto', encoding: 'utf-8-bom', eol: 'mixed',
+      rows: [registry('TP38434948', hugeName(70_000), '正常'), registry('TP07796', '名赵赵张司', '非正常'), registry('9144PRRTYUNLPFQTUC', '名个司', '非正常')],
+      mutation: { kind: 'wrong-type', row: 2, column: 'registered_on', value: 'not-a-date' },
+    },
+  },
+  {
+    name: 'the same file without the wrong date: loads exactly',
+    case: {
+      feed: 'taxpayers-auto', encoding: 'utf-8-bom', eol: 'mixed',
+      rows: [registry('TP38434948', hugeName(70_000), '正常'), registry('TP07796', '名赵赵张司', '非正常'), registry('9144PRRTYUNLPFQTUC', '名个司', '非正常')],
+      mutation: { kind: 'none' },
+    },
+  },
+);
