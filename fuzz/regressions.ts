@@ -13,6 +13,9 @@ const registry = (taxpayer_id: string, name: string, status = '') =>
 // A name a megabyte and more long, a line break every 8 characters (as the generator's huge names).
 const hugeName = (repeats: number) => `巨${'长名称,"x"\n'.repeat(repeats)}尾`;
 
+const revenue = (period: string, taxpayer_id: string, amount: string) =>
+  ({ period, taxpayer_id, region_code: '440305', industry_code: 'J', size_code: 'S', tax_code: '10113', amount });
+
 regressions.push(
   {
     // seed 3: DuckDB's serial reader (chosen because a quoted name holds a line break) dropped the rows
@@ -40,6 +43,27 @@ regressions.push(
       feed: 'taxpayers-gbk', encoding: 'gb18030', eol: 'lf',
       rows: [registry('TP0', '名\r\n司司司'), registry('9144YXQWPAYWQJYQWJ', '名广司', '正常')],
       mutation: { kind: 'wrong-type', row: 0, column: 'region_code', value: '999999' },
+    },
+  },
+  {
+    // seed 3 (after the fixes above), case 11: the only GBK bytes are an extra field's 多余 in row 2 of a
+    // CR-only file declared UTF-8; the check counted LF only and put the error on line 1.
+    name: 'a GBK extra field in a CR-only file declared UTF-8 (the error put on line 1, not row 2)',
+    case: {
+      feed: 'revenue-csv', encoding: 'gbk', eol: 'cr',
+      rows: [revenue('202605', '9144WYWTEW33T7GPTR', '13659866592.18'), revenue('2026-01-15', '9144PT8JY8R9QT9YQU', '-376233.51')],
+      mutation: { kind: 'extra-field', row: 0 },
+    },
+  },
+  {
+    // seed 3 (after the fixes above), case 602: a fuzz-model fault, not ingest's. The one row of a UTF-8
+    // file written in GBK held 😀, which GBK lacks: the file said "?" where the model still said 😀.
+    // The model now means the row as written; the file loads (as GB18030, its only non-ASCII row) exactly.
+    name: 'a UTF-8 file whose only row is GBK, with a character GBK lacks (the model meant 😀, the file said ?)',
+    case: {
+      feed: 'taxpayers-auto', encoding: 'utf-8', eol: 'mixed',
+      rows: [registry('@A1', '名😀H-汕<img src=x onerror=alert(1)>é司')],
+      mutation: { kind: 'mixed-encoding', row: 0 },
     },
   },
   {

@@ -117,7 +117,7 @@ export async function prepare(file: string, feed: Feed, tmpDir: string, headerNa
     case 'csv': {
       const encoding = feed.encoding === 'auto' ? detectEncoding(file) : feed.encoding;
       if (feed.encoding !== 'auto' && encoding !== 'utf-8') checkNotUtf8(file, feed);
-      if (encoding === 'utf-8') checkUtf8(file, feed);
+      if (encoding === 'utf-8') await checkUtf8(file, feed);
       let source = file;
       const temporary: string[] = [];
       // Line ends and quoted line breaks are judged on the first megabyte (no extra pass over a large
@@ -493,19 +493,20 @@ function checkNotUtf8(file: string, feed: Feed): void {
   );
 }
 
-function checkUtf8(file: string, feed: Feed): void {
+async function checkUtf8(file: string, feed: Feed): Promise<void> {
   const head = trimPartial(readHead(file, 1 << 20));
   if (validUtf8(head)) return;
-  const text = head.toString('latin1');
-  let line = 1;
-  for (let i = 0; i < head.length; i++) {
-    if (text.charCodeAt(i) === 10) line++;
-    else if (head[i]! >= 0x80 && !validUtf8(head.subarray(i, Math.min(i + 4, head.length)), true)) break;
+  // the first byte that starts no UTF-8 character (a valid character is stepped over whole)
+  let at = 0;
+  for (let b = head[0]!; at < head.length; b = head[at]!) {
+    const length = b < 0x80 ? 1 : b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
+    if (length > 1 && !validUtf8(head.subarray(at, at + length))) break;
+    at += length;
   }
   throw new Unreadable(
     `the text is not UTF-8 (GBK?), but feed ${feed.name} declares encoding ${feed.encoding}; ` +
       'save the file as UTF-8, or set "encoding": "auto" (or "gbk") in the feed definition.',
-    { row: line },
+    { row: (await csvLayout(file, at)).record },
   );
 }
 

@@ -139,9 +139,10 @@ export async function ingestFile(warehouse: Warehouse, file: string, feed: Feed,
     } catch (error) {
       // DuckDB's CSV reader failed (say, "state machine reached an invalid state") on a mixture of line
       // ends or a quoted line break past the first megabyte, which prepare judged: judge the whole file,
-      // and read it again if that changes how it is read. (Only a failed file pays for the pass.)
+      // and read it again if that changes how it is read. (Only a failed file pays for the pass; a file
+      // that fits in the megabyte judged, even as UTF-8 transcoded from GBK, was judged whole already.)
       const shape = prepared.shape;
-      if (!shape || shape.wholeFile || error instanceof Rollback || error instanceof Unreadable || !/\bCSV\b/.test(String(error))) throw error;
+      if (!shape || shape.wholeFile || bytes <= (1 << 20) / 2 || error instanceof Rollback || error instanceof Unreadable || !/\bCSV\b/.test(String(error))) throw error;
       for (const t of prepared.temporary) rmSync(t, { force: true });
       prepared = await prepareAs(true);
       if (prepared.shape!.mended === shape.mended && prepared.shape!.serial === shape.serial) throw error;
