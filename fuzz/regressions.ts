@@ -67,6 +67,17 @@ regressions.push(
     },
   },
   {
+    // seeds 7 and 1234: a UTF-8 file whose GBK row lies past the first megabyte (a long name before it)
+    // was judged UTF-8 on that megabyte, and DuckDB's reader loaded the GBK bytes as U+FFFD without a
+    // word. The digest pass (which reads the whole file anyway) now checks UTF-8 too, natively.
+    name: 'a GBK row past the first megabyte of a UTF-8 file (loaded as U+FFFD)',
+    case: {
+      feed: 'taxpayers-auto', encoding: 'utf-8', eol: 'lf',
+      rows: [registry('TP1', hugeName(70_000), '注销'), registry('9144PQQF2WXYTRQU1R', '名股山圳江服司', '注销')],
+      mutation: { kind: 'mixed-encoding', row: 1 },
+    },
+  },
+  {
     // seed 20261126, case 130: the first megabyte (all one quoted name) shows LF only, so the line ends
     // were not mended and DuckDB failed with "state machine reached an invalid state", no row. The
     // whole file is judged when DuckDB's reader fails: mended, then the wrong date is found at its row.

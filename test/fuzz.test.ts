@@ -31,6 +31,7 @@ describe('npm run fuzz (a sample)', () => {
     expect(outcome('an unterminated quote')).toMatch(/^taxpayers_fuzz\d+\.csv:3:status: a quote opens this field and is never closed/);
     expect(outcome('a GB18030 line that is valid UTF-8')).toBe('loaded 2 row(s)');
     expect(outcome('a GBK extra field in a CR-only file')).toMatch(/^revenue_fuzz\d+\.csv:2: the text is not UTF-8 \(GBK\?\)/);
+    expect(outcome('a GBK row past the first megabyte')).toMatch(/^taxpayers_fuzz\d+\.csv:3: the text is not UTF-8 \(GBK\?\) from here on, though the lines before are UTF-8: the file mixes encodings/);
     expect(outcome('mixed line ends past the first megabyte')).toMatch(/^taxpayers_fuzz\d+\.csv:4:registered_on: registered_on "not-a-date" is not a date \(write YYYY-MM-DD\)$/);
     expect(outcome('the same file without the wrong date')).toBe('loaded 3 row(s)');
   });

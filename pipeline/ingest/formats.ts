@@ -56,20 +56,61 @@ export function sniff(file: string): FileKind {
   return 'text';
 }
 
-/** The file's SHA-256 and, for text, the byte offset of the first NUL byte (a binary or corrupted file). */
-export async function digestFile(file: string, findNul = false): Promise<{ sha256: string; nulAt: number }> {
+/** A file's SHA-256 and, for text, where the first NUL byte and the first byte that is not UTF-8 lie (-1: none). */
+export interface Digest { sha256: string; nulAt: number; notUtf8At: number }
+
+/**
+ * The file's SHA-256 and, for text, the byte offsets of the first NUL byte (a binary or corrupted file)
+ * and of the first byte that starts no UTF-8 character. The file is read once, while DuckDB loads it;
+ * UTF-8 is checked per chunk by native isUtf8 (a character cut by the chunk's end is checked with the
+ * next), and only the chunk that fails is searched byte by byte. (DuckDB's CSV reader loads bytes that
+ * are not UTF-8 as U+FFFD without a word: a GBK line past the megabyte prepare judges would load garbled.)
+ */
+export async function digestFile(file: string, text = false): Promise<Digest> {
   const hash = createHash('sha256');
   let offset = 0;
   let nulAt = -1;
+  let notUtf8At = text ? -1 : -2;
+  let carry: Buffer = Buffer.alloc(0); // the start of a character the last chunk cut
   for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
     hash.update(chunk);
-    if (findNul && nulAt < 0) {
+    if (text && nulAt < 0) {
       const i = chunk.indexOf(0);
       if (i >= 0) nulAt = offset + i;
     }
+    if (notUtf8At === -1) {
+      // the continuation bytes that end the cut character belong with it
+      let k = 0;
+      while (carry.length > 0 && k < 3 && k < chunk.length && (chunk[k]! & 0xc0) === 0x80) k++;
+      const body = trimPartial(chunk.subarray(k));
+      const joined = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, k)]) : undefined;
+      if (joined && !isUtf8(joined)) notUtf8At = offset - carry.length;
+      else if (!isUtf8(body)) notUtf8At = offset + k + firstNotUtf8(body);
+      carry = Buffer.from(chunk.subarray(k + body.length));
+    }
     offset += chunk.length;
   }
-  return { sha256: hash.digest('hex'), nulAt };
+  if (notUtf8At === -1 && carry.length > 0) notUtf8At = offset - carry.length; // the file ends inside a character
+  return { sha256: hash.digest('hex'), nulAt, notUtf8At: Math.max(notUtf8At, -1) };
+}
+
+/** The index of the first byte that starts no UTF-8 character (a valid character is stepped over whole), or the length. */
+function firstNotUtf8(bytes: Buffer): number {
+  let at = 0;
+  for (let b = bytes[0]!; at < bytes.length; b = bytes[at]!) {
+    const length = b < 0x80 ? 1 : b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
+    if (length > 1 && !isUtf8(bytes.subarray(at, at + length))) break;
+    at += length;
+  }
+  return at;
+}
+
+/** The refusal of a file read as UTF-8 whose byte `at` starts no UTF-8 character, at its record. */
+export async function notUtf8(file: string, feed: Feed, at: number): Promise<Unreadable> {
+  const how = feed.encoding === 'auto'
+    ? 'the text is not UTF-8 (GBK?) from here on, though the lines before are UTF-8: the file mixes encodings; re-export the whole file in one encoding (UTF-8).'
+    : `the text is not UTF-8 (GBK?), but feed ${feed.name} declares encoding ${feed.encoding}; save the file as UTF-8, or set "encoding": "auto" (or "gbk") in the feed definition.`;
+  return new Unreadable(how, { row: (await csvLayout(file, at)).record });
 }
 
 /** Why a file no feed matches is refused: a workbook ingest cannot open says what to do about it. */
@@ -495,19 +536,7 @@ function checkNotUtf8(file: string, feed: Feed): void {
 
 async function checkUtf8(file: string, feed: Feed): Promise<void> {
   const head = trimPartial(readHead(file, 1 << 20));
-  if (validUtf8(head)) return;
-  // the first byte that starts no UTF-8 character (a valid character is stepped over whole)
-  let at = 0;
-  for (let b = head[0]!; at < head.length; b = head[at]!) {
-    const length = b < 0x80 ? 1 : b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
-    if (length > 1 && !validUtf8(head.subarray(at, at + length))) break;
-    at += length;
-  }
-  throw new Unreadable(
-    `the text is not UTF-8 (GBK?), but feed ${feed.name} declares encoding ${feed.encoding}; ` +
-      'save the file as UTF-8, or set "encoding": "auto" (or "gbk") in the feed definition.',
-    { row: (await csvLayout(file, at)).record },
-  );
+  if (!validUtf8(head)) throw await notUtf8(file, feed, firstNotUtf8(head));
 }
 
 function validUtf8(bytes: Buffer, prefixOnly = false): boolean {

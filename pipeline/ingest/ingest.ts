@@ -9,7 +9,7 @@ import { projectPaths } from '../workspace.js';
 import { restrict } from '../write-atomic.js';
 import { datasets, type Dataset } from './datasets.js';
 import { feedFor, type Feed } from './feeds.js';
-import { checkKind, digestFile, firstLine, prepare, sniff, unmatched, Unreadable, type Prepared, type TypedColumns } from './formats.js';
+import { checkKind, digestFile, firstLine, notUtf8, prepare, sniff, unmatched, Unreadable, type Digest, type Prepared, type TypedColumns } from './formats.js';
 import { canonicalSql, checksFor, resolveSources, type Check, type Sources } from './transform.js';
 
 /** One problem found in a file: where (row is the line of a CSV, header included, or the row of a sheet) and what. */
@@ -102,7 +102,9 @@ export async function ingestFile(warehouse: Warehouse, file: string, feed: Feed,
     return { ...base, status: 'duplicate' };
   };
   let prepared: Prepared | undefined;
-  let digest: Promise<{ sha256: string; nulAt: number }> | undefined;
+  // a CSV read as UTF-8 as it is (a GBK one is transcoded, and its undecodable bytes refused on the way)
+  const readsUtf8 = () => feed.format === 'csv' && prepared?.encoding === 'utf-8';
+  let digest: Promise<Digest> | undefined;
   try {
     const kind = sniff(file);
     checkKind(file, feed, kind);
@@ -121,6 +123,7 @@ export async function ingestFile(warehouse: Warehouse, file: string, feed: Feed,
       load(warehouse, file, feed, dataset, { ...prepared!, reader }, effects, options, base, async () => {
         const d = await hashed;
         if (d.nulAt >= 0) throw new Unreadable(nulMessage(file, feed, d.nulAt));
+        if (d.notUtf8At >= 0 && readsUtf8()) throw await notUtf8(file, feed, d.notUtf8At);
         if (await isDuplicate(warehouse, d)) throw new Rollback('duplicate');
         return { sha256: d.sha256, bytes };
       }));
@@ -145,14 +148,22 @@ export async function ingestFile(warehouse: Warehouse, file: string, feed: Feed,
       if (!shape || shape.wholeFile || bytes <= (1 << 20) / 2 || error instanceof Rollback || error instanceof Unreadable || !/\bCSV\b/.test(String(error))) throw error;
       for (const t of prepared.temporary) rmSync(t, { force: true });
       prepared = await prepareAs(true);
-      if (prepared.shape!.mended === shape.mended && prepared.shape!.serial === shape.serial) throw error;
-      effects.logger.info(`${path.basename(file)}: ${firstLine(error)}; read again with ${prepared.shape!.mended ? 'line ends mended' : ''}${prepared.shape!.mended && prepared.shape!.serial ? ' and ' : ''}${prepared.shape!.serial ? 'a serial read' : ''} (judged on the whole file)`);
+      const whole = prepared.shape!;
+      if (whole.mended === shape.mended && whole.serial === shape.serial) throw error;
+      const how = [whole.mended && 'line ends mended', whole.serial && 'read serially'].filter(Boolean).join(', ');
+      effects.logger.info(`${path.basename(file)}: ${firstLine(error)}; reading it again (${how}, judged on the whole file)`);
       return await read();
     }
   } catch (error) {
     // A NUL byte explains whatever else went wrong.
     const nulAt = await digest?.then((d) => d.nulAt, () => -1);
     if (nulAt !== undefined && nulAt >= 0) return refuse([{ file, severity: 'error', message: nulMessage(file, feed, nulAt) }]);
+    // So does text that is not UTF-8 in a file read as UTF-8.
+    const notUtf8At = await digest?.then((d) => d.notUtf8At, () => -1);
+    if (notUtf8At !== undefined && notUtf8At >= 0 && readsUtf8() && !(error instanceof Unreadable)) {
+      const problem = await notUtf8(file, feed, notUtf8At);
+      return refuse([{ file, ...problem.at, severity: 'error', message: problem.message }]);
+    }
     if (error instanceof Unreadable) return refuse([{ file, ...error.at, severity: 'error', message: error.message }]);
     if (error instanceof Rollback && error.reason === 'duplicate') return duplicate();
     if (error instanceof Rollback && error.reason === 'dry-run') return { ...base, status: 'checked', ...JSON.parse(error.detail) };
