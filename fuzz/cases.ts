@@ -253,6 +253,10 @@ export function recordsOf(c: FuzzCase): Record<string, string | number | boolean
   if (m.kind === 'wrong-type') rows[m.row]![m.column] = m.value;
   // the row in the other encoding carries a name of 4+ Chinese characters (see render)
   if (m.kind === 'mixed-encoding' && 'name' in rows[m.row]!) rows[m.row]!['name'] = `${String(rows[m.row]!['name'])}混合公司`;
+  // written in GBK, a character GBK lacks (😀) becomes "?" in the file: the row meant is the row written
+  if (m.kind === 'mixed-encoding' && c.encoding.startsWith('utf')) {
+    for (const [k, v] of Object.entries(rows[m.row]!)) if (typeof v === 'string') rows[m.row]![k] = iconv.decode(iconv.encode(v, 'gbk'), 'gbk');
+  }
   // a short row: its last two fields are missing, i.e. empty
   if (m.kind === 'missing-field') for (const col of columnsOf[datasetOf(c.feed)].slice(-2)) rows[m.row]![col] = '';
   if (m.kind === 'duplicate-key') rows.push({ ...rows[m.row]!, ...(c.feed === 'revenue-csv' || c.feed === 'revenue-xlsx' ? { amount: '1.00' } : { status: '重复' }) });

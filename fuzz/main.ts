@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { fuzzIngest } from './run.js';
+import { regressions } from './regressions.js';
+import { fuzzIngest, replayCases } from './run.js';
 import { summary } from './summary.js';
 
 const usage = `Usage: npm run fuzz -- [--cases N] [--seed S] [--cli N] [--timeout MS]
@@ -10,7 +11,8 @@ huge fields, formula-like and markup cells, wrong types, NUL bytes, truncation, 
 duplicate keys) and ingests each into one warehouse, reset between cases. Each outcome must be either a
 correct load (the loaded rows equal the rows generated, checked by the fuzzer's own reading of the file)
 or a clear refusal (file:row:column and a reason, at the broken row, warehouse unchanged by count and
-content hash); never an exception, a hang (--timeout per case) or a partial load.
+content hash); never an exception, a hang (--timeout per case) or a partial load. The counterexamples
+found before (fuzz/regressions.ts) are replayed first.
 
   --cases N     cases run in-process (default 1000)
   --seed S      fast-check seed (default: random; printed, so a failure can be replayed)
@@ -57,6 +59,12 @@ function main(argv: string[]): Promise<number> | number {
 class UsageError extends Error {}
 
 async function run(options: Parameters<typeof fuzzIngest>[0]): Promise<number> {
+  // The counterexamples found before come first: a fix that has come undone is named at once.
+  const replayed = await replayCases(regressions);
+  const broken = replayed.filter((r) => r.violation);
+  process.stderr.write(`past counterexamples: ${replayed.length - broken.length} of ${replayed.length} held\n`);
+  for (const r of broken) process.stderr.write(`  BROKEN AGAIN: ${r.name}: ${r.violation}\n`);
+  if (broken.length > 0) return 1;
   process.stderr.write(`fuzzing ingest: ${options.cases} cases, seed ${options.seed}, ${options.cli} through the CLI\n`);
   const started = performance.now();
   const report = await fuzzIngest(options);

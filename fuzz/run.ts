@@ -39,20 +39,62 @@ export interface FuzzReport {
 /** The clock of every in-process case: November 2026, so periods up to 2026-10 are complete months. */
 export const fuzzNow = new Date('2026-11-26T08:00:00Z');
 
-/** Runs `options.cases` generated files through ingest and checks each outcome against the oracle. */
-export async function fuzzIngest(options: FuzzOptions): Promise<FuzzReport> {
+/** The seeded warehouse every case is ingested into (its fact tables emptied between cases). */
+async function fuzzBench(): Promise<{ dir: string; warehouse: Warehouse; codes: Codes; baseline: string; files: string }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'taxbrief-fuzz-'));
   const warehouse = await openWarehouse(path.join(dir, 'warehouse.duckdb'));
-  const report: FuzzReport = { cases: 0, kinds: new Map(), cli: { tried: 0, loaded: 0, refused: 0 } };
   try {
     await migrate(warehouse, readMigrations(path.join(projectPaths().queries, 'migrations')), fuzzNow);
     await loadSeeds(warehouse, projectPaths().seeds, { logger: memoryLogger(), now: fuzzNow });
-    const codes = await seedCodes(warehouse);
-    const feeds = fuzzFeeds();
     const baseline = await fingerprint(warehouse);
     if (!/^(\w+:0: ?)+$/.test(`${baseline} `)) throw new Error(`the fuzz warehouse should start without facts: ${baseline}`);
     const files = path.join(dir, 'files');
     mkdirSync(files);
+    return { dir, warehouse, codes: await seedCodes(warehouse), baseline, files };
+  } catch (error) {
+    warehouse.close();
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/**
+ * Runs named cases (past counterexamples, fuzz/regressions.ts) through ingest and the same judge as
+ * the generated ones. Returns each case's name with what went wrong, or undefined when it held.
+ */
+export async function replayCases(cases: { name: string; case: FuzzCase }[]): Promise<{ name: string; outcome: string; violation?: string }[]> {
+  const { dir, warehouse, baseline, files } = await fuzzBench();
+  const feeds = fuzzFeeds();
+  const results: { name: string; outcome: string; violation?: string }[] = [];
+  try {
+    for (const [i, { name, case: c }] of cases.entries()) {
+      const { name: fileName, bytes } = await render(c, i);
+      const file = path.join(files, fileName);
+      writeFileSync(file, bytes);
+      try {
+        const result = await ingestFile(warehouse, file, feeds[c.feed], { logger: memoryLogger(), now: fuzzNow, tmpDir: dir });
+        const outcome = result.status === 'refused' ? result.problems.map(formatProblem).slice(0, 2).join(' | ').replaceAll(`${file}`, path.basename(file)) : `${result.status} ${result.rows} row(s)`;
+        results.push({ name, outcome, violation: await judge(warehouse, c, bytes, result, baseline) });
+      } catch (error) {
+        results.push({ name, outcome: 'threw', violation: `ingest threw instead of refusing: ${error instanceof Error ? error.message : String(error)}` });
+      } finally {
+        rmSync(file, { force: true });
+        if ((await fingerprint(warehouse)) !== baseline) await emptyFacts(warehouse);
+      }
+    }
+    return results;
+  } finally {
+    warehouse.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs `options.cases` generated files through ingest and checks each outcome against the oracle. */
+export async function fuzzIngest(options: FuzzOptions): Promise<FuzzReport> {
+  const { dir, warehouse, codes, baseline, files } = await fuzzBench();
+  const report: FuzzReport = { cases: 0, kinds: new Map(), cli: { tried: 0, loaded: 0, refused: 0 } };
+  try {
+    const feeds = fuzzFeeds();
     let hung: string | undefined;
     let first: { case: string; reason: string } | undefined;
     let n = 0;
@@ -80,6 +122,7 @@ export async function fuzzIngest(options: FuzzOptions): Promise<FuzzReport> {
           first ??= { case: describeCase(c), reason: violation };
           throw new Error(violation);
         }
+        if (first) return; // shrinking a counterexample: its runs are not cases of the tally
         const entry = report.kinds.get(kindOf(c)) ?? { tried: 0, loaded: 0, refused: 0 };
         entry.tried++;
         if (result.status === 'loaded') entry.loaded++;

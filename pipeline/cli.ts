@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import type { Context } from './context.js';
-import { CliError, ExitCode } from './errors.js';
+import { CliError, ExitCode, exitCodesHelp } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import { fileModes, useFileModes } from './write-atomic.js';
 
@@ -34,6 +34,7 @@ export function program(io: CliIO): Command {
     .option('-q, --quiet', 'log only warnings and errors')
     .option('--debug', 'show stack traces')
     .option('--wait <seconds>', 'wait this long for another taxbrief process to release the workspace (default: 1800; run: 0, refuse at once)')
+    .addHelpText('after', `\n${exitCodesHelp}`)
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride();

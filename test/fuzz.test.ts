@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { render } from '../fuzz/cases.js';
 import { expectationOf, rowsOfBytes } from '../fuzz/oracle.js';
-import { fuzzIngest } from '../fuzz/run.js';
+import { regressions } from '../fuzz/regressions.js';
+import { fuzzIngest, replayCases } from '../fuzz/run.js';
 import { summary } from '../fuzz/summary.js';
 
 // A sample of `npm run fuzz` (which runs 1,000+ cases): generated CSV/xlsx extracts through the real
@@ -19,6 +20,20 @@ describe('npm run fuzz (a sample)', () => {
     const tally = [...report.kinds.values()];
     expect(tally.reduce((n, k) => n + k.loaded, 0)).toBeGreaterThan(0);
     expect(tally.reduce((n, k) => n + k.refused, 0)).toBeGreaterThan(0);
+  });
+
+  // Each counterexample a fuzz run found, cut down and named by its cause (fuzz/regressions.ts).
+  it('every past counterexample now holds (a correct load, or a refusal at its row and column)', async () => {
+    const results = await replayCases(regressions);
+    expect(results.map((r) => r.name)).toEqual(regressions.map((r) => r.name));
+    for (const r of results) expect(r.violation, `${r.name}: ${r.outcome}`).toBeUndefined();
+    const outcome = (start: string) => results.find((r) => r.name.startsWith(start))!.outcome;
+    expect(outcome('an unterminated quote')).toMatch(/^taxpayers_fuzz\d+\.csv:3:status: a quote opens this field and is never closed/);
+    expect(outcome('a GB18030 line that is valid UTF-8')).toBe('loaded 2 row(s)');
+    expect(outcome('a GBK extra field in a CR-only file')).toMatch(/^revenue_fuzz\d+\.csv:2: the text is not UTF-8 \(GBK\?\)/);
+    expect(outcome('a GBK row past the first megabyte')).toMatch(/^taxpayers_fuzz\d+\.csv:3: the text is not UTF-8 \(GBK\?\) from here on, though the lines before are UTF-8: the file mixes encodings/);
+    expect(outcome('mixed line ends past the first megabyte')).toMatch(/^taxpayers_fuzz\d+\.csv:4:registered_on: registered_on "not-a-date" is not a date \(write YYYY-MM-DD\)$/);
+    expect(outcome('the same file without the wrong date')).toBe('loaded 3 row(s)');
   });
 
   it('the oracle is not the pipeline: it reads a file with its own decoder and parser, and rejects what cannot be read', async () => {

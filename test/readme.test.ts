@@ -3,6 +3,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { program } from '../pipeline/cli.js';
+import { exitCodesHelp } from '../pipeline/errors.js';
 import { projectPaths } from '../pipeline/workspace.js';
 
 // The README's command table is the reference users read: every command and every option of its
@@ -30,6 +31,21 @@ describe('README', () => {
       expect(flags(command.options).filter((f) => !row.includes(f))).toEqual([]);
     },
   );
+
+  it('states the exit codes as --help does, and SECURITY.md the same code for a refused file', () => {
+    const paragraph = readme.slice(readme.indexOf('Exit codes:'), readme.indexOf('\n\n', readme.indexOf('Exit codes:')));
+    expect(paragraph.replaceAll('`', '').replace(/\s+/g, ' ')).toBe(exitCodesHelp);
+    const helpOf = (command: typeof cli) => {
+      let help = '';
+      command.configureOutput({ writeOut: (s) => { help += s; } });
+      command.outputHelp();
+      return help.replace(/\s+/g, ' ');
+    };
+    expect(helpOf(cli)).toContain(exitCodesHelp);
+    expect(helpOf(cli.commands.find((c) => c.name() === 'ingest')!)).toContain('exit 3 when any file is refused');
+    expect(rowOf('ingest')).toContain('exit 3 when a file is refused');
+    expect(readFileSync(path.join(projectPaths().root, 'SECURITY.md'), 'utf8')).toMatch(/refused[^.]*\(exit 3/);
+  });
 
   it('documents every global option', () => {
     const global = readme.slice(readme.indexOf('Global options:'), readme.indexOf('Exit codes:'));

@@ -9,7 +9,7 @@ import { projectPaths } from '../workspace.js';
 import { restrict } from '../write-atomic.js';
 import { datasets, type Dataset } from './datasets.js';
 import { feedFor, type Feed } from './feeds.js';
-import { checkKind, digestFile, firstLine, prepare, sniff, unmatched, Unreadable, type Prepared, type TypedColumns } from './formats.js';
+import { checkKind, digestFile, firstLine, notUtf8, prepare, sniff, unmatched, Unreadable, type Digest, type Prepared, type TypedColumns } from './formats.js';
 import { canonicalSql, checksFor, resolveSources, type Check, type Sources } from './transform.js';
 
 /** One problem found in a file: where (row is the line of a CSV, header included, or the row of a sheet) and what. */
@@ -102,7 +102,9 @@ export async function ingestFile(warehouse: Warehouse, file: string, feed: Feed,
     return { ...base, status: 'duplicate' };
   };
   let prepared: Prepared | undefined;
-  let digest: Promise<{ sha256: string; nulAt: number }> | undefined;
+  // a CSV read as UTF-8 as it is (a GBK one is transcoded, and its undecodable bytes refused on the way)
+  const readsUtf8 = () => feed.format === 'csv' && prepared?.encoding === 'utf-8';
+  let digest: Promise<Digest> | undefined;
   try {
     const kind = sniff(file);
     checkKind(file, feed, kind);
@@ -113,29 +115,56 @@ export async function ingestFile(warehouse: Warehouse, file: string, feed: Feed,
     digest.catch(() => undefined);
     const likely = await warehouse.all('select 1 from files where name = $name and bytes = $bytes', { name: path.basename(file), bytes });
     if (likely.length > 0 && (await isDuplicate(warehouse, await digest))) return duplicate();
-    prepared = await prepare(file, feed, effects.tmpDir ?? os.tmpdir(), headerNames(feed), typedColumns(feed, dataset));
+    const prepareAs = (wholeFile: boolean) => prepare(file, feed, effects.tmpDir ?? os.tmpdir(), headerNames(feed), typedColumns(feed, dataset), { wholeFile });
+    prepared = await prepareAs(false);
     await createMacros(warehouse);
     const hashed = digest;
     const attempt = (reader: string) => warehouse.transaction(() =>
       load(warehouse, file, feed, dataset, { ...prepared!, reader }, effects, options, base, async () => {
         const d = await hashed;
         if (d.nulAt >= 0) throw new Unreadable(nulMessage(file, feed, d.nulAt));
+        if (d.notUtf8At >= 0 && readsUtf8()) throw await notUtf8(file, feed, d.notUtf8At);
         if (await isDuplicate(warehouse, d)) throw new Rollback('duplicate');
         return { sha256: d.sha256, bytes };
       }));
-    if (!prepared.typedReader) return await attempt(prepared.reader);
+    const read = async () => {
+      if (!prepared!.typedReader) return await attempt(prepared!.reader);
+      try {
+        return await attempt(prepared!.typedReader);
+      } catch (error) {
+        if (error instanceof Rollback || error instanceof Unreadable) throw error;
+        effects.logger.info(`${path.basename(file)}: a row breaks the typed read (${firstLine(error)}); reading it as text`);
+        return await attempt(prepared!.reader);
+      }
+    };
     try {
-      return await attempt(prepared.typedReader);
+      return await read();
     } catch (error) {
-      if (error instanceof Rollback || error instanceof Unreadable) throw error;
-      effects.logger.info(`${path.basename(file)}: a row breaks the typed read (${firstLine(error)}); reading it as text`);
-      return await attempt(prepared.reader);
+      // DuckDB's CSV reader failed (say, "state machine reached an invalid state") on a mixture of line
+      // ends or a quoted line break past the first megabyte, which prepare judged: judge the whole file,
+      // and read it again if that changes how it is read. (Only a failed file pays for the pass; a file
+      // that fits in the megabyte judged, even as UTF-8 transcoded from GBK, was judged whole already.)
+      const shape = prepared.shape;
+      if (!shape || shape.wholeFile || bytes <= (1 << 20) / 2 || error instanceof Rollback || error instanceof Unreadable || !/\bCSV\b/.test(String(error))) throw error;
+      for (const t of prepared.temporary) rmSync(t, { force: true });
+      prepared = await prepareAs(true);
+      const whole = prepared.shape!;
+      if (whole.mended === shape.mended && whole.serial === shape.serial) throw error;
+      const how = [whole.mended && 'line ends mended', whole.serial && 'read serially'].filter(Boolean).join(', ');
+      effects.logger.info(`${path.basename(file)}: ${firstLine(error)}; reading it again (${how}, judged on the whole file)`);
+      return await read();
     }
   } catch (error) {
     // A NUL byte explains whatever else went wrong.
     const nulAt = await digest?.then((d) => d.nulAt, () => -1);
     if (nulAt !== undefined && nulAt >= 0) return refuse([{ file, severity: 'error', message: nulMessage(file, feed, nulAt) }]);
-    if (error instanceof Unreadable) return refuse([{ file, severity: 'error', message: error.message }]);
+    // So does text that is not UTF-8 in a file read as UTF-8.
+    const notUtf8At = await digest?.then((d) => d.notUtf8At, () => -1);
+    if (notUtf8At !== undefined && notUtf8At >= 0 && readsUtf8() && !(error instanceof Unreadable)) {
+      const problem = await notUtf8(file, feed, notUtf8At);
+      return refuse([{ file, ...problem.at, severity: 'error', message: problem.message }]);
+    }
+    if (error instanceof Unreadable) return refuse([{ file, ...error.at, severity: 'error', message: error.message }]);
     if (error instanceof Rollback && error.reason === 'duplicate') return duplicate();
     if (error instanceof Rollback && error.reason === 'dry-run') return { ...base, status: 'checked', ...JSON.parse(error.detail) };
     if (!prepared) throw error;
@@ -354,7 +383,7 @@ async function diagnose(warehouse: Warehouse, file: string, feed: Feed, dataset:
   try {
     sources = await setup(warehouse, file, feed, dataset, prepared, true);
   } catch (error) {
-    if (error instanceof Unreadable) return { list: [{ file, severity: 'error', message: error.message }], count: 1 };
+    if (error instanceof Unreadable) return { list: [{ file, ...error.at, severity: 'error', message: error.message }], count: 1 };
     throw error;
   }
   await warehouse.run(`create or replace temp table _stage as ${canonicalSql(feed, dataset, sources, true)}`);
