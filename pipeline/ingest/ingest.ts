@@ -103,22 +103,29 @@ export async function ingestFile(warehouse: Warehouse, file: string, feed: Feed,
   };
   let prepared: Prepared | undefined;
   let digest: Promise<{ sha256: string; nulAt: number }> | undefined;
+  let hash: (() => Promise<{ sha256: string; nulAt: number }>) | undefined;
   try {
     const kind = sniff(file);
     checkKind(file, feed, kind);
-    // The hash is taken while DuckDB loads (it reads the file once more; on a large extract that
-    // is a tenth of the work); a file of a name and size already in the ledger is hashed first.
+    // The file is hashed once, when first needed: a file of a name and size already in the ledger
+    // before anything else; any other once its rows are inserted, on the core the insert's
+    // single-threaded checks leave free (during the insert it would take CPU from DuckDB's reader).
+    hash = () => {
+      if (!digest) {
+        digest = digestFile(file, kind === 'text');
+        digest.catch(() => undefined);
+      }
+      return digest;
+    };
     const bytes = statSync(file).size;
-    digest = digestFile(file, kind === 'text');
-    digest.catch(() => undefined);
     const likely = await warehouse.all('select 1 from files where name = $name and bytes = $bytes', { name: path.basename(file), bytes });
-    if (likely.length > 0 && (await isDuplicate(warehouse, await digest))) return duplicate();
+    if (likely.length > 0 && (await isDuplicate(warehouse, await hash()))) return duplicate();
     prepared = await prepare(file, feed, effects.tmpDir ?? os.tmpdir(), headerNames(feed), typedColumns(feed, dataset));
     await createMacros(warehouse);
-    const hashed = digest;
+    const hashed = hash;
     const attempt = (reader: string) => warehouse.transaction(() =>
       load(warehouse, file, feed, dataset, { ...prepared!, reader }, effects, options, base, async () => {
-        const d = await hashed;
+        const d = await hashed();
         if (d.nulAt >= 0) throw new Unreadable(nulMessage(file, feed, d.nulAt));
         if (await isDuplicate(warehouse, d)) throw new Rollback('duplicate');
         return { sha256: d.sha256, bytes };
@@ -133,7 +140,7 @@ export async function ingestFile(warehouse: Warehouse, file: string, feed: Feed,
     }
   } catch (error) {
     // A NUL byte explains whatever else went wrong.
-    const nulAt = await digest?.then((d) => d.nulAt, () => -1);
+    const nulAt = await hash?.().then((d) => d.nulAt, () => -1);
     if (nulAt !== undefined && nulAt >= 0) return refuse([{ file, severity: 'error', message: nulMessage(file, feed, nulAt) }]);
     if (error instanceof Unreadable) return refuse([{ file, severity: 'error', message: error.message }]);
     if (error instanceof Rollback && error.reason === 'duplicate') return duplicate();
@@ -245,9 +252,11 @@ async function load(
   const rows = Number(inserted[0]?.Count ?? 0);
   if (rows === 0) throw new Unreadable(`${path.basename(file)} has no data rows (only a header, or every row blank); an empty extract is not loaded.`);
 
+  const identity = identify(); // the hash starts now, beside the checks below
+  identity.catch(() => undefined);
   const periodColumn = dataset.columns.find((c) => c.type === 'period' || c.type === 'year')?.name;
   const periods = await checkLoaded(warehouse, dataset, checks, id, periodColumn);
-  const { sha256, bytes } = await identify();
+  const { sha256, bytes } = await identity;
   if (options.dryRun) {
     throw new Rollback('dry-run', JSON.stringify({ rows, periods, problems: warnings, warningCount }));
   }
@@ -286,8 +295,9 @@ async function load(
 
 /** The columns of a warehouse table declared NOT NULL. */
 async function notNullColumns(warehouse: Warehouse, table: string): Promise<Set<string>> {
+  // (duckdb_columns() directly: information_schema.columns joins its way there in a tenth of a second)
   const rows = await warehouse.all<{ column_name: string }>(
-    `select column_name from information_schema.columns where table_schema = 'main' and table_name = $table and is_nullable = 'NO'`, { table });
+    `select column_name from duckdb_columns() where schema_name = 'main' and table_name = $table and not is_nullable`, { table });
   return new Set(rows.map((r) => r.column_name));
 }
 
