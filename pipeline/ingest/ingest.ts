@@ -10,7 +10,7 @@ import { restrict } from '../write-atomic.js';
 import { datasets, type Dataset } from './datasets.js';
 import { feedFor, type Feed } from './feeds.js';
 import { checkKind, digestFile, firstLine, prepare, sniff, unmatched, Unreadable, type Prepared, type TypedColumns } from './formats.js';
-import { canonicalSql, checksFor, resolveSources, type Check, type Sources } from './transform.js';
+import { canonicalSql, checksFor, leanColumns, resolveSources, type Check, type Sources } from './transform.js';
 
 /** One problem found in a file: where (row is the line of a CSV, header included, or the row of a sheet) and what. */
 export interface Problem { file: string; row?: number; column?: string; message: string; severity: 'error' | 'warning' }
@@ -43,7 +43,7 @@ export const MAX_EXAMPLES = 20;
 
 /** Thrown inside the load transaction to roll it back. */
 class Rollback extends Error {
-  constructor(readonly reason: 'problems' | 'dry-run' | 'duplicate', readonly detail = '') {
+  constructor(readonly reason: 'problems' | 'dry-run' | 'duplicate' | 'untrimmed', readonly detail = '') {
     super(reason);
   }
 }
@@ -123,13 +123,22 @@ export async function ingestFile(warehouse: Warehouse, file: string, feed: Feed,
     prepared = await prepare(file, feed, effects.tmpDir ?? os.tmpdir(), headerNames(feed), typedColumns(feed, dataset));
     await createMacros(warehouse);
     const hashed = hash;
-    const attempt = (reader: string) => warehouse.transaction(() =>
-      load(warehouse, file, feed, dataset, { ...prepared!, reader }, effects, options, base, async () => {
+    const once = (reader: string, lean: boolean) => warehouse.transaction(() =>
+      load(warehouse, file, feed, dataset, { ...prepared!, reader }, lean, effects, options, base, async () => {
         const d = await hashed();
         if (d.nulAt >= 0) throw new Unreadable(nulMessage(file, feed, d.nulAt));
         if (await isDuplicate(warehouse, d)) throw new Rollback('duplicate');
         return { sha256: d.sha256, bytes };
       }));
+    // Lean first (code columns untrimmed); a blank or padded code sends the file back to a full read.
+    const attempt = async (reader: string) => {
+      try {
+        return await once(reader, true);
+      } catch (error) {
+        if (!(error instanceof Rollback && error.reason === 'untrimmed')) throw error;
+        return await once(reader, false);
+      }
+    };
     if (!prepared.typedReader) return await attempt(prepared.reader);
     try {
       return await attempt(prepared.typedReader);
@@ -215,14 +224,15 @@ async function setup(warehouse: Warehouse, file: string, feed: Feed, dataset: Da
 }
 
 async function load(
-  warehouse: Warehouse, file: string, feed: Feed, dataset: Dataset, prepared: Prepared,
+  warehouse: Warehouse, file: string, feed: Feed, dataset: Dataset, prepared: Prepared, leanRead: boolean,
   effects: IngestEffects, options: IngestOptions, base: IngestResult,
   identify: () => Promise<{ sha256: string; bytes: number }>,
 ): Promise<IngestResult> {
   const small = Boolean(feed.totals || feed.hierarchy);
   const sources = await setup(warehouse, file, feed, dataset, prepared, small);
   const checks = checksFor(feed, dataset, sources, effects.now);
-  const sql = canonicalSql(feed, dataset, sources, small);
+  const lean = leanRead && !small ? leanColumns(feed, dataset, sources) : [];
+  const sql = canonicalSql(feed, dataset, sources, small, lean);
   await warehouse.run(`create or replace temp view _canon as ${sql}`);
   let warnings: Problem[] = [];
   let warningCount = 0;
@@ -255,7 +265,7 @@ async function load(
   const identity = identify(); // the hash starts now, beside the checks below
   identity.catch(() => undefined);
   const periodColumn = dataset.columns.find((c) => c.type === 'period' || c.type === 'year')?.name;
-  const periods = await checkLoaded(warehouse, dataset, checks, id, periodColumn);
+  const periods = await checkLoaded(warehouse, dataset, checks, id, periodColumn, lean);
   const { sha256, bytes } = await identity;
   if (options.dryRun) {
     throw new Rollback('dry-run', JSON.stringify({ rows, periods, problems: warnings, warningCount }));
@@ -305,16 +315,19 @@ async function notNullColumns(warehouse: Warehouse, table: string): Promise<Set<
  * The checks run on the rows just inserted: codes looked up in the seeds (on the file's few distinct
  * values), and duplicate keys. Returns the file's periods.
  */
-async function checkLoaded(warehouse: Warehouse, dataset: Dataset, checks: Check[], id: number, periodColumn: string | undefined): Promise<string[]> {
+async function checkLoaded(warehouse: Warehouse, dataset: Dataset, checks: Check[], id: number, periodColumn: string | undefined, lean: string[]): Promise<string[]> {
   const table = dataset.table;
   const seen = [...new Set([...(periodColumn ? [periodColumn] : []), ...dataset.columns.filter((c) => c.references).map((c) => c.name)])];
   const after = checks.filter((c) => c.after).map((c) => `count(*) filter (where ${c.after})`);
-  const [codes] = await warehouse.all<{ bad: string; periods: string | null }>(
+  // A code taken untrimmed that is blank or padded: the file is read again in full (it trims them).
+  const untrimmed = lean.map((c) => `count(*) filter (where ${c} = '' or ${c} like ' %' or ${c} like '% ')`);
+  const [codes] = await warehouse.all<{ bad: string; untrimmed: string; periods: string | null }>(
     `with seen as (select distinct ${seen.join(', ') || '1'} from ${table} where file_id = ${id})
-     select (${after.join(' + ') || '0'})::bigint as bad,
+     select (${after.join(' + ') || '0'})::bigint as bad, (${untrimmed.join(' + ') || '0'})::bigint as untrimmed,
             ${periodColumn ? `string_agg(distinct ${periodColumn}::varchar, ',' order by ${periodColumn}::varchar)` : 'null'} as periods
      from seen`,
   );
+  if (codes && Number(codes.untrimmed) > 0) throw new Rollback('untrimmed');
   if (codes && Number(codes.bad) > 0) throw new Rollback('problems', `${codes.bad} code(s) unknown to the seeds`);
   const periods = codes?.periods ? codes.periods.split(',').map((p) => p.slice(0, periodColumn === 'year' ? 4 : 7)) : [];
 
