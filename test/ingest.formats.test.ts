@@ -103,6 +103,24 @@ describe('ingest reads every format and encoding', () => {
     ]);
   });
 
+  it('codes are first taken as read; a padded or blank one sends the file to a full read that trims it (an optional one blank is no code)', async () => {
+    const b = await bench();
+    const feed = b.feed({ name: 'plain', description: 'test', dataset: 'revenue', files: '*', format: 'csv', numbers: 'plain' });
+    const relief = b.feed({ name: 'plain-relief', description: 'test', dataset: 'relief', files: '*', format: 'csv', numbers: 'plain' });
+    const header = 'period,taxpayer_id,region_code,industry_code,size_code,tax_code,amount';
+    const padded = await b.ingest(b.file('padded.csv', `${header}\n2026-09,TP1, 440100,C13,L,10101 ,1.50\n2026-09,TP2,440100,C13,L,"10104  ",2\n`), feed);
+    const blank = await b.ingest(b.file('blank.csv', `period,taxpayer_id,region_code,industry_code,size_code,policy_code,tax_code,amount\n2026-09,TP1,440100,C13,S,R01,"  ",5\n2026-09,TP2,440100,C13,S,R01,10101,6\n`), relief);
+    expect([padded.status, blank.status]).toEqual(['loaded', 'loaded']);
+    expect(await b.warehouse.all(`select taxpayer_id, region_code, tax_code from revenue order by 1`)).toEqual([
+      { taxpayer_id: 'TP1', region_code: '440100', tax_code: '10101' },
+      { taxpayer_id: 'TP2', region_code: '440100', tax_code: '10104' },
+    ]);
+    expect(await b.warehouse.all(`select taxpayer_id, tax_code from relief order by 1`)).toEqual([
+      { taxpayer_id: 'TP1', tax_code: null },
+      { taxpayer_id: 'TP2', tax_code: '10101' },
+    ]);
+  });
+
   it('duplicate keys: a taxpayer and tax in two periods of one file is no duplicate; twice in one period is', async () => {
     const b = await bench();
     const feed = b.feed({ name: 'plain', description: 'test', dataset: 'revenue', files: '*', format: 'csv', numbers: 'plain' });

@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -117,10 +117,22 @@ function feedFile(dir: string, format: 'csv' | 'parquet' | 'gbk'): string {
   return file;
 }
 
-/** Child mode (`node dist/bench/suites/ingest.js VARIANT DIR`): one measurement in a fresh warehouse; prints TAXBRIEF_BENCH_MS. */
+/**
+ * Child mode (`node dist/bench/suites/ingest.js VARIANT DIR`): one measurement in a fresh warehouse; prints TAXBRIEF_BENCH_MS.
+ * The warehouse, feed definitions and temporary files go to a folder of their own beside the system's
+ * temporary files (same disk here): DIR, the cached extracts, is only read.
+ */
 async function measure(variant: Variant, dir: string): Promise<void> {
-  const file = path.join(dir, `${variant}.duckdb`);
-  for (const f of [file, `${file}.wal`]) rmSync(f, { force: true });
+  const work = mkdtempSync(path.join(os.tmpdir(), `taxbrief-bench-ingest-${variant}-`));
+  try {
+    await measureIn(variant, dir, work);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+async function measureIn(variant: Variant, dir: string, work: string): Promise<void> {
+  const file = path.join(work, `${variant}.duckdb`);
   const warehouse = await openWarehouse(file, warehouseOptions());
   try {
     const logger = createLogger({ format: 'json', quiet: true, stream: process.stderr });
@@ -128,7 +140,7 @@ async function measure(variant: Variant, dir: string): Promise<void> {
     await loadSeeds(warehouse, projectPaths().seeds, { logger, now });
     const [format, how] = variant.split('-') as ['csv' | 'parquet' | 'gbk', 'plain' | 'project'];
     const source = path.join(dir, format === 'parquet' ? 'revenue.parquet' : format === 'gbk' ? 'revenue_gbk.csv' : 'revenue.csv');
-    const feed = how === 'project' ? parseFeed(feedFile(dir, format)) : undefined;
+    const feed = how === 'project' ? parseFeed(feedFile(work, format)) : undefined;
     const started = performance.now();
     const cpuStarted = process.cpuUsage();
     if (!feed) {
@@ -137,7 +149,7 @@ async function measure(variant: Variant, dir: string): Promise<void> {
         : `read_csv('${source}', header = true, auto_detect = false, columns = ${columns}, dateformat = '%Y-%m')`;
       await warehouse.run(`create table plain_revenue as select * exclude (taxpayer_name) from ${reader}`);
     } else {
-      const result = await ingestFile(warehouse, source, feed, { logger, now, tmpDir: dir });
+      const result = await ingestFile(warehouse, source, feed, { logger, now, tmpDir: work });
       if (result.status !== 'loaded') throw new Error(`${variant}: ${result.status} ${JSON.stringify(result.problems.slice(0, 3))}`);
     }
     const ms = performance.now() - started;
@@ -145,7 +157,6 @@ async function measure(variant: Variant, dir: string): Promise<void> {
     process.stdout.write(`TAXBRIEF_BENCH_MS=${ms}\nTAXBRIEF_BENCH_CPU_MS=${(cpu.user + cpu.system) / 1000}\n`);
   } finally {
     warehouse.close();
-    for (const f of [file, `${file}.wal`]) rmSync(f, { force: true });
   }
 }
 

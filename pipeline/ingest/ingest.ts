@@ -10,7 +10,7 @@ import { restrict } from '../write-atomic.js';
 import { datasets, type Dataset } from './datasets.js';
 import { feedFor, type Feed } from './feeds.js';
 import { checkKind, digestFile, firstLine, notUtf8, prepare, sniff, unmatched, Unreadable, type Digest, type Prepared, type TypedColumns } from './formats.js';
-import { canonicalSql, checksFor, resolveSources, type Check, type Sources } from './transform.js';
+import { canonicalSql, checksFor, leanColumns, resolveSources, type Check, type Sources } from './transform.js';
 
 /** One problem found in a file: where (row is the line of a CSV, header included, or the row of a sheet) and what. */
 export interface Problem { file: string; row?: number; column?: string; message: string; severity: 'error' | 'warning' }
@@ -43,7 +43,7 @@ export const MAX_EXAMPLES = 20;
 
 /** Thrown inside the load transaction to roll it back. */
 class Rollback extends Error {
-  constructor(readonly reason: 'problems' | 'dry-run' | 'duplicate', readonly detail = '') {
+  constructor(readonly reason: 'problems' | 'dry-run' | 'duplicate' | 'untrimmed', readonly detail = '') {
     super(reason);
   }
 }
@@ -105,28 +105,44 @@ export async function ingestFile(warehouse: Warehouse, file: string, feed: Feed,
   // a CSV read as UTF-8 as it is (a GBK one is transcoded, and its undecodable bytes refused on the way)
   const readsUtf8 = () => feed.format === 'csv' && prepared?.encoding === 'utf-8';
   let digest: Promise<Digest> | undefined;
+  let hash: (() => Promise<Digest>) | undefined;
   try {
     const kind = sniff(file);
     checkKind(file, feed, kind);
-    // The hash is taken while DuckDB loads (it reads the file once more; on a large extract that
-    // is a tenth of the work); a file of a name and size already in the ledger is hashed first.
+    // The file is hashed once, when first needed: a file of a name and size already in the ledger
+    // before anything else; any other once its rows are inserted, on the core the insert's
+    // single-threaded checks leave free (during the insert it would take CPU from DuckDB's reader).
+    hash = () => {
+      if (!digest) {
+        digest = digestFile(file, kind === 'text');
+        digest.catch(() => undefined);
+      }
+      return digest;
+    };
     const bytes = statSync(file).size;
-    digest = digestFile(file, kind === 'text');
-    digest.catch(() => undefined);
     const likely = await warehouse.all('select 1 from files where name = $name and bytes = $bytes', { name: path.basename(file), bytes });
-    if (likely.length > 0 && (await isDuplicate(warehouse, await digest))) return duplicate();
+    if (likely.length > 0 && (await isDuplicate(warehouse, await hash()))) return duplicate();
     const prepareAs = (wholeFile: boolean) => prepare(file, feed, effects.tmpDir ?? os.tmpdir(), headerNames(feed), typedColumns(feed, dataset), { wholeFile });
     prepared = await prepareAs(false);
     await createMacros(warehouse);
-    const hashed = digest;
-    const attempt = (reader: string) => warehouse.transaction(() =>
-      load(warehouse, file, feed, dataset, { ...prepared!, reader }, effects, options, base, async () => {
-        const d = await hashed;
+    const hashed = hash;
+    const once = (reader: string, lean: boolean) => warehouse.transaction(() =>
+      load(warehouse, file, feed, dataset, { ...prepared!, reader }, lean, effects, options, base, async () => {
+        const d = await hashed();
         if (d.nulAt >= 0) throw new Unreadable(nulMessage(file, feed, d.nulAt));
         if (d.notUtf8At >= 0 && readsUtf8()) throw await notUtf8(file, feed, d.notUtf8At);
         if (await isDuplicate(warehouse, d)) throw new Rollback('duplicate');
         return { sha256: d.sha256, bytes };
       }));
+    // Lean first (code columns untrimmed); a blank or padded code sends the file back to a full read.
+    const attempt = async (reader: string) => {
+      try {
+        return await once(reader, true);
+      } catch (error) {
+        if (!(error instanceof Rollback && error.reason === 'untrimmed')) throw error;
+        return await once(reader, false);
+      }
+    };
     const read = async () => {
       if (!prepared!.typedReader) return await attempt(prepared!.reader);
       try {
@@ -156,10 +172,10 @@ export async function ingestFile(warehouse: Warehouse, file: string, feed: Feed,
     }
   } catch (error) {
     // A NUL byte explains whatever else went wrong.
-    const nulAt = await digest?.then((d) => d.nulAt, () => -1);
+    const nulAt = await hash?.().then((d) => d.nulAt, () => -1);
     if (nulAt !== undefined && nulAt >= 0) return refuse([{ file, severity: 'error', message: nulMessage(file, feed, nulAt) }]);
     // So does text that is not UTF-8 in a file read as UTF-8.
-    const notUtf8At = await digest?.then((d) => d.notUtf8At, () => -1);
+    const notUtf8At = await hash?.().then((d) => d.notUtf8At, () => -1);
     if (notUtf8At !== undefined && notUtf8At >= 0 && readsUtf8() && !(error instanceof Unreadable)) {
       const problem = await notUtf8(file, feed, notUtf8At);
       return refuse([{ file, ...problem.at, severity: 'error', message: problem.message }]);
@@ -237,14 +253,15 @@ async function setup(warehouse: Warehouse, file: string, feed: Feed, dataset: Da
 }
 
 async function load(
-  warehouse: Warehouse, file: string, feed: Feed, dataset: Dataset, prepared: Prepared,
+  warehouse: Warehouse, file: string, feed: Feed, dataset: Dataset, prepared: Prepared, leanRead: boolean,
   effects: IngestEffects, options: IngestOptions, base: IngestResult,
   identify: () => Promise<{ sha256: string; bytes: number }>,
 ): Promise<IngestResult> {
   const small = Boolean(feed.totals || feed.hierarchy);
   const sources = await setup(warehouse, file, feed, dataset, prepared, small);
   const checks = checksFor(feed, dataset, sources, effects.now);
-  const sql = canonicalSql(feed, dataset, sources, small);
+  const lean = leanRead && !small ? leanColumns(feed, dataset, sources) : [];
+  const sql = canonicalSql(feed, dataset, sources, small, lean);
   await warehouse.run(`create or replace temp view _canon as ${sql}`);
   let warnings: Problem[] = [];
   let warningCount = 0;
@@ -274,9 +291,11 @@ async function load(
   const rows = Number(inserted[0]?.Count ?? 0);
   if (rows === 0) throw new Unreadable(`${path.basename(file)} has no data rows (only a header, or every row blank); an empty extract is not loaded.`);
 
+  const identity = identify(); // the hash starts now, beside the checks below
+  identity.catch(() => undefined);
   const periodColumn = dataset.columns.find((c) => c.type === 'period' || c.type === 'year')?.name;
-  const periods = await checkLoaded(warehouse, dataset, checks, id, periodColumn);
-  const { sha256, bytes } = await identify();
+  const periods = await checkLoaded(warehouse, dataset, checks, id, periodColumn, lean);
+  const { sha256, bytes } = await identity;
   if (options.dryRun) {
     throw new Rollback('dry-run', JSON.stringify({ rows, periods, problems: warnings, warningCount }));
   }
@@ -315,8 +334,9 @@ async function load(
 
 /** The columns of a warehouse table declared NOT NULL. */
 async function notNullColumns(warehouse: Warehouse, table: string): Promise<Set<string>> {
+  // (duckdb_columns() directly: information_schema.columns joins its way there in a tenth of a second)
   const rows = await warehouse.all<{ column_name: string }>(
-    `select column_name from information_schema.columns where table_schema = 'main' and table_name = $table and is_nullable = 'NO'`, { table });
+    `select column_name from duckdb_columns() where schema_name = 'main' and table_name = $table and not is_nullable`, { table });
   return new Set(rows.map((r) => r.column_name));
 }
 
@@ -324,16 +344,19 @@ async function notNullColumns(warehouse: Warehouse, table: string): Promise<Set<
  * The checks run on the rows just inserted: codes looked up in the seeds (on the file's few distinct
  * values), and duplicate keys. Returns the file's periods.
  */
-async function checkLoaded(warehouse: Warehouse, dataset: Dataset, checks: Check[], id: number, periodColumn: string | undefined): Promise<string[]> {
+async function checkLoaded(warehouse: Warehouse, dataset: Dataset, checks: Check[], id: number, periodColumn: string | undefined, lean: string[]): Promise<string[]> {
   const table = dataset.table;
   const seen = [...new Set([...(periodColumn ? [periodColumn] : []), ...dataset.columns.filter((c) => c.references).map((c) => c.name)])];
   const after = checks.filter((c) => c.after).map((c) => `count(*) filter (where ${c.after})`);
-  const [codes] = await warehouse.all<{ bad: string; periods: string | null }>(
+  // A code taken untrimmed that is blank or padded: the file is read again in full (it trims them).
+  const untrimmed = lean.map((c) => `count(*) filter (where ${c} = '' or ${c} like ' %' or ${c} like '% ')`);
+  const [codes] = await warehouse.all<{ bad: string; untrimmed: string; periods: string | null }>(
     `with seen as (select distinct ${seen.join(', ') || '1'} from ${table} where file_id = ${id})
-     select (${after.join(' + ') || '0'})::bigint as bad,
+     select (${after.join(' + ') || '0'})::bigint as bad, (${untrimmed.join(' + ') || '0'})::bigint as untrimmed,
             ${periodColumn ? `string_agg(distinct ${periodColumn}::varchar, ',' order by ${periodColumn}::varchar)` : 'null'} as periods
      from seen`,
   );
+  if (codes && Number(codes.untrimmed) > 0) throw new Rollback('untrimmed');
   if (codes && Number(codes.bad) > 0) throw new Rollback('problems', `${codes.bad} code(s) unknown to the seeds`);
   const periods = codes?.periods ? codes.periods.split(',').map((p) => p.slice(0, periodColumn === 'year' ? 4 : 7)) : [];
 
