@@ -109,13 +109,17 @@ export function copyWorkspace(from: string, to: string): void {
 /**
  * A copy of the prepared workspace for suites that render in it (`brief`, `fanout`) and must leave the
  * cache as it is: the warehouse (a changed mart definition would rebuild the marts in it) and out/
- * (the HTML the baselines print); not the extracts, the archive, issued copies nor outboxes.
+ * (the HTML the baselines print); not the extracts, the archive, issued copies nor outboxes. The copy is then
+ * brought up to date by one untimed nightly run of this code (marts, checks and briefs as the night would leave
+ * them): timed reruns measure an analyst's rerun, not the first run after a code change (which rebuilds marts
+ * or re-runs every check).
  */
-export function renderingCopy(ctx: BenchContext, workspace: string, name: string): string {
+export async function renderingCopy(ctx: BenchContext, workspace: string, name: string): Promise<string> {
   const to = path.join(ctx.dir, name);
   rmSync(to, { recursive: true, force: true });
   const keep = new Set(['warehouse.duckdb', 'out']);
   cpSync(workspace, to, { recursive: true, filter: (source) => source === workspace || keep.has(path.relative(workspace, source).split(path.sep)[0]!) });
+  await sampleCommand([...ctx.cli, '--workspace', to, ...runArgs(ctx.scale)], 1, { okCodes: [0, 3] });
   return to;
 }
 

@@ -13,7 +13,7 @@ const suite: Suite = {
   description: 'single-brief rerun in a new process vs a bare Chromium print of the same HTML',
   async run(ctx) {
     // on a copy: the prepared workspace is a cache the suites never change
-    const ws = renderingCopy(ctx, await ctx.workspace(), 'brief-run');
+    const ws = await renderingCopy(ctx, await ctx.workspace(), 'brief-run');
     try {
       const brief = [...ctx.cli, '--workspace', ws, 'brief', 'monthly-revenue'];
       // Warm-up (the OS cache) when a median is asked for; the prepared workspace already holds the HTML the baseline prints.

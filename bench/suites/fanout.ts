@@ -12,7 +12,7 @@ const suite: Suite = {
   description: 'every city brief in one new process vs bare Chromium printing the same HTML files',
   async run(ctx) {
     // on a copy: the prepared workspace is a cache the suites never change
-    const ws = renderingCopy(ctx, await ctx.workspace(), 'fanout-run');
+    const ws = await renderingCopy(ctx, await ctx.workspace(), 'fanout-run');
     try {
       const command = [...ctx.cli, '--workspace', ws, 'brief', 'city'];
       // Warm-up (the OS cache) when a median is asked for.
