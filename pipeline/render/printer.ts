@@ -102,7 +102,8 @@ async function sweepProfiles(): Promise<void> {
     try {
       process.kill(pid, 0);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ESRCH') await rm(join(tmpdir(), name), { recursive: true, force: true });
+      // best effort: a profile that cannot go now is tried again by the next run
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') await rm(join(tmpdir(), name), { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined);
     }
   }
 }
@@ -221,10 +222,23 @@ export async function launchPrinter(options: { executablePath: string; pagePool?
         await stopChromium(current.browser);
         await draining;
       } finally {
-        await rm(current.userDataDir, { recursive: true, force: true });
+        await removeProfile(current.userDataDir, logger);
       }
     },
   };
+}
+
+/**
+ * Removes a run's Chromium profile. The killed browser's helper processes may still be writing into it for a
+ * moment (rm then meets ENOTEMPTY): retried, and a profile that still cannot go is left to the next run's sweep
+ * rather than failing a run whose PDFs are all written.
+ */
+async function removeProfile(userDataDir: string, logger: Logger): Promise<void> {
+  try {
+    await rm(userDataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
+  } catch (error) {
+    logger.warn(`could not remove the Chromium profile ${userDataDir} (${firstLine(error)}); the next run removes it`);
+  }
 }
 
 /**
