@@ -51,9 +51,16 @@ export async function acquireLock(file: string, options: LockOptions): Promise<W
   const deadline = Date.now() + options.waitMs;
   let told = false;
   let lastTold = Date.now();
+  let unreadable = 0;
   for (;;) {
     if (tryCreate(file, info)) return held(file, info);
     const holder = readLock(file);
+    // No holder to read: it is writing its lock this instant, or has just released it. Look again shortly
+    // (a bounded number of times: a lock file that never becomes readable is reported like a held one).
+    if (!holder && unreadable++ < 20) {
+      await sleep(10);
+      continue;
+    }
     if (holder && isStale(file, holder, options.foreignStaleMs ?? 12 * 3600_000)) {
       if (takeOver(file, holder)) {
         options.logger.warn(`took over a stale workspace lock: ${describeHolder(holder)} is no longer running`, { lock: file });
