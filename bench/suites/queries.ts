@@ -35,29 +35,21 @@ function briefSteps(period: string, datasets: string): Step[] {
 
 /** The marts as temporary views over the facts: the same aggregation, computed at query time (the baseline). */
 function liveViews(marts: string): string[] {
-  const body = (file: string) => {
-    const text = readFileSync(path.join(marts, file), 'utf8');
-    const insert = text.slice(text.indexOf('insert into'));
-    return insert.slice(insert.indexOf('\n') + 1).replace(/;\s*$/, '');
-  };
-  // The select of one `insert into <table>` statement of a mart script that has several.
+  // The select of a mart script's `insert into <table>` statement (the first, where a script has several).
   const insertInto = (file: string, table: string) => {
     const text = readFileSync(path.join(marts, file), 'utf8');
     const start = text.indexOf(`insert into ${table}\n`) + `insert into ${table}\n`.length;
     return text.slice(start, text.indexOf(';\n', start));
   };
-  const everyPeriod = (s: string) => s
-    .replace(/where r\.period in \(select period from _mart_periods\)\n/, '')
-    .replace(/select distinct year\(period\) as year from _mart_periods/, 'select distinct year(period) as year from relief');
+  const everyPeriod = (s: string) => s.replace(/where r\.period in \(select period from _mart_periods\)\n/, '');
   return [
-    `create or replace temp view live_revenue as ${everyPeriod(body('010_mart_revenue.sql'))}`,
-    `create or replace temp view live_revenue_city as ${body('011_mart_revenue_city.sql').replace(/\bmart_revenue\b/, 'live_revenue').replace(/where period in \(select period from _mart_periods\)\n/, '')}`,
-    `create or replace temp view live_relief as ${everyPeriod(body('020_mart_relief.sql'))}`,
-    // The beneficiary mart is grouped from relief_first_seen, which the refresh keeps: here both come from the facts, every year rebuilt.
-    `create or replace temp view live_relief_first_seen as
-       select year(period) as year, taxpayer_id, region_code, industry_code, size_code, policy_code, min(period) as first_period
-       from relief where superseded_by is null group by all`,
+    `create or replace temp view live_revenue as ${everyPeriod(insertInto('010_mart_revenue.sql', 'mart_revenue'))}`,
+    `create or replace temp view live_revenue_city as ${insertInto('011_mart_revenue_city.sql', 'mart_revenue_city').replace(/\bmart_revenue\b/, 'live_revenue').replace(/where period in \(select period from _mart_periods\)\n/, '')}`,
+    `create or replace temp view live_relief as ${everyPeriod(insertInto('020_mart_relief.sql', 'mart_relief'))}`,
+    // The beneficiary mart is grouped from relief_first_seen, which the refresh keeps: here every year is "rebuilt", so
+    // the script's own rebuild statement gives relief_first_seen from the facts, and its grouping the mart.
     `create or replace temp table _beneficiary_years as select year(period) as year, min(period) as first_changed, false as extend from relief group by all`,
+    `create or replace temp view live_relief_first_seen as ${insertInto('030_mart_relief_beneficiaries.sql', 'relief_first_seen')}`,
     `create or replace temp view live_relief_beneficiaries as ${insertInto('030_mart_relief_beneficiaries.sql', 'mart_relief_beneficiaries').replace(/\brelief_first_seen\b/g, 'live_relief_first_seen')}`,
   ];
 }

@@ -127,7 +127,7 @@ async function startChromium(executablePath: string, logger: Logger): Promise<Ru
     logger.info('Chromium started', { ms: Math.round(performance.now() - started), executablePath });
     return { browser, userDataDir };
   } catch (err) {
-    await rm(userDataDir, { recursive: true, force: true });
+    await removeProfile(userDataDir, logger);
     throw new CliError(
       `Chromium at ${executablePath} failed to start (${firstLine(err)}); run npm run setup or set CHROMIUM_PATH.`,
       ExitCode.environment,
@@ -160,7 +160,7 @@ export async function launchPrinter(options: { executablePath: string; pagePool?
     restarting ??= (async () => {
       const old = current;
       await old.browser.close().catch(() => undefined);
-      await rm(old.userDataDir, { recursive: true, force: true });
+      await removeProfile(old.userDataDir, logger);
       current = await startChromium(executablePath, logger);
       watch(current.browser);
     })().finally(() => (restarting = undefined));
@@ -229,9 +229,9 @@ export async function launchPrinter(options: { executablePath: string; pagePool?
 }
 
 /**
- * Removes a run's Chromium profile. The killed browser's helper processes may still be writing into it for a
- * moment (rm then meets ENOTEMPTY): retried, and a profile that still cannot go is left to the next run's sweep
- * rather than failing a run whose PDFs are all written.
+ * Removes a Chromium profile (on close, after a crash, after a failed start). A killed or crashed browser's helper
+ * processes may still be writing into it for a moment (rm then meets ENOTEMPTY): retried, and a profile that still
+ * cannot go is left to the next run's sweep rather than failing a run.
  */
 async function removeProfile(userDataDir: string, logger: Logger): Promise<void> {
   try {
