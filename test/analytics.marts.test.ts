@@ -85,6 +85,27 @@ describe('mart refresh by changed period', () => {
     await wh.warehouse.run(`update seed_versions set sha256 = 'changed' where seed = 'regions'`);
     expect((await wh.refresh()).mode).toBe('full');
   });
+  it('counts a taxpayer once in a cell that two overlapping files feed, and by rows in a cell one file feeds', async () => {
+    const wh = await open();
+    // one file: A, B, C in one cell (a file holds a key once), D alone in another county
+    await wh.load('revenue', [row('2026-01-01', 'A', '440103', '10101', 1), row('2026-01-01', 'B', '440103', '10101', 2), row('2026-01-01', 'C', '440103', '10101', 3), row('2026-01-01', 'D', '440104', '10101', 4)].join(','));
+    await wh.load('relief', [relief('2026-01-01', 'A', 'R01', 1), relief('2026-01-01', 'B', 'R01', 2)].join(','));
+    // a second feed for the same month repeats A and B in 440103 and adds E: 440103 now has 4 distinct taxpayers in 5 rows
+    await wh.load('revenue', [row('2026-01-01', 'A', '440103', '10101', 10), row('2026-01-01', 'B', '440103', '10101', 20), row('2026-01-01', 'E', '440103', '10101', 30)].join(','));
+    await wh.load('relief', [relief('2026-01-01', 'B', 'R01', 5), relief('2026-01-01', 'E', 'R01', 6)].join(','));
+    await wh.refresh();
+    const independent = await wh.warehouse.all(
+      `select region_code, count(distinct taxpayer_id)::integer as taxpayers from revenue group by all order by all`,
+    );
+    expect(independent).toEqual([{ region_code: '440103', taxpayers: 4 }, { region_code: '440104', taxpayers: 1 }]);
+    expect(await wh.warehouse.all(`select region_code, amount, taxpayers, largest_amount from mart_revenue order by all`)).toEqual([
+      { region_code: '440103', amount: '66.00', taxpayers: 4, largest_amount: '30.00' },
+      { region_code: '440104', amount: '4.00', taxpayers: 1, largest_amount: '4.00' },
+    ]);
+    expect(await wh.warehouse.all(`select amount, beneficiaries from mart_relief`)).toEqual([{ amount: '14.00', beneficiaries: 3 }]);
+    // the city grain sums the counties' counts
+    expect(await wh.warehouse.all(`select sum(taxpayers)::integer as n from mart_revenue_city`)).toEqual([{ n: 5 }]);
+  });
 });
 
 describe('disclosure control', () => {
