@@ -16,7 +16,7 @@ export interface CheckResult {
  * Runs every check in `dir` (queries/checks/*.sql), or with `covering` only those that vouch for one of
  * those tables (a brief's reads). A check returns the rows that break it.
  */
-export async function runChecks(warehouse: Warehouse, dir: string, params: { period: string }, covering?: string[]): Promise<CheckResult[]> {
+export async function runChecks(warehouse: Warehouse, dir: string, params: { period: string; months?: string }, covering?: string[]): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   for (const check of readQueries(dir).values()) {
     const covers = check.covers.length > 0 ? check.covers : ['*'];

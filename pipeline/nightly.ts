@@ -9,7 +9,7 @@ import { readRecipients, recipientsFile, recipientsOf, type Recipient } from './
 import { openSmtp, smtpConfig, type SmtpTransport } from './deliver/smtp.js';
 import { ExitCode } from './errors.js';
 import { faultPoint } from './fault-point.js';
-import { checksHeldUnder, checksKeyOf, currentMartsKey } from './checks-cache.js';
+import { checksHeldUnder, checksKeyOf, currentMartsKey, reconcileScope, type ReconcileMark } from './checks-cache.js';
 import { feedFreshness, type FeedFreshness } from './freshness.js';
 import { lastBuiltAt, lastStageDetail, saveVersion, seconds, startRun, storedVersion, type StoredVersion } from './ledger.js';
 import type { Printer } from './render/printer.js';
@@ -72,13 +72,14 @@ export async function nightly(ctx: Context, newPrinter: PrinterFactory, options:
   const schedules = new Map<string, Schedule>();
   let martsKey = '';
   let checksKey = '';
+  let reconciled: ReconcileMark | undefined;
   let martsState: NightlyResult['marts'] = 'rebuilt';
   const details: Record<string, (result: unknown) => Record<string, unknown>> = {
     ingest: (r) => count((r as RunSummary['ingested']).map((x) => x.status)),
     marts: () => ({ key: martsKey }),
     checks: (r) => {
       const checks = r as RunSummary['checks'];
-      return { key: checksKey, failed: checks.filter((c) => !c.holds).map((c) => c.id), results: checks.map(({ id, description, holds }) => ({ id, description, holds })) };
+      return { key: checksKey, reconciled, failed: checks.filter((c) => !c.holds).map((c) => c.id), results: checks.map(({ id, description, holds }) => ({ id, description, holds })) };
     },
     briefs: (r) => count((r as BriefOutcome[]).map((x) => x.status)),
   };
@@ -113,6 +114,12 @@ export async function nightly(ctx: Context, newPrinter: PrinterFactory, options:
             return true;
           }
           return false;
+        },
+        checkParams: async (period) => {
+          const scope = await reconcileScope(ctx, period);
+          reconciled = scope.mark;
+          if (scope.months !== '*') logger.info(`reconcile checks compare the months changed since they last held: ${scope.months || 'none'}`);
+          return { months: options.force ? '*' : scope.months };
         },
         plan: async (requests, period) => {
           const render: BriefRequest[] = [];

@@ -10,6 +10,7 @@ import { refreshMartsFor, type MartRefresh } from './marts.js';
 import { memoQueries, queriesFingerprint, readQueries, runQuery } from './queries.js';
 import { readReports, selectReports, type ReportDefinition } from './reports.js';
 import type { Printer } from './render/printer.js';
+import type { Params } from './warehouse/warehouse.js';
 import { createTemplates } from './templates.js';
 
 /** Starts the one browser a run prints with. */
@@ -42,6 +43,8 @@ export interface NightlyHooks {
   stage?<T>(name: string, work: () => Promise<T>): Promise<T>;
   /** True when nothing the marts read changed since they were built: the rebuild is skipped. */
   martsUpToDate?(): Promise<boolean>;
+  /** Parameters for the checks beyond the period (the nightly run narrows the reconcile checks to the changed months). */
+  checkParams?(period: string): Promise<Params>;
   /** Which of the briefs to render now; the others are reported as skipped with a reason (not due, up to date). */
   plan?(requests: BriefRequest[], period: string): Promise<{ render: BriefRequest[]; skipped: BriefOutcome[] }>;
 }
@@ -63,7 +66,7 @@ export async function runNightly(ctx: Context, newPrinter: PrinterFactory, optio
     await stage('marts', () => refreshMarts(ctx, ingested.filter((r) => r.status === 'loaded').flatMap((r) => r.periods)));
   }
   const period = await resolvePeriod(ctx, options.period);
-  const checks = await stage('checks', () => runChecks(ctx.warehouse, path.join(ctx.project.queries, 'checks'), { period }));
+  const checks = await stage('checks', async () => runChecks(ctx.warehouse, path.join(ctx.project.queries, 'checks'), { ...(await hooks.checkParams?.(period)), period }));
   const failed = checks.filter((c) => !c.holds);
   for (const c of failed) logger.error(`check ${c.id} fails: ${c.description}`, { rows: c.rows.length, first: JSON.stringify(c.rows[0]) });
 

@@ -277,6 +277,8 @@ describe('taxbrief run: the nightly job', () => {
     const run = await cli(['run']);
     expect(run.code, run.err).toBe(0);
     expect(run.err).toMatch(/monthly-revenue 2026-10: to render \(data changed\)/);
+    // the marts are compared with the facts for the restated month only: the other months did not change
+    expect(run.err).toMatch(/reconcile checks compare the months changed since they last held: 2026-10"/);
     const restated = squash(text(path.join(ws.dir, 'out', '2026-10', 'monthly-revenue.pdf')));
     const headline = (s: string) => /全省税务部门组织税收收入[\d,.]+亿元/.exec(s)?.[0];
     expect(headline(restated)).not.toBe(headline(original));
