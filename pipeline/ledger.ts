@@ -15,11 +15,13 @@ export interface RunLedger {
   finish(status: 'ok' | 'held' | 'failed', summary: object): Promise<void>;
 }
 
-/** Starts a run: one row in `runs` with status running until `finish`. */
+/** Starts a run: one row in `runs` with status running until `finish` (interrupted if it never gets there). */
 export async function startRun(warehouse: Warehouse, effects: { command: string; clock: () => Date; logger: Logger }): Promise<RunLedger> {
   const started = effects.clock();
   // Time first, so ids sort by time; pid and a random suffix keep two runs in one second apart.
   const runId = `${started.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${process.pid}-${randomBytes(2).toString('hex')}`;
+  // The caller holds the workspace lock, so a run still marked running was killed or crashed: say so in the history.
+  await warehouse.run(`update runs set status = 'interrupted' where status = 'running'`);
   await warehouse.run(`insert into runs values ($id, $command, $at::timestamp, null, 'running', null)`, {
     id: runId,
     command: effects.command,

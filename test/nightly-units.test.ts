@@ -15,6 +15,7 @@ import { PassThrough } from 'node:stream';
 import { isDue, parseSchedule } from '../pipeline/schedule.js';
 import { templateFiles } from '../pipeline/versions.js';
 import { numbersOf } from '../pipeline/reproduce.js';
+import { listRuns, startRun } from '../pipeline/ledger.js';
 import { openInViewer } from '../pipeline/open.js';
 import { freshWarehouse, tempDir } from './helpers/workspace.js';
 import { currentFileModes, makeDir, useFileModes } from '../pipeline/write-atomic.js';
@@ -124,6 +125,22 @@ describe('workspace lock', () => {
     expect(logger.lines.some((l) => l.level === 'warn' && l.message.includes(`pid ${dead}`) && l.message.includes('stale'))).toBe(true);
     expect(readLock(file)?.pid).toBe(process.pid);
     lock.release();
+  });
+});
+
+describe('run ledger', () => {
+  it('marks a run that never finished (killed) interrupted when the next run starts', async () => {
+    const wh = await freshWarehouse(new Date('2026-11-26T02:00:00Z'));
+    try {
+      let t = Date.parse('2026-11-26T02:00:00Z');
+      const effects = { command: 'run', clock: () => new Date((t += 1000)), logger: memoryLogger() };
+      await startRun(wh.warehouse, effects); // killed: never finishes
+      const next = await startRun(wh.warehouse, effects);
+      await next.finish('ok', {});
+      expect((await listRuns(wh.warehouse, 5)).map((r) => r['status'])).toEqual(['ok', 'interrupted']);
+    } finally {
+      wh.cleanup();
+    }
   });
 });
 

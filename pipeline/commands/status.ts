@@ -42,7 +42,7 @@ export default async function status(env: CommandEnv): Promise<number> {
         `  files loaded ${s.files?.['loaded'] ?? 0}, refused ${s.files?.['refused'] ?? 0} · briefs rendered ${s.briefs?.['rendered'] ?? 0}, up to date ${s.briefs?.['up-to-date'] ?? 0}, ` +
           `not due ${s.briefs?.['not-due'] ?? 0}, held ${s.briefs?.['held'] ?? 0}, failed ${s.briefs?.['failed'] ?? 0} · delivered ${s.deliveries?.['sent'] ?? 0}, undelivered ${s.deliveries?.['failed'] ?? 0}`,
       );
-      if (run['status'] === 'running') out('  the run did not finish (killed or crashed): rerun taxbrief run');
+      if (run['status'] === 'running' || run['status'] === 'interrupted') out('  the run did not finish (killed or crashed): rerun taxbrief run');
       if (s.error) out(`  failed: ${s.error}`);
       for (const h of s.holds ?? []) out(`  held: ${h}`);
     }
