@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { roundRate, scaleAmount, thousands } from '../pipeline/narrative/numbers.js';
 import { monthLabel, monthSpan, previousMonth, ytdLabel, ytdSpan } from '../pipeline/narrative/periods.js';
 import { budgetProgress, change, gain, percent, progressGap, pull, shareChange, signed, wan, yi, yoy } from '../pipeline/narrative/phrases.js';
+import * as en from '../pipeline/narrative/phrases-en.js';
 
 describe('amounts', () => {
   it('writes 元 in 亿元 exactly, rounding half away from zero on the decimal digits', () => {
@@ -55,6 +56,12 @@ describe('rates', () => {
     expect(shareChange(0.01)).toBe('持平');
     expect(pull(1.23)).toBe('拉动全省税收增长1.2个百分点');
     expect(pull(-0.4)).toBe('下拉全省税收增长0.4个百分点');
+    // rounds to 0.0: no "拉动…0.0个百分点"
+    expect(pull(0.04)).toBe('对全省税收增长的影响不足0.1个百分点');
+    expect(pull(-0.049, '制造业税收')).toBe('对制造业税收增长的影响不足0.1个百分点');
+    expect(pull(0.05)).toBe('拉动全省税收增长0.1个百分点');
+    expect(en.pull(0.04)).toBe('moving the growth of total revenue by less than 0.1 percentage points');
+    expect(en.pull(-0.4)).toBe('taking 0.4 percentage points off the growth of total revenue');
     expect(percent(35.64)).toBe('35.6%');
     expect(signed(3.21)).toBe('+3.2');
     expect(signed(-1.4)).toBe('-1.4');

@@ -39,6 +39,7 @@ export function shareChange(pp: number | null | undefined): string {
 export function pull(pp: number | null | undefined, what = 'total revenue'): string {
   if (pp === null || pp === undefined || !Number.isFinite(pp)) return '';
   const r = roundRate(Math.abs(pp));
+  if (Number(r) === 0) return `moving the growth of ${what} by less than 0.1 percentage points`;
   return pp >= 0 ? `adding ${r} percentage points to the growth of ${what}` : `taking ${r} percentage points off the growth of ${what}`;
 }
 

@@ -62,10 +62,14 @@ export function shareChange(pp: number | null | undefined): string {
   return `${pp > 0 ? '提高' : '降低'}${r}个百分点`;
 }
 
-/** "拉动…增长1.2个百分点" / "下拉…0.4个百分点": a contribution to growth, `what` names the total. */
+/**
+ * "拉动…增长1.2个百分点" / "下拉…0.4个百分点": a contribution to growth, `what` names the total; one that rounds to
+ * 0.0 reads "对…增长的影响不足0.1个百分点" (never "拉动…0.0个百分点").
+ */
 export function pull(pp: number | null | undefined, what = '全省税收'): string {
   if (pp === null || pp === undefined || !Number.isFinite(pp)) return '';
   const r = roundRate(Math.abs(pp));
+  if (Number(r) === 0) return `对${what}增长的影响不足0.1个百分点`;
   return pp >= 0 ? `拉动${what}增长${r}个百分点` : `下拉${what}增长${r}个百分点`;
 }
 
