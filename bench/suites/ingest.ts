@@ -26,11 +26,12 @@ const now = new Date('2026-11-26T08:00:00Z');
  * CSV in UTF-8, its GBK twin, the same data as Parquet; nothing else of the scale is prepared), each
  * run in a fresh warehouse (migrated, seeds loaded) and a new process (so its peak RSS is its own),
  * timed from the first read to the last row committed: the project's ingestFile (feed mapping, checks,
- * hash, ledger, one transaction) against plain DuckDB `create table plain_revenue as select * exclude
- * (taxpayer_name) from read_csv(…)` with the file's columns and types given (no sniffing; period read
- * with dateformat '%Y-%m', amount as DECIMAL(18,2)), or `read_parquet(…)`: the revenue table's columns
- * and types, DuckDB's default settings. Variants alternate within each run, in reverse order every
- * other run, so that a change in the machine's load falls on both sides.
+ * hash, ledger, one transaction) against plain DuckDB `insert into revenue (…) select * exclude
+ * (taxpayer_name), 1 from read_csv(…)` in one transaction, into the same table (its types, NOT NULL
+ * constraints and file id), with the file's columns and types given (no sniffing; period read with
+ * dateformat '%Y-%m', amount as DECIMAL(18,2)), or `read_parquet(…)`; DuckDB's default settings.
+ * Variants alternate within each run, in reverse order every other run, so that a change in the
+ * machine's load falls on both sides.
  */
 const suite: Suite = {
   name: 'ingest',
@@ -147,7 +148,10 @@ async function measureIn(variant: Variant, dir: string, work: string): Promise<v
       const reader = format === 'parquet'
         ? `read_parquet('${source}')`
         : `read_csv('${source}', header = true, auto_detect = false, columns = ${columns}, dateformat = '%Y-%m')`;
-      await warehouse.run(`create table plain_revenue as select * exclude (taxpayer_name) from ${reader}`);
+      // Into the same table as the project's (its types and NOT NULL constraints, a file id), in one transaction.
+      await warehouse.transaction(() => warehouse.run(
+        `insert into revenue (period, taxpayer_id, region_code, industry_code, size_code, tax_code, amount, file_id)
+         select * exclude (taxpayer_name), 1 from ${reader}`));
     } else {
       const result = await ingestFile(warehouse, source, feed, { logger, now, tmpDir: work });
       if (result.status !== 'loaded') throw new Error(`${variant}: ${result.status} ${JSON.stringify(result.problems.slice(0, 3))}`);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { open } from 'node:fs/promises';
 import { closeSync, createReadStream, createWriteStream, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { isAscii, isUtf8 } from 'node:buffer';
 import path from 'node:path';
@@ -72,7 +73,7 @@ export async function digestFile(file: string, text = false): Promise<Digest> {
   let nulAt = -1;
   let notUtf8At = text ? -1 : -2;
   let carry: Buffer = Buffer.alloc(0); // the start of a character the last chunk cut
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+  for await (const chunk of chunksOf(file)) {
     hash.update(chunk);
     if (text && nulAt < 0) {
       const i = chunk.indexOf(0);
@@ -92,6 +93,24 @@ export async function digestFile(file: string, text = false): Promise<Digest> {
   }
   if (notUtf8At === -1 && carry.length > 0) notUtf8At = offset - carry.length; // the file ends inside a character
   return { sha256: hash.digest('hex'), nulAt, notUtf8At: Math.max(notUtf8At, -1) };
+}
+
+/**
+ * A file's bytes, 4 MiB at a time, read into one buffer that each chunk reuses (valid until the next is read):
+ * a new buffer per chunk, as a read stream gives, cost a sixth of the hash's CPU in page faults and GC.
+ */
+async function* chunksOf(file: string): AsyncGenerator<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(4 << 20);
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) return;
+      yield buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
 }
 
 /** The index of the first byte that starts no UTF-8 character (a valid character is stepped over whole), or the length. */

@@ -350,8 +350,12 @@ async function checkLoaded(warehouse: Warehouse, dataset: Dataset, checks: Check
   const after = checks.filter((c) => c.after).map((c) => `count(*) filter (where ${c.after})`);
   // A code taken untrimmed that is blank or padded: the file is read again in full (it trims them).
   const untrimmed = lean.map((c) => `count(*) filter (where ${c} = '' or ${c} like ' %' or ${c} like '% ')`);
+  // Each column's distinct values on their own (grouping sets: one scan, one small hash table per column,
+  // which DuckDB fills from the storage's dictionaries; the distinct combinations of all of them cost twice as much).
+  // In a column's own set the other columns are null, and every check below passes nulls.
+  const distinct = seen.length > 1 ? `group by grouping sets (${seen.map((c) => `(${c})`).join(', ')})` : 'group by all';
   const [codes] = await warehouse.all<{ bad: string; untrimmed: string; periods: string | null }>(
-    `with seen as (select distinct ${seen.join(', ') || '1'} from ${table} where file_id = ${id})
+    `with seen as (select ${seen.join(', ') || '1'} from ${table} where file_id = ${id} ${distinct})
      select (${after.join(' + ') || '0'})::bigint as bad, (${untrimmed.join(' + ') || '0'})::bigint as untrimmed,
             ${periodColumn ? `string_agg(distinct ${periodColumn}::varchar, ',' order by ${periodColumn}::varchar)` : 'null'} as periods
      from seen`,
@@ -360,21 +364,21 @@ async function checkLoaded(warehouse: Warehouse, dataset: Dataset, checks: Check
   if (codes && Number(codes.bad) > 0) throw new Rollback('problems', `${codes.bad} code(s) unknown to the seeds`);
   const periods = codes?.periods ? codes.periods.split(',').map((p) => p.slice(0, periodColumn === 'year' ? 4 : 7)) : [];
 
-  // Duplicate keys: one streaming pass in file order compares each key with the one before. An extract
-  // sorted by its key (the usual case) is settled by it; any other needs the hash table of all keys.
+  // Duplicate keys: one streaming pass in file order counts the keys not strictly above the one before.
+  // None: the keys strictly increase, so none repeats (an extract sorted by its key, the usual case, is
+  // settled by it); otherwise the hash table of all keys counts the repeated ones.
   // (each key column and its predecessor side by side: comparing row() structs costs twice as much)
   // A file of one period (the usual monthly extract) leaves the period out of the comparison.
   const required = new Set(dataset.columns.filter((c) => c.required).map((c) => c.name));
   const varying = dataset.key.filter((k) => !(k === periodColumn && periods.length === 1 && required.has(k)));
   const parts = (varying.length ? varying : dataset.key).map((k, i) => ({ k: `k${i}`, p: `p${i}`, sql: required.has(k) ? k : `coalesce(${k}::varchar, '')` }));
-  const equal = parts.map((c) => `${c.k} = ${c.p}`).join(' and ');
-  const before = parts.reduceRight((rest, c) => (rest ? `(${c.k} < ${c.p} or (${c.k} = ${c.p} and ${rest}))` : `${c.k} < ${c.p}`), '');
-  const [order] = await warehouse.all<{ unsorted: string; repeats: string }>(
-    `select count(*) filter (where ${before})::bigint as unsorted, count(*) filter (where ${equal})::bigint as repeats
+  const notAbove = parts.reduceRight((rest, c) => (rest ? `(${c.k} < ${c.p} or (${c.k} = ${c.p} and ${rest}))` : `${c.k} <= ${c.p}`), '');
+  const [order] = await warehouse.all<{ n: string }>(
+    `select count(*) filter (where ${notAbove})::bigint as n
      from (select ${parts.map((c) => `${c.sql} as ${c.k}, lag(${c.sql}) over () as ${c.p}`).join(', ')} from ${table} where file_id = ${id})`,
   );
-  let duplicates = Number(order?.repeats ?? 0);
-  if (duplicates === 0 && Number(order?.unsorted ?? 0) > 0) {
+  let duplicates = 0;
+  if (Number(order?.n ?? 0) > 0) {
     const key = `row(${parts.map((c) => c.sql).join(', ')})`;
     const [dup] = await warehouse.all<{ n: string }>(`select count(*)::bigint as n from (select ${key} as k from ${table} where file_id = ${id} group by k having count(*) > 1)`);
     duplicates = Number(dup?.n ?? 0);
