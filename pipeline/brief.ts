@@ -68,13 +68,25 @@ export async function buildBrief(request: BriefRequest, effects: BriefEffects): 
   const data: Record<string, Row[] | Row> = {};
   const provenance: Provenance[] = [];
   const run: QueryRunner = effects.runQuery ?? ((query, params) => runQuery(effects.warehouse, query, params));
-  for (const [name, spec] of Object.entries(report.queries)) {
+  const asked = Object.entries(report.queries).map(([name, spec]) => {
     const query = effects.queries.get(spec.query);
     if (!query) throw new CliError(`Brief ${report.id} reads query ${spec.query}, which is not in queries/; fix ${report.file}.`);
     // region is NULL for a province brief: region-aware queries then cover the whole jurisdiction
     const params: Params = { period, region: region ?? null };
     for (const [key, value] of Object.entries(spec.params ?? {})) params[key] = value === '$region' ? region ?? null : value;
-    const rows = await run(query, params);
+    return { name, spec, query, params };
+  });
+  // Every query of the brief is asked at once (on a warehouse with several readers DuckDB runs them side by side),
+  // with the provenance list of input files and, for a city edition, its name: a city edition names its city even
+  // where disclosure control withholds the city's row from a breakdown.
+  const inputsQuery = effects.queries.get('brief_inputs')!;
+  const [inputs, regionName, ...results] = await Promise.all([
+    run(inputsQuery, { period, datasets: datasetsRead(briefReads(report, effects.queries)).join(',') }),
+    region ? effects.warehouse.all('select name from regions where code = $region', { region }).then((rows) => String(rows[0]?.['name'] ?? region)) : undefined,
+    ...asked.map(({ query, params }) => run(query, params)),
+  ]);
+  for (const [i, { name, spec, query, params }] of asked.entries()) {
+    const rows = results[i]!;
     if (spec.single) {
       const [row] = rows;
       // an optional row that is not there leaves data[name] unset: the template's {{#if}} says what to print instead
@@ -95,10 +107,6 @@ export async function buildBrief(request: BriefRequest, effects: BriefEffects): 
 
   const findings = report.findings ? deriveFindings(report.findings, data, lang) : undefined;
   const note = readNote(report, period, region);
-  // a city edition names its city even where disclosure control withholds the city's row from a breakdown
-  const regionName = region ? String((await effects.warehouse.all('select name from regions where code = $region', { region }))[0]?.['name'] ?? region) : undefined;
-  const inputsQuery = effects.queries.get('brief_inputs')!;
-  const inputs = await run(inputsQuery, { period, datasets: datasetsRead(briefReads(report, effects.queries)).join(',') });
   const english = lang === 'en';
   const periodInfo = english
     ? { id: period, month: en.monthLabel(period), monthOnly: en.monthLabel(period).split(' ')[0], ytd: en.ytdLabel(period), ytdSpan: en.ytdLabel(period) }

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { BriefOutput, BriefRequest } from './brief.js';
+import type { BriefOutput, BriefRequest, BuiltBrief } from './brief.js';
 import { briefReads, checksHolding, runChecks, type CheckResult } from './checks.js';
 import { checksHeldUnder, checksKeyOf, currentMartsKey } from './checks-cache.js';
 import { hashTree, type Context } from './context.js';
@@ -10,6 +10,7 @@ import { refreshMartsFor, type MartRefresh } from './marts.js';
 import { memoQueries, queriesFingerprint, readQueries, runQuery } from './queries.js';
 import { readReports, selectReports, type ReportDefinition } from './reports.js';
 import type { Printer } from './render/printer.js';
+import type { Row } from './warehouse/warehouse.js';
 import { createTemplates } from './templates.js';
 
 /** Starts the one browser a run prints with. */
@@ -163,7 +164,7 @@ export async function expand(ctx: Context, reports: ReportDefinition[], period: 
 }
 
 /**
- * Builds each brief (queries run one at a time on the one warehouse connection) and prints up to
+ * Builds each brief (its queries two at a time, on two connections of the warehouse) and prints up to
  * `printer.parallel` of them at once on the page pool; a brief that fails is reported and the others go on.
  */
 async function renderBriefs(ctx: Context, newPrinter: PrinterFactory, requests: BriefRequest[]): Promise<BriefOutcome[]> {
@@ -172,13 +173,18 @@ async function renderBriefs(ctx: Context, newPrinter: PrinterFactory, requests: 
   const engines = new Map<Lang, ReturnType<typeof createTemplates>>();
   const templatesFor = (lang: Lang) => engines.get(lang) ?? engines.set(lang, createTemplates({ dir: ctx.project.templates, helpers: helpersFor(lang) })).get(lang)!;
   const templateSha256 = hashTree(ctx.project.templates);
-  // the briefs of one pass share the query results they have in common (the data is fixed meanwhile)
-  const run = memoQueries(ctx.warehouse);
+  // the briefs of one pass share the query results they have in common (the data is fixed meanwhile), and a brief's
+  // queries run two at a time (one per core of the machine this is sized for)
+  const run = memoQueries(ctx.warehouse.readers(2));
   const outcomes: BriefOutcome[] = new Array(requests.length);
   // Chromium starts while the first brief's queries run: the launch costs about as much as they do.
   const launching = newPrinter();
   launching.catch(() => undefined); // observed below; this only keeps an early failure from going unhandled
   const inFlight = new Set<Promise<void>>();
+  // the brief being built ahead of the one printing
+  let next: Promise<{ brief: BuiltBrief; now: Date; inputFiles: Row[] }> | undefined;
+  // each brief's SQL fingerprint, once per report (the files do not change during the pass)
+  const fingerprints = new Map<string, string>();
   let done = 0;
   const fail = (i: number, request: BriefRequest, error: unknown) => {
     const { report, period, region, lang } = request;
@@ -190,13 +196,28 @@ async function renderBriefs(ctx: Context, newPrinter: PrinterFactory, requests: 
     // The brief stage (charts: Plot, d3, linkedom) loads only when something is rendered (a nightly run
     // with nothing new skips it), while Chromium starts.
     const { buildBrief, writeBrief } = await import('./brief.js');
+    const build = async (request: BriefRequest) => {
+      const now = ctx.clock();
+      const [brief, inputFiles] = await Promise.all([
+        buildBrief(request, { warehouse: ctx.warehouse, queries, templates: templatesFor(request.lang ?? 'zh'), now, runQuery: run }),
+        run(queries.get('input_files')!, { period: request.period }),
+      ]);
+      return { brief, now, inputFiles };
+    };
+    // One brief ahead: the next brief's queries and charts are under way while this one waits for a tab.
+    const start = (i: number) => {
+      const building = i < requests.length ? build(requests[i]!) : undefined;
+      building?.catch(() => undefined); // observed when its turn comes
+      return building;
+    };
+    next = start(0);
     for (const [i, request] of requests.entries()) {
       const { report, period, region, lang } = request;
-      const now = ctx.clock();
-      let built: { brief: Awaited<ReturnType<typeof buildBrief>>; inputFiles: Awaited<ReturnType<typeof runQuery>> };
+      const building = next!;
+      next = start(i + 1);
+      let built: Awaited<typeof building>;
       try {
-        const brief = await buildBrief(request, { warehouse: ctx.warehouse, queries, templates: templatesFor(lang ?? 'zh'), now, runQuery: run });
-        built = { brief, inputFiles: await run(queries.get('input_files')!, { period }) };
+        built = await building;
       } catch (error) {
         fail(i, request, error);
         ctx.logger.progress('briefs', ++done, requests.length);
@@ -204,7 +225,8 @@ async function renderBriefs(ctx: Context, newPrinter: PrinterFactory, requests: 
       }
       // A browser that does not start is the machine's fault, not the brief's: it ends the run (exit 4).
       const printer = await launching;
-      const printing = writeBrief(built.brief, ctx.workspace.out, { printer, now, codeVersion: ctx.codeVersion, templateSha256, queriesSha256: queriesFingerprint(ctx.project.queries, report), inputFiles: built.inputFiles })
+      const queriesSha256 = fingerprints.get(report.id) ?? fingerprints.set(report.id, queriesFingerprint(ctx.project.queries, report)).get(report.id)!;
+      const printing = writeBrief(built.brief, ctx.workspace.out, { printer, now: built.now, codeVersion: ctx.codeVersion, templateSha256, queriesSha256, inputFiles: built.inputFiles })
         .then((output) => {
           ctx.logger.info(`brief ${report.id}${region ? ` (${region})` : ''} ${period}: ${output.pages} page(s)`, { pdf: output.pdf });
           outcomes[i] = { brief: report.id, region, period, lang, status: 'rendered', output };
@@ -220,6 +242,8 @@ async function renderBriefs(ctx: Context, newPrinter: PrinterFactory, requests: 
     }
     await Promise.all(inFlight);
   } finally {
+    // a brief built ahead when the run stopped (Chromium failed to start) finishes before the warehouse closes
+    await next?.catch(() => undefined);
     const printer = await launching.catch(() => undefined);
     await printer?.close();
   }

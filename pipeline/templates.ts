@@ -51,14 +51,15 @@ export function createTemplates(options: { dir: string /* templates/ */; helpers
 
 /** Compiles a template after parsing it: a syntax error is reported at startup with the file's name, not at first use. */
 function compile(hb: typeof Handlebars, source: string, file: string): Handlebars.TemplateDelegate {
+  let ast: hbs.AST.Program;
   try {
-    hb.parse(source); // compile() alone defers parsing to the first render
+    ast = hb.parse(source); // compile() alone defers parsing to the first render; it is handed the tree, not parsed again
   } catch (err) {
     const lines = (err as Error).message.split('\n');
     const detail = lines.length > 1 ? `${lines[0]} ${lines[lines.length - 1]}` : lines[0];
     throw new CliError(`Template ${file} has a syntax error (${detail}); fix the template.`, undefined, { cause: err });
   }
-  return hb.compile(source);
+  return hb.compile(ast);
 }
 
 /** The [stem, text] pairs of the files with `ext` in a folder, sorted; a missing folder is empty. */

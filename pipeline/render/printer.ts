@@ -2,7 +2,8 @@ import { accessSync, constants } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, delimiter, join } from 'node:path';
-import puppeteer, { type Browser, type HTTPRequest, type Page } from 'puppeteer-core';
+import { createRequire } from 'node:module';
+import type { Browser, HTTPRequest, Page, PuppeteerNode } from 'puppeteer-core';
 import { CliError, ExitCode } from '../errors.js';
 import { faultPoint } from '../fault-point.js';
 import type { Logger } from '../log.js';
@@ -11,6 +12,10 @@ import { countPdfPages } from './pdf-file.js';
 import { footerTemplate, headerTemplate, OFFICIAL_MARGINS } from './page-setup.js';
 import { createPool } from './pool.js';
 import { preflightFonts, preloadFontCoverage } from './fonts.js';
+
+// puppeteer's CommonJS build, required: its ES module graph (some 300 files) took a third longer to load, on the
+// main thread, while a brief's warehouse and Chromium wait for it
+const puppeteer = (createRequire(import.meta.url)('puppeteer-core') as { default: PuppeteerNode }).default;
 
 /** Prints HTML to PDF with one shared browser and a small page pool. */
 export interface Printer {
@@ -174,6 +179,8 @@ export async function launchPrinter(options: { executablePath: string; pagePool?
     valid: (tab) => tab.browser === current.browser && tab.browser.connected && !tab.crashed,
   });
 
+  // the tabs open while the first brief is still being built
+  pool.fill();
   const inFlight = new Set<Promise<unknown>>();
 
   return {
