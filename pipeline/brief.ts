@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from './narrative/handlebars.js';
-import { drawChart } from './charts/registry.js';
 import { briefReads } from './checks.js';
 import { CliError } from './errors.js';
 import { deriveFindings, type Finding, type FindingsResult } from './findings/rules.js';
@@ -49,7 +48,7 @@ export interface BuiltBrief {
 export interface BriefEffects {
   warehouse: Warehouse;
   queries: Map<string, Query>;
-  templates: { render(name: string, context: object): string };
+  templates: { render(name: string, context: object): string; /** compiles ahead, while the queries run */ prepare?(name: string): void };
   now: Date;
   /** How queries run (default: each on the warehouse; a render pass shares `memoQueries`). */
   runQuery?: QueryRunner;
@@ -80,11 +79,18 @@ export async function buildBrief(request: BriefRequest, effects: BriefEffects): 
   // with the provenance list of input files and, for a city edition, its name: a city edition names its city even
   // where disclosure control withholds the city's row from a breakdown.
   const inputsQuery = effects.queries.get('brief_inputs')!;
-  const [inputs, regionName, ...results] = await Promise.all([
+  const answers = Promise.all([
     run(inputsQuery, { period, datasets: datasetsRead(briefReads(report, effects.queries)).join(',') }),
     region ? effects.warehouse.all('select name from regions where code = $region', { region }).then((rows) => String(rows[0]?.['name'] ?? region)) : undefined,
     ...asked.map(({ query, params }) => run(query, params)),
   ]);
+  answers.catch(() => undefined); // observed below, after the work done while DuckDB answers
+  // Meanwhile (DuckDB works on its own threads): the chart modules load (Plot, d3: once per process) and the template compiles.
+  const english = lang === 'en';
+  const template = english ? `en/${report.template}` : report.template;
+  const { drawChart } = await import('./charts/registry.js');
+  effects.templates.prepare?.(template);
+  const [inputs, regionName, ...results] = await answers;
   for (const [i, { name, spec, query, params }] of asked.entries()) {
     const rows = results[i]!;
     if (spec.single) {
@@ -107,7 +113,6 @@ export async function buildBrief(request: BriefRequest, effects: BriefEffects): 
 
   const findings = report.findings ? deriveFindings(report.findings, data, lang) : undefined;
   const note = readNote(report, period, region);
-  const english = lang === 'en';
   const periodInfo = english
     ? { id: period, month: en.monthLabel(period), monthOnly: en.monthLabel(period).split(' ')[0], ytd: en.ytdLabel(period), ytdSpan: en.ytdLabel(period) }
     : { id: period, month: monthLabel(period), monthOnly: monthOnly(period), ytd: ytdLabel(period), ytdSpan: ytdSpan(period) };
@@ -140,7 +145,6 @@ export async function buildBrief(request: BriefRequest, effects: BriefEffects): 
     sourceKeys: Object.fromEntries(provenance.map((p) => [p.name, p.key])),
     inputs,
   };
-  const template = english ? `en/${report.template}` : report.template;
   const html = effects.templates.render(template, context);
   return { request, title, html, provenance, inputs, key, charts: Object.keys(charts).length, classification, findings, note };
 }
