@@ -60,6 +60,22 @@ export function briefStem(request: BriefRequest): string {
   return `${report.id}${region ? `-${region}` : ''}${lang === 'en' ? '.en' : ''}`;
 }
 
+/** One query a brief asks: the name its template knows the rows by, its definition, the query and the parameters bound. */
+export interface BriefQuery { name: string; spec: ReportDefinition['queries'][string]; query: Query; params: Params }
+
+/** The queries a brief asks (in its definition's order), with their parameters for the request's period and region. */
+export function briefQueries(request: BriefRequest, queries: Map<string, Query>): BriefQuery[] {
+  const { report, period, region } = request;
+  return Object.entries(report.queries).map(([name, spec]) => {
+    const query = queries.get(spec.query);
+    if (!query) throw new CliError(`Brief ${report.id} reads query ${spec.query}, which is not in queries/; fix ${report.file}.`);
+    // region is NULL for a province brief: region-aware queries then cover the whole jurisdiction
+    const params: Params = { period, region: region ?? null };
+    for (const [key, value] of Object.entries(spec.params ?? {})) params[key] = value === '$region' ? region ?? null : value;
+    return { name, spec, query, params };
+  });
+}
+
 /** Runs a brief's queries, draws its charts, applies its findings rules and fills its template: HTML ready to print. */
 export async function buildBrief(request: BriefRequest, effects: BriefEffects): Promise<BuiltBrief> {
   const { report, period, region } = request;
@@ -67,14 +83,7 @@ export async function buildBrief(request: BriefRequest, effects: BriefEffects): 
   const data: Record<string, Row[] | Row> = {};
   const provenance: Provenance[] = [];
   const run: QueryRunner = effects.runQuery ?? ((query, params) => runQuery(effects.warehouse, query, params));
-  const asked = Object.entries(report.queries).map(([name, spec]) => {
-    const query = effects.queries.get(spec.query);
-    if (!query) throw new CliError(`Brief ${report.id} reads query ${spec.query}, which is not in queries/; fix ${report.file}.`);
-    // region is NULL for a province brief: region-aware queries then cover the whole jurisdiction
-    const params: Params = { period, region: region ?? null };
-    for (const [key, value] of Object.entries(spec.params ?? {})) params[key] = value === '$region' ? region ?? null : value;
-    return { name, spec, query, params };
-  });
+  const asked = briefQueries(request, effects.queries);
   // Every query of the brief is asked at once (on a warehouse with several readers DuckDB runs them side by side),
   // with the provenance list of input files and, for a city edition, its name: a city edition names its city even
   // where disclosure control withholds the city's row from a breakdown.

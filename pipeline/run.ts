@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { BriefOutput, BriefRequest, BuiltBrief } from './brief.js';
+import type { BriefOutput, BriefRequest } from './brief.js';
 import { briefReads, checksHolding, runChecks, type CheckResult } from './checks.js';
 import { checksHeldUnder, checksKeyOf, currentMartsKey } from './checks-cache.js';
 import { hashTree, type Context } from './context.js';
@@ -10,7 +10,6 @@ import { refreshMartsFor, type MartRefresh } from './marts.js';
 import { memoQueries, queriesFingerprint, readQueries, runQuery } from './queries.js';
 import { readReports, selectReports, type ReportDefinition } from './reports.js';
 import type { Printer } from './render/printer.js';
-import type { Row } from './warehouse/warehouse.js';
 import { createTemplates } from './templates.js';
 
 /** Starts the one browser a run prints with. */
@@ -181,8 +180,8 @@ async function renderBriefs(ctx: Context, newPrinter: PrinterFactory, requests: 
   const launching = newPrinter();
   launching.catch(() => undefined); // observed below; this only keeps an early failure from going unhandled
   const inFlight = new Set<Promise<void>>();
-  // the brief being built ahead of the one printing
-  let next: Promise<{ brief: BuiltBrief; now: Date; inputFiles: Row[] }> | undefined;
+  // the queries asked ahead for the next brief (their rows wait in `run`)
+  const asked: Promise<unknown>[] = [];
   // each brief's SQL fingerprint, once per report (the files do not change during the pass)
   const fingerprints = new Map<string, string>();
   let done = 0;
@@ -195,7 +194,17 @@ async function renderBriefs(ctx: Context, newPrinter: PrinterFactory, requests: 
   try {
     // The brief stage (charts: Plot, d3, linkedom) loads only when something is rendered (a nightly run
     // with nothing new skips it), while Chromium starts.
-    const { buildBrief, writeBrief } = await import('./brief.js');
+    const { buildBrief, briefQueries, writeBrief } = await import('./brief.js');
+    // The next brief's queries run (on DuckDB's threads) while this one prints and waits for a tab; its charts and
+    // template wait for its turn, so that the main thread stays free to feed the tabs' printing.
+    const prefetch = (i: number) => {
+      if (i >= requests.length) return;
+      try {
+        for (const { query, params } of briefQueries(requests[i]!, queries)) asked.push(run(query, params).catch(() => undefined));
+      } catch {
+        // a definition naming a query that does not exist fails when that brief is built, with its message
+      }
+    };
     const build = async (request: BriefRequest) => {
       const now = ctx.clock();
       const [brief, inputFiles] = await Promise.all([
@@ -204,25 +213,18 @@ async function renderBriefs(ctx: Context, newPrinter: PrinterFactory, requests: 
       ]);
       return { brief, now, inputFiles };
     };
-    // One brief ahead: the next brief's queries and charts are under way while this one waits for a tab.
-    const start = (i: number) => {
-      const building = i < requests.length ? build(requests[i]!) : undefined;
-      building?.catch(() => undefined); // observed when its turn comes
-      return building;
-    };
-    next = start(0);
     for (const [i, request] of requests.entries()) {
       const { report, period, region, lang } = request;
-      const building = next!;
-      next = start(i + 1);
-      let built: Awaited<typeof building>;
+      let built: Awaited<ReturnType<typeof build>>;
       try {
-        built = await building;
+        built = await build(request);
       } catch (error) {
         fail(i, request, error);
         ctx.logger.progress('briefs', ++done, requests.length);
+        prefetch(i + 1);
         continue;
       }
+      prefetch(i + 1);
       // A browser that does not start is the machine's fault, not the brief's: it ends the run (exit 4).
       const printer = await launching;
       const queriesSha256 = fingerprints.get(report.id) ?? fingerprints.set(report.id, queriesFingerprint(ctx.project.queries, report)).get(report.id)!;
@@ -237,13 +239,13 @@ async function renderBriefs(ctx: Context, newPrinter: PrinterFactory, requests: 
           ctx.logger.progress('briefs', ++done, requests.length);
         });
       inFlight.add(printing);
-      // keep the pool busy but no busier: build the next brief while the tabs print
+      // keep the pool busy but no busier: the next brief's queries run while the tabs print
       if (inFlight.size >= printer.parallel) await Promise.race(inFlight);
     }
     await Promise.all(inFlight);
   } finally {
-    // a brief built ahead when the run stopped (Chromium failed to start) finishes before the warehouse closes
-    await next?.catch(() => undefined);
+    // queries asked ahead when the run stopped (Chromium failed to start) finish before the warehouse closes
+    await Promise.allSettled(asked);
     const printer = await launching.catch(() => undefined);
     await printer?.close();
   }
