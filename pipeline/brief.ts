@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from './narrative/handlebars.js';
-import { drawChart } from './charts/registry.js';
 import { briefReads } from './checks.js';
 import { CliError } from './errors.js';
 import { deriveFindings, type Finding, type FindingsResult } from './findings/rules.js';
@@ -49,7 +48,7 @@ export interface BuiltBrief {
 export interface BriefEffects {
   warehouse: Warehouse;
   queries: Map<string, Query>;
-  templates: { render(name: string, context: object): string };
+  templates: { render(name: string, context: object): string; /** compiles ahead, while the queries run */ prepare?(name: string): void };
   now: Date;
   /** How queries run (default: each on the warehouse; a render pass shares `memoQueries`). */
   runQuery?: QueryRunner;
@@ -61,6 +60,22 @@ export function briefStem(request: BriefRequest): string {
   return `${report.id}${region ? `-${region}` : ''}${lang === 'en' ? '.en' : ''}`;
 }
 
+/** One query a brief asks: the name its template knows the rows by, its definition, the query and the parameters bound. */
+export interface BriefQuery { name: string; spec: ReportDefinition['queries'][string]; query: Query; params: Params }
+
+/** The queries a brief asks (in its definition's order), with their parameters for the request's period and region. */
+export function briefQueries(request: BriefRequest, queries: Map<string, Query>): BriefQuery[] {
+  const { report, period, region } = request;
+  return Object.entries(report.queries).map(([name, spec]) => {
+    const query = queries.get(spec.query);
+    if (!query) throw new CliError(`Brief ${report.id} reads query ${spec.query}, which is not in queries/; fix ${report.file}.`);
+    // region is NULL for a province brief: region-aware queries then cover the whole jurisdiction
+    const params: Params = { period, region: region ?? null };
+    for (const [key, value] of Object.entries(spec.params ?? {})) params[key] = value === '$region' ? region ?? null : value;
+    return { name, spec, query, params };
+  });
+}
+
 /** Runs a brief's queries, draws its charts, applies its findings rules and fills its template: HTML ready to print. */
 export async function buildBrief(request: BriefRequest, effects: BriefEffects): Promise<BuiltBrief> {
   const { report, period, region } = request;
@@ -68,13 +83,25 @@ export async function buildBrief(request: BriefRequest, effects: BriefEffects): 
   const data: Record<string, Row[] | Row> = {};
   const provenance: Provenance[] = [];
   const run: QueryRunner = effects.runQuery ?? ((query, params) => runQuery(effects.warehouse, query, params));
-  for (const [name, spec] of Object.entries(report.queries)) {
-    const query = effects.queries.get(spec.query);
-    if (!query) throw new CliError(`Brief ${report.id} reads query ${spec.query}, which is not in queries/; fix ${report.file}.`);
-    // region is NULL for a province brief: region-aware queries then cover the whole jurisdiction
-    const params: Params = { period, region: region ?? null };
-    for (const [key, value] of Object.entries(spec.params ?? {})) params[key] = value === '$region' ? region ?? null : value;
-    const rows = await run(query, params);
+  const asked = briefQueries(request, effects.queries);
+  // Every query of the brief is asked at once (on a warehouse with several readers DuckDB runs them side by side),
+  // with the provenance list of input files and, for a city edition, its name: a city edition names its city even
+  // where disclosure control withholds the city's row from a breakdown.
+  const inputsQuery = effects.queries.get('brief_inputs')!;
+  const answers = Promise.all([
+    run(inputsQuery, { period, datasets: datasetsRead(briefReads(report, effects.queries)).join(',') }),
+    region ? effects.warehouse.all('select name from regions where code = $region', { region }).then((rows) => String(rows[0]?.['name'] ?? region)) : undefined,
+    ...asked.map(({ query, params }) => run(query, params)),
+  ]);
+  answers.catch(() => undefined); // observed below, after the work done while DuckDB answers
+  // Meanwhile (DuckDB works on its own threads): the chart modules load (Plot, d3: once per process) and the template compiles.
+  const english = lang === 'en';
+  const template = english ? `en/${report.template}` : report.template;
+  const { drawChart } = await import('./charts/registry.js');
+  effects.templates.prepare?.(template);
+  const [inputs, regionName, ...results] = await answers;
+  for (const [i, { name, spec, query, params }] of asked.entries()) {
+    const rows = results[i]!;
     if (spec.single) {
       const [row] = rows;
       // an optional row that is not there leaves data[name] unset: the template's {{#if}} says what to print instead
@@ -95,11 +122,6 @@ export async function buildBrief(request: BriefRequest, effects: BriefEffects): 
 
   const findings = report.findings ? deriveFindings(report.findings, data, lang) : undefined;
   const note = readNote(report, period, region);
-  // a city edition names its city even where disclosure control withholds the city's row from a breakdown
-  const regionName = region ? String((await effects.warehouse.all('select name from regions where code = $region', { region }))[0]?.['name'] ?? region) : undefined;
-  const inputsQuery = effects.queries.get('brief_inputs')!;
-  const inputs = await run(inputsQuery, { period, datasets: datasetsRead(briefReads(report, effects.queries)).join(',') });
-  const english = lang === 'en';
   const periodInfo = english
     ? { id: period, month: en.monthLabel(period), monthOnly: en.monthLabel(period).split(' ')[0], ytd: en.ytdLabel(period), ytdSpan: en.ytdLabel(period) }
     : { id: period, month: monthLabel(period), monthOnly: monthOnly(period), ytd: ytdLabel(period), ytdSpan: ytdSpan(period) };
@@ -132,7 +154,6 @@ export async function buildBrief(request: BriefRequest, effects: BriefEffects): 
     sourceKeys: Object.fromEntries(provenance.map((p) => [p.name, p.key])),
     inputs,
   };
-  const template = english ? `en/${report.template}` : report.template;
   const html = effects.templates.render(template, context);
   return { request, title, html, provenance, inputs, key, charts: Object.keys(charts).length, classification, findings, note };
 }

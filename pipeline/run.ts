@@ -166,7 +166,7 @@ export async function expand(ctx: Context, reports: ReportDefinition[], period: 
 }
 
 /**
- * Builds each brief (queries run one at a time on the one warehouse connection) and prints up to
+ * Builds each brief (its queries two at a time, on two connections of the warehouse) and prints up to
  * `printer.parallel` of them at once on the page pool; a brief that fails is reported and the others go on.
  */
 async function renderBriefs(ctx: Context, newPrinter: PrinterFactory, requests: BriefRequest[]): Promise<BriefOutcome[]> {
@@ -175,13 +175,18 @@ async function renderBriefs(ctx: Context, newPrinter: PrinterFactory, requests: 
   const engines = new Map<Lang, ReturnType<typeof createTemplates>>();
   const templatesFor = (lang: Lang) => engines.get(lang) ?? engines.set(lang, createTemplates({ dir: ctx.project.templates, helpers: helpersFor(lang) })).get(lang)!;
   const templateSha256 = hashTree(ctx.project.templates);
-  // the briefs of one pass share the query results they have in common (the data is fixed meanwhile)
-  const run = memoQueries(ctx.warehouse);
+  // the briefs of one pass share the query results they have in common (the data is fixed meanwhile), and a brief's
+  // queries run two at a time (one per core of the machine this is sized for)
+  const run = memoQueries(ctx.warehouse.readers(2));
   const outcomes: BriefOutcome[] = new Array(requests.length);
   // Chromium starts while the first brief's queries run: the launch costs about as much as they do.
   const launching = newPrinter();
   launching.catch(() => undefined); // observed below; this only keeps an early failure from going unhandled
   const inFlight = new Set<Promise<void>>();
+  // the queries asked ahead for the next brief (their rows wait in `run`)
+  const asked: Promise<unknown>[] = [];
+  // each brief's SQL fingerprint, once per report (the files do not change during the pass)
+  const fingerprints = new Map<string, string>();
   let done = 0;
   const fail = (i: number, request: BriefRequest, error: unknown) => {
     const { report, period, region, lang } = request;
@@ -192,22 +197,41 @@ async function renderBriefs(ctx: Context, newPrinter: PrinterFactory, requests: 
   try {
     // The brief stage (charts: Plot, d3, linkedom) loads only when something is rendered (a nightly run
     // with nothing new skips it), while Chromium starts.
-    const { buildBrief, writeBrief } = await import('./brief.js');
+    const { buildBrief, briefQueries, writeBrief } = await import('./brief.js');
+    // The next brief's queries run (on DuckDB's threads) while this one prints and waits for a tab; its charts and
+    // template wait for its turn, so that the main thread stays free to feed the tabs' printing.
+    const prefetch = (i: number) => {
+      if (i >= requests.length) return;
+      try {
+        for (const { query, params } of briefQueries(requests[i]!, queries)) asked.push(run(query, params).catch(() => undefined));
+      } catch {
+        // a definition naming a query that does not exist fails when that brief is built, with its message
+      }
+    };
+    const build = async (request: BriefRequest) => {
+      const now = ctx.clock();
+      const [brief, inputFiles] = await Promise.all([
+        buildBrief(request, { warehouse: ctx.warehouse, queries, templates: templatesFor(request.lang ?? 'zh'), now, runQuery: run }),
+        run(queries.get('input_files')!, { period: request.period }),
+      ]);
+      return { brief, now, inputFiles };
+    };
     for (const [i, request] of requests.entries()) {
       const { report, period, region, lang } = request;
-      const now = ctx.clock();
-      let built: { brief: Awaited<ReturnType<typeof buildBrief>>; inputFiles: Awaited<ReturnType<typeof runQuery>> };
+      let built: Awaited<ReturnType<typeof build>>;
       try {
-        const brief = await buildBrief(request, { warehouse: ctx.warehouse, queries, templates: templatesFor(lang ?? 'zh'), now, runQuery: run });
-        built = { brief, inputFiles: await run(queries.get('input_files')!, { period }) };
+        built = await build(request);
       } catch (error) {
         fail(i, request, error);
         ctx.logger.progress('briefs', ++done, requests.length);
+        prefetch(i + 1);
         continue;
       }
+      prefetch(i + 1);
       // A browser that does not start is the machine's fault, not the brief's: it ends the run (exit 4).
       const printer = await launching;
-      const printing = writeBrief(built.brief, ctx.workspace.out, { printer, now, codeVersion: ctx.codeVersion, templateSha256, queriesSha256: queriesFingerprint(ctx.project.queries, report), inputFiles: built.inputFiles })
+      const queriesSha256 = fingerprints.get(report.id) ?? fingerprints.set(report.id, queriesFingerprint(ctx.project.queries, report)).get(report.id)!;
+      const printing = writeBrief(built.brief, ctx.workspace.out, { printer, now: built.now, codeVersion: ctx.codeVersion, templateSha256, queriesSha256, inputFiles: built.inputFiles })
         .then((output) => {
           ctx.logger.info(`brief ${report.id}${region ? ` (${region})` : ''} ${period}: ${output.pages} page(s)`, { pdf: output.pdf });
           outcomes[i] = { brief: report.id, region, period, lang, status: 'rendered', output };
@@ -218,11 +242,13 @@ async function renderBriefs(ctx: Context, newPrinter: PrinterFactory, requests: 
           ctx.logger.progress('briefs', ++done, requests.length);
         });
       inFlight.add(printing);
-      // keep the pool busy but no busier: build the next brief while the tabs print
+      // keep the pool busy but no busier: the next brief's queries run while the tabs print
       if (inFlight.size >= printer.parallel) await Promise.race(inFlight);
     }
     await Promise.all(inFlight);
   } finally {
+    // queries asked ahead when the run stopped (Chromium failed to start) finish before the warehouse closes
+    await Promise.allSettled(asked);
     const printer = await launching.catch(() => undefined);
     await printer?.close();
   }

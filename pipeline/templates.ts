@@ -6,6 +6,8 @@ import { CliError } from './errors.js';
 /** Renders a brief template to a self-contained HTML string. */
 export interface Templates {
   render(name: string, context: object): string;
+  /** Compiles a template (and the layouts and partials) now, e.g. while a brief's queries run, rather than at its first render. */
+  prepare(name: string): void;
 }
 
 /** Template names are file stems under templates/ (a sub-folder is allowed), never paths out of it. */
@@ -19,8 +21,12 @@ export function createTemplates(options: { dir: string /* templates/ */; helpers
   const hb = Handlebars.create();
   for (const [name, fn] of Object.entries(options.helpers)) hb.registerHelper(name, fn);
 
-  for (const [stem, source] of readFolder(join(dir, 'layouts'), '.hbs')) hb.registerPartial(`layouts/${stem}`, compile(hb, source, `layouts/${stem}.hbs`));
-  for (const [stem, source] of readFolder(join(dir, 'partials'), '.hbs')) hb.registerPartial(stem, compile(hb, source, `partials/${stem}.hbs`));
+  // parsed now (a syntax error is reported at startup), compiled at the first prepare or render
+  const partials = [
+    ...readFolder(join(dir, 'layouts'), '.hbs').map(([stem, source]) => [`layouts/${stem}`, parse(hb, source, `layouts/${stem}.hbs`)] as const),
+    ...readFolder(join(dir, 'partials'), '.hbs').map(([stem, source]) => [stem, parse(hb, source, `partials/${stem}.hbs`)] as const),
+  ];
+  let compiledPartials = false;
   // CSS goes in as a raw string partial (not parsed by Handlebars), so layouts inline it with
   // {{> styles/official}} and the HTML makes no request for a stylesheet.
   for (const [stem, css] of readFolder(join(dir, 'styles'), '.css')) hb.registerPartial(`styles/${stem}`, () => css);
@@ -32,12 +38,19 @@ export function createTemplates(options: { dir: string /* templates/ */; helpers
     if (!NAME.test(name)) throw new CliError(`Template name "${name}" is not a file stem under ${dir}; use a name like monthly-revenue.`);
     const file = join(dir, `${name}.hbs`);
     if (!existsSync(file)) throw new CliError(`Template ${file} does not exist; check the brief's template name or add the file.`);
-    const fn = compile(hb, readFileSync(file, 'utf8'), `${name}.hbs`);
+    if (!compiledPartials) {
+      for (const [partial, ast] of partials) hb.registerPartial(partial, compileNow(hb, ast));
+      compiledPartials = true;
+    }
+    const fn = compileNow(hb, parse(hb, readFileSync(file, 'utf8'), `${name}.hbs`));
     compiled.set(name, fn);
     return fn;
   };
 
   return {
+    prepare(name) {
+      template(name);
+    },
     render(name, context) {
       const fn = template(name);
       try {
@@ -49,16 +62,23 @@ export function createTemplates(options: { dir: string /* templates/ */; helpers
   };
 }
 
-/** Compiles a template after parsing it: a syntax error is reported at startup with the file's name, not at first use. */
-function compile(hb: typeof Handlebars, source: string, file: string): Handlebars.TemplateDelegate {
+/** Parses a template: a syntax error is reported with the file's name. */
+function parse(hb: typeof Handlebars, source: string, file: string): hbs.AST.Program {
   try {
-    hb.parse(source); // compile() alone defers parsing to the first render
+    return hb.parse(source);
   } catch (err) {
     const lines = (err as Error).message.split('\n');
     const detail = lines.length > 1 ? `${lines[0]} ${lines[lines.length - 1]}` : lines[0];
     throw new CliError(`Template ${file} has a syntax error (${detail}); fix the template.`, undefined, { cause: err });
   }
-  return hb.compile(source);
+}
+
+/**
+ * Compiles a parsed template now, by Handlebars' documented path for templates compiled ahead (precompile, then
+ * template); `hb.compile` would defer the work to the first render, when the brief's data is already waiting.
+ */
+function compileNow(hb: typeof Handlebars, ast: hbs.AST.Program): Handlebars.TemplateDelegate {
+  return hb.template(new Function(`return ${hb.precompile(ast)}`)() as TemplateSpecification);
 }
 
 /** The [stem, text] pairs of the files with `ext` in a folder, sorted; a missing folder is empty. */

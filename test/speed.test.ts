@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { descendants } from '../fault/proc.js';
@@ -6,7 +6,10 @@ import { memoryLogger } from '../pipeline/log.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../pipeline/errors.js';
 import { memoQueries, runQuery } from '../pipeline/queries.js';
-import { fontCoverage, missingGlyphs, preflightFonts, preloadFontCoverage } from '../pipeline/render/fonts.js';
+import { fontCoverage, missingGlyphs, preflightFonts, preloadFontCoverage, visibleText } from '../pipeline/render/fonts.js';
+import { createPool } from '../pipeline/render/pool.js';
+import { PUPPETEER_DEFAULT_ARGS } from '../pipeline/render/chromium.js';
+import { createTemplates } from '../pipeline/templates.js';
 import { launchPrinter, resolveChromium } from '../pipeline/render/printer.js';
 import { openWarehouse, type Warehouse } from '../pipeline/warehouse/warehouse.js';
 import { analyticsWarehouse, type AnalyticsWarehouse } from './helpers/analytics.js';
@@ -147,5 +150,92 @@ describe('closing the printer', () => {
     } finally {
       cleanup();
     }
+  });
+});
+
+describe('Warehouse.readers: a brief\'s queries spread over several connections', () => {
+  it('answers each of many queries asked at once with its own rows, on at most the connections asked for', async () => {
+    const { dir, cleanup } = tempDir();
+    const warehouse = await openWarehouse(path.join(dir, 'w.duckdb'));
+    try {
+      await warehouse.run('create table amounts as select i, (i * 3)::decimal(18,2) as amount from range(1000) t(i)');
+      // a temporary table is its connection's own: only the first connection sees it, so where it is missing the query ran elsewhere
+      await warehouse.run('create temp table mine as select 1 as x');
+      const readers = warehouse.readers(2);
+      const asked = Array.from({ length: 8 }, (_, k) => readers.all('select sum(amount)::varchar as s from amounts where i < $k', { k: 100 * (k + 1) }));
+      const sums = (await Promise.all(asked)).map((rows) => rows[0]!['s']);
+      expect(sums).toEqual(Array.from({ length: 8 }, (_, k) => { const n = 100 * (k + 1); return `${(3 * n * (n - 1)) / 2}.00`; }));
+      const seen = await Promise.all(Array.from({ length: 6 }, () => readers.all('select count(*)::integer as n from mine').then(() => 'first', () => 'other')));
+      expect(new Set(seen)).toEqual(new Set(['first', 'other'])); // two connections, no third
+      expect(seen.filter((s) => s === 'first').length).toBeGreaterThanOrEqual(2);
+      // writes stay on the one connection: what it wrote, the readers read
+      await readers.run('insert into amounts values (5000, 1.25)');
+      expect((await readers.all('select amount::varchar as a from amounts where i = 5000'))[0]).toEqual({ a: '1.25' });
+    } finally {
+      warehouse.close();
+      cleanup();
+    }
+  });
+});
+
+describe('the page pool filled ahead of use', () => {
+  it('opens up to its size before the first job, hands those out, and destroys them on drain even while they open', async () => {
+    const created: number[] = [];
+    const destroyed: number[] = [];
+    let n = 0;
+    const pool = createPool<number>({ size: 2, create: async () => { const id = ++n; created.push(id); return id; }, destroy: async (id) => void destroyed.push(id) });
+    pool.fill();
+    pool.fill(); // already filling: nothing more
+    expect(created).toEqual([1, 2]);
+    const used = await Promise.all([pool.use(async (id) => id), pool.use(async (id) => id)]);
+    expect(used.sort()).toEqual([1, 2]);
+    expect(created).toEqual([1, 2]); // no third
+    await pool.drain();
+    expect(destroyed.sort()).toEqual([1, 2]);
+
+    // a resource that fails to open while filling: the job opens its own
+    let fail = true;
+    const second = createPool<string>({ size: 1, create: async () => { if (fail) { fail = false; throw new Error('tab crashed'); } return 'tab'; }, destroy: async () => undefined });
+    second.fill();
+    expect(await second.use(async (t) => t)).toBe('tab');
+    const third = createPool<string>({ size: 1, create: () => new Promise((resolve) => setTimeout(() => resolve('late'), 20)), destroy: async (t) => void destroyed.push(t === 'late' ? 99 : 0) });
+    third.fill();
+    await third.drain(); // waits for the tab being opened, then closes it
+    expect(destroyed).toContain(99);
+  });
+});
+
+describe('templates compiled ahead (prepare)', () => {
+  it('renders what the lazily compiled template rendered, and reports a syntax error at creation with the file', () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      mkdirSync(path.join(dir, 'partials'));
+      writeFileSync(path.join(dir, 'partials', 'amount.hbs'), '<b>{{value}}</b>');
+      writeFileSync(path.join(dir, 'brief.hbs'), '<p>{{title}}：{{#each rows}}{{> amount value=this}}{{/each}}</p>');
+      const templates = createTemplates({ dir, helpers: {} });
+      templates.prepare('brief');
+      expect(templates.render('brief', { title: '收入<增长>', rows: ['1.00', '2.50'] })).toBe('<p>收入&lt;增长&gt;：<b>1.00</b><b>2.50</b></p>');
+      writeFileSync(path.join(dir, 'partials', 'broken.hbs'), '{{#if x}}');
+      expect(() => createTemplates({ dir, helpers: {} })).toThrow(/partials\/broken\.hbs has a syntax error/);
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe('the glyph preflight reads a chart\'s text, not its outlines', () => {
+  it('finds a missing glyph in an SVG label and in a path\'s title, and ignores path data', () => {
+    const svg = (label: string, title: string) => `<svg class="chart"><path d="M0,0L10,10Z" fill="#000"><title>${title}</title></path><text>${label}</text></svg>`;
+    expect(visibleText(svg('广州', '440100 广州'))).toMatch(/440100 广州[\s\S]*广州/);
+    expect(visibleText(svg('广州', '')).includes('M0,0')).toBe(false);
+    expect(() => preflightFonts(svg('广州\u0E01', ''), '内部资料', 'map.pdf')).toThrow(/U\+0E01/);
+    expect(() => preflightFonts(svg('广州', '\u0E02'), '内部资料', 'map.pdf')).toThrow(/U\+0E02/);
+  });
+});
+
+describe('Chromium started before puppeteer loads', () => {
+  it('gets the arguments puppeteer.launch would give it (headless, ours after its defaults)', async () => {
+    const puppeteer = (await import('puppeteer-core')).default;
+    expect([...PUPPETEER_DEFAULT_ARGS, 'about:blank']).toEqual(puppeteer.defaultArgs({ headless: true }));
   });
 });

@@ -1,7 +1,6 @@
 import type { CommandEnv } from '../cli.js';
 import { ExitCode } from '../errors.js';
 import { openInViewer } from '../open.js';
-import { runBrief } from '../run.js';
 import { printerFor } from './printer.js';
 
 /** Flags of `taxbrief brief`. */
@@ -10,7 +9,8 @@ export interface BriefFlags { period?: string; region?: string; lang?: 'zh' | 'e
 /** `taxbrief brief <id>`: rebuild one brief; prints each PDF path (and opens it with --open). */
 export default async function brief(env: CommandEnv, id: string, flags: BriefFlags): Promise<number> {
   // Chromium starts first: its launch overlaps the warehouse open, the checks and the first brief's queries.
-  // If the brief is held (or the id is wrong) the browser is closed unused.
+  // If the brief is held (or the id is wrong) the browser is closed unused. The run stage (DuckDB's driver,
+  // the templates) is imported after, so that loading it does not hold up the launch.
   const launching = printerFor(env)();
   launching.catch(() => undefined); // observed when used; this only keeps an early failure from going unhandled
   let used = false;
@@ -21,6 +21,7 @@ export default async function brief(env: CommandEnv, id: string, flags: BriefFla
   try {
     const ctx = await env.open();
     try {
+      const { runBrief } = await import('../run.js');
       const request = { id, period: flags.period, region: flags.region, force: flags.force === true, ...(flags.lang ? { lang: flags.lang } : {}) };
       const outcomes = await runBrief(ctx, prelaunched, request);
       for (const o of outcomes) if (o.output) env.stdout.write(`${o.output.pdf}\n`);

@@ -118,7 +118,9 @@ function coverageOf(families: readonly string[], ranges: [number, number][]): Fo
 
 /** The text a reader sees in an HTML document (body, title; entities decoded), without styles. */
 export function visibleText(html: string): string {
-  const { document } = parseHTML(html);
+  // A chart's <path> elements hold no text, only outlines (two thirds of a brief with a map): left out of the parse.
+  // Any literal "<" in text is escaped as &lt;, so the pattern meets only real tags.
+  const { document } = parseHTML(html.replace(/<path\b[^>]*>|<\/path>/g, ''));
   for (const el of Array.from(document.querySelectorAll('style, script'))) el.remove();
   // the whole document's text: body, title, and anything a fragment left outside <body>
   return `${document.title ?? ''}\n${document.documentElement?.textContent ?? ''}`;

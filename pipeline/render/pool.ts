@@ -2,7 +2,9 @@
 export interface Pool<T> {
   /** Runs `work` with a resource; if `work` throws, the resource is destroyed rather than reused. */
   use<R>(work: (item: T) => Promise<R>): Promise<R>;
-  /** Destroys idle resources and refuses new work; waits for nothing in flight. */
+  /** Starts creating resources up to `size` ahead of the first `use` (a tab takes some 100 ms to open); `use` takes them as they come. */
+  fill(): void;
+  /** Destroys idle resources (and those still being filled) and refuses new work; waits for nothing in flight. */
   drain(): Promise<void>;
 }
 
@@ -11,6 +13,8 @@ export function createPool<T>(options: { size: number; create: () => Promise<T>;
   const { size, create, destroy, valid = () => true } = options;
   if (!Number.isInteger(size) || size < 1) throw new Error(`Pool size must be a whole number ≥ 1, got ${size}.`);
   const idle: T[] = [];
+  // resources `fill` is creating; one that fails to be created is undefined (`use` then creates its own)
+  const opening: Promise<T | undefined>[] = [];
   const waiting: (() => void)[] = [];
   let busy = 0;
   let closed = false;
@@ -37,6 +41,11 @@ export function createPool<T>(options: { size: number; create: () => Promise<T>;
           if (valid(old)) item = old;
           else await destroyQuietly(old);
         }
+        while (item === undefined && opening.length > 0) {
+          const next = await opening.shift()!;
+          if (next !== undefined && valid(next)) item = next;
+          else if (next !== undefined) await destroyQuietly(next);
+        }
         item ??= await create();
         const result = await work(item);
         if (closed) await destroyQuietly(item);
@@ -49,9 +58,14 @@ export function createPool<T>(options: { size: number; create: () => Promise<T>;
         releaseSlot();
       }
     },
+    fill() {
+      if (closed) return;
+      for (let n = size - busy - idle.length - opening.length; n > 0; n--) opening.push(create().catch(() => undefined));
+    },
     async drain() {
       closed = true;
-      await Promise.all(idle.splice(0).map(destroyQuietly));
+      const filled = await Promise.all(opening.splice(0));
+      await Promise.all([...idle.splice(0), ...filled.filter((item) => item !== undefined)].map(destroyQuietly));
     },
   };
 }

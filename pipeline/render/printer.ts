@@ -1,16 +1,23 @@
+import type { ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, delimiter, join } from 'node:path';
-import puppeteer, { type Browser, type HTTPRequest, type Page } from 'puppeteer-core';
+import { createRequire } from 'node:module';
+import type { Browser, HTTPRequest, Page, PuppeteerNode } from 'puppeteer-core';
 import { CliError, ExitCode } from '../errors.js';
 import { faultPoint } from '../fault-point.js';
 import type { Logger } from '../log.js';
 import { WriteError, writeAtomic } from '../write-atomic.js';
 import { countPdfPages } from './pdf-file.js';
 import { footerTemplate, headerTemplate, OFFICIAL_MARGINS } from './page-setup.js';
+import { spawnChromium, type SpawnedChromium } from './chromium.js';
 import { createPool } from './pool.js';
-import { preflightFonts, preloadFontCoverage } from './fonts.js';
+
+// puppeteer's CommonJS build, required when Chromium is already starting (its ES module graph, some 300 files,
+// took a third longer to load, on the main thread, while a brief's warehouse and Chromium waited for it)
+let puppeteer: PuppeteerNode | undefined;
+const loadPuppeteer = (): PuppeteerNode => (puppeteer ??= (createRequire(import.meta.url)('puppeteer-core') as { default: PuppeteerNode }).default);
 
 /** Prints HTML to PDF with one shared browser and a small page pool. */
 export interface Printer {
@@ -56,6 +63,7 @@ export const CHROMIUM_ARGS = [
 ] as const;
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+const LAUNCH_TIMEOUT_MS = 30_000;
 const PROTOCOL_TIMEOUT_MS = 60_000;
 
 /** Finds the Chromium binary: CHROMIUM_PATH, else /usr/bin/chromium, else chromium-browser on PATH. */
@@ -108,25 +116,33 @@ async function sweepProfiles(): Promise<void> {
   }
 }
 
-/** One running Chromium and its throwaway profile. */
-interface Running { browser: Browser; userDataDir: string }
+/** One running Chromium, its process and its throwaway profile. */
+interface Running { browser: Browser; child: ChildProcess; userDataDir: string }
 
+/**
+ * Starts Chromium (puppeteer's flags and ours, a pipe rather than a debugging port to open or to collide with another
+ * run), then loads puppeteer while it starts, and connects.
+ */
 async function startChromium(executablePath: string, logger: Logger): Promise<Running> {
   const started = performance.now();
-  await sweepProfiles();
   const userDataDir = await mkdtemp(join(tmpdir(), `taxbrief-chromium-${process.pid}-`));
+  let spawned: SpawnedChromium | undefined;
   try {
-    const browser = await puppeteer.launch({
-      executablePath,
-      headless: true,
-      pipe: true, // no debugging port to open or to collide with another run
-      userDataDir,
-      args: [...CHROMIUM_ARGS],
+    spawned = spawnChromium(executablePath, userDataDir, CHROMIUM_ARGS);
+    await sweepProfiles();
+    const connecting = loadPuppeteer().connect({
+      transport: spawned.transport,
+      defaultViewport: { width: 800, height: 600 }, // puppeteer.launch's
       protocolTimeout: PROTOCOL_TIMEOUT_MS, // a call to a crashed page must not wait puppeteer's 180 s
     });
+    connecting.catch(() => undefined); // raced below
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${LAUNCH_TIMEOUT_MS} ms`)), LAUNCH_TIMEOUT_MS)));
+    const browser = await Promise.race([connecting, spawned.exited, late]).finally(() => clearTimeout(timer));
     logger.info('Chromium started', { ms: Math.round(performance.now() - started), executablePath });
-    return { browser, userDataDir };
+    return { browser, child: spawned.child, userDataDir };
   } catch (err) {
+    spawned?.child.kill('SIGKILL');
     await removeProfile(userDataDir, logger);
     throw new CliError(
       `Chromium at ${executablePath} failed to start (${firstLine(err)}); run npm run setup or set CHROMIUM_PATH.`,
@@ -144,7 +160,8 @@ async function startChromium(executablePath: string, logger: Logger): Promise<Ru
 export async function launchPrinter(options: { executablePath: string; pagePool?: number /* default 2 */; logger: Logger }): Promise<Printer> {
   const { executablePath, logger } = options;
   // fontconfig reads the faces' glyph coverage while Chromium starts, not when the first brief is due
-  const fonts = preloadFontCoverage();
+  // (the preflight's module, with its HTML parser, loads then too: not before Chromium's launch)
+  const fonts = import('./fonts.js').then(async (preflight) => ({ preflight, coverage: await preflight.preloadFontCoverage() }));
   fonts.catch(() => undefined); // observed by the first print's preflight
   let current = await startChromium(executablePath, logger);
   let closing = false;
@@ -159,7 +176,7 @@ export async function launchPrinter(options: { executablePath: string; pagePool?
     if (current.browser !== dead || closing) return;
     restarting ??= (async () => {
       const old = current;
-      await old.browser.close().catch(() => undefined);
+      await stopChromium(old);
       await removeProfile(old.userDataDir, logger);
       current = await startChromium(executablePath, logger);
       watch(current.browser);
@@ -174,6 +191,8 @@ export async function launchPrinter(options: { executablePath: string; pagePool?
     valid: (tab) => tab.browser === current.browser && tab.browser.connected && !tab.crashed,
   });
 
+  // the tabs open while the first brief is still being built
+  pool.fill();
   const inFlight = new Set<Promise<unknown>>();
 
   return {
@@ -182,7 +201,10 @@ export async function launchPrinter(options: { executablePath: string; pagePool?
       if (closing) throw new CliError(`Cannot print ${job.outFile}: the printer is closed.`);
       const t0 = performance.now();
       // A character without a glyph would print as a box: refuse before Chromium spends time on it.
-      if (!job.skipFontCheck) preflightFonts(job.html, job.classification, job.outFile, await fonts);
+      if (!job.skipFontCheck) {
+        const { preflight, coverage } = await fonts;
+        preflight.preflightFonts(job.html, job.classification, job.outFile, coverage);
+      }
       let failure: unknown;
       for (let attempt = 1; attempt <= 2; attempt++) {
         const browser = current.browser;
@@ -219,7 +241,7 @@ export async function launchPrinter(options: { executablePath: string; pagePool?
         await restarting?.catch(() => undefined);
         // the idle tabs need no closing of their own: they end with their browser
         const draining = pool.drain();
-        await stopChromium(current.browser);
+        await stopChromium(current);
         await draining;
       } finally {
         await removeProfile(current.userDataDir, logger);
@@ -245,12 +267,8 @@ async function removeProfile(userDataDir: string, logger: Logger): Promise<void>
  * Ends a browser whose documents are all written (Node wrote every PDF; the profile is thrown away): a
  * kill takes some 20 ms where Chromium's orderly shutdown takes 150–300 ms of every command.
  */
-async function stopChromium(browser: Browser): Promise<void> {
-  const child = browser.process();
-  if (!child || child.exitCode !== null || child.signalCode !== null) {
-    await browser.close();
-    return;
-  }
+async function stopChromium({ child }: Running): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGKILL');
   await exited;

@@ -1,5 +1,11 @@
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { createRequire } from 'node:module';
+import type * as DuckDB from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 import { CliError, ExitCode } from '../errors.js';
+
+// required, not imported: imported from ESM, Node first scans every file of the CommonJS package for its
+// export names (cjs-module-lexer), which took half of the 0.2–0.35 s the driver costs a brief rerun's start-up
+const { DuckDBInstance: Instance } = createRequire(import.meta.url)('@duckdb/node-api') as typeof DuckDB;
 
 /** Values bound to `$named` parameters. */
 export type Params = Record<string, string | number | boolean | null>;
@@ -16,6 +22,12 @@ export interface Warehouse {
   allTyped(sql: string, params?: Params): Promise<{ columns: Column[]; rows: Row[] }>;
   /** Runs `work` in one transaction: all of it commits, or none of it does. */
   transaction<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * The same warehouse with its queries (`all`, `allTyped`) spread over up to `connections` connections, so that
+   * DuckDB plans and runs several at once; writes and transactions stay on the one connection. Only for reading
+   * committed data while nothing writes (a render pass); the extra connections close with the warehouse.
+   */
+  readers(connections: number): Warehouse;
   close(): void;
 }
 
@@ -49,7 +61,7 @@ export async function openWarehouse(file: string, options: WarehouseOptions = {}
   let instance: DuckDBInstance;
   let connection: DuckDBConnection;
   try {
-    instance = await DuckDBInstance.create(file, config);
+    instance = await Instance.create(file, config);
     connection = await instance.connect();
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
@@ -60,6 +72,7 @@ export async function openWarehouse(file: string, options: WarehouseOptions = {}
 
 function wrap(file: string, instance: DuckDBInstance, connection: DuckDBConnection): Warehouse {
   let inTransaction = false;
+  const extra: DuckDBConnection[] = [];
   const warehouse: Warehouse = {
     file,
     async run(sql, params) {
@@ -69,12 +82,7 @@ function wrap(file: string, instance: DuckDBInstance, connection: DuckDBConnecti
       const reader = await connection.runAndReadAll(sql, params as Record<string, DuckDBValue> | undefined);
       return reader.getRowObjectsJson() as T[];
     },
-    async allTyped(sql, params) {
-      const reader = await connection.runAndReadAll(sql, params as Record<string, DuckDBValue> | undefined);
-      const types = reader.columnTypes();
-      const columns = reader.columnNames().map((name, i) => ({ name, type: types[i]!.toString() }));
-      return { columns, rows: reader.getRowObjectsJson() as Row[] };
-    },
+    allTyped: (sql, params) => readTyped(connection, sql, params),
     async transaction(work) {
       if (inTransaction) return work();
       inTransaction = true;
@@ -90,10 +98,41 @@ function wrap(file: string, instance: DuckDBInstance, connection: DuckDBConnecti
         inTransaction = false;
       }
     },
+    readers(connections) {
+      // each connection runs one statement at a time: a query goes to the one with the fewest waiting, or to a new one
+      const lanes = [{ connection: Promise.resolve(connection), queued: 0 }];
+      const on = async <T>(work: (c: DuckDBConnection) => Promise<T>): Promise<T> => {
+        let lane = lanes.reduce((a, b) => (b.queued < a.queued ? b : a));
+        if (lane.queued > 0 && lanes.length < connections) {
+          lane = { connection: instance.connect().then((c) => (extra.push(c), c)), queued: 0 };
+          lanes.push(lane);
+        }
+        lane.queued++;
+        try {
+          return await work(await lane.connection);
+        } finally {
+          lane.queued--;
+        }
+      };
+      return {
+        ...warehouse,
+        all: <T extends Row = Row>(sql: string, params?: Params) =>
+          on(async (c) => (await c.runAndReadAll(sql, params as Record<string, DuckDBValue> | undefined)).getRowObjectsJson() as T[]),
+        allTyped: (sql, params) => on((c) => readTyped(c, sql, params)),
+      };
+    },
     close() {
+      for (const c of extra.splice(0)) c.closeSync();
       connection.closeSync();
       instance.closeSync();
     },
   };
   return warehouse;
+}
+
+async function readTyped(connection: DuckDBConnection, sql: string, params?: Params): Promise<{ columns: Column[]; rows: Row[] }> {
+  const reader = await connection.runAndReadAll(sql, params as Record<string, DuckDBValue> | undefined);
+  const types = reader.columnTypes();
+  const columns = reader.columnNames().map((name, i) => ({ name, type: types[i]!.toString() }));
+  return { columns, rows: reader.getRowObjectsJson() as Row[] };
 }
