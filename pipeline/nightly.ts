@@ -94,6 +94,9 @@ export async function nightly(ctx: Context, newPrinter: PrinterFactory, options:
       select: options.select,
       hooks: {
         stage: async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+          // Marts rebuilt means new data and briefs to render: Chromium starts (about a second) beside the checks and
+          // the planning rather than after them. A run with nothing new never starts it.
+          if (name === 'checks' && (martsState as NightlyResult['marts']) === 'rebuilt') void printer.get().catch(() => undefined);
           // Checks read the marts: when those did not change and the checks held last time, they hold now.
           if (name === 'checks' && (martsState as NightlyResult['marts']) === 'up to date' && !options.force) {
             const held = await checksHeldUnder(ctx, checksKey);
