@@ -60,6 +60,8 @@ export function createVersioner(ctx: Context): Versioner {
   let seeds: Promise<string> | undefined;
   const data = new Map<string, Promise<string>>();
   const templates = new Map<string, string>();
+  // a brief's SQL fingerprint reads its query files and every migration: once per report, not once per city edition
+  const fingerprints = new Map<string, string>();
 
   const seedsPart = () =>
     (seeds ??= ctx.warehouse
@@ -97,7 +99,7 @@ export function createVersioner(ctx: Context): Versioner {
         code,
         definition: sha(hashTree(path.dirname(report.file)), ...notes),
         template: templatePart(english ? `en/${report.template}` : report.template),
-        queries: sha(marts, queriesFingerprint(project.queries, report)),
+        queries: sha(marts, fingerprints.get(report.id) ?? fingerprints.set(report.id, queriesFingerprint(project.queries, report)).get(report.id)!),
         seeds: await seedsPart(),
         data: await dataPart(period),
       };
@@ -113,7 +115,6 @@ export function changedParts(before: Partial<VersionParts> | undefined, after: V
   if (!before) return ['new'];
   return (Object.keys(after) as (keyof VersionParts)[]).filter((k) => before[k] !== after[k]);
 }
-
 
 /**
  * The files a template is made of: templates/<name>.hbs and, transitively, every partial it names

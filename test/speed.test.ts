@@ -6,7 +6,7 @@ import { memoryLogger } from '../pipeline/log.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../pipeline/errors.js';
 import { memoQueries, runQuery } from '../pipeline/queries.js';
-import { fontCoverage, missingGlyphs, preflightFonts, preloadFontCoverage, visibleText } from '../pipeline/render/fonts.js';
+import { fontCoverage, missingGlyphs, preflightFonts, visibleText } from '../pipeline/render/fonts.js';
 import { createPool } from '../pipeline/render/pool.js';
 import { PUPPETEER_DEFAULT_ARGS } from '../pipeline/render/chromium.js';
 import { createTemplates } from '../pipeline/templates.js';
@@ -112,19 +112,19 @@ describe('the warehouse does not vacuum at checkpoints', () => {
 });
 
 describe('the glyph coverage read in the background (while Chromium starts)', () => {
-  it('is the coverage the preflight reads, and refuses the same characters', async () => {
+  it('is read once per process, and refuses the characters no face has', async () => {
     const families = ['Noto Sans CJK SC', 'AR PL UKai CN'];
-    const early = await preloadFontCoverage(families);
-    expect(fontCoverage(families)).toBe(early); // one reading per process
+    const early = await fontCoverage(families);
+    expect(await fontCoverage(families)).toBe(early); // one reading per process
     expect(missingGlyphs('税收收入增长3.2%（亿元）', early)).toEqual([]);
     expect(missingGlyphs('税收\u0E01', early)).toEqual(['\u0E01']);
     expect(() => preflightFonts('<p>增长\u0E01</p>', '内部资料', 'x.pdf', early)).toThrow(/x\.pdf has 1 character.*U\+0E01/);
   });
 
-  it('names a face fontconfig does not have (an environment error, as the blocking read gives)', async () => {
-    const refusal = await preloadFontCoverage(['No Such Face SC']).catch((error: unknown) => error);
+  it('names a face fontconfig does not have (an environment error), and asks fontconfig again next time', async () => {
+    const refusal = await fontCoverage(['No Such Face SC']).catch((error: unknown) => error);
     expect(refusal).toMatchObject({ exitCode: ExitCode.environment, message: expect.stringMatching(/Font "No Such Face SC" is not installed.*npm run setup/) });
-    expect(() => fontCoverage(['No Such Face SC'])).toThrow(/Font "No Such Face SC" is not installed/);
+    expect(await fontCoverage(['No Such Face SC']).catch((error: unknown) => error)).not.toBe(refusal);
   });
 });
 
@@ -224,12 +224,13 @@ describe('templates compiled ahead (prepare)', () => {
 });
 
 describe('the glyph preflight reads a chart\'s text, not its outlines', () => {
-  it('finds a missing glyph in an SVG label and in a path\'s title, and ignores path data', () => {
+  it('finds a missing glyph in an SVG label and in a path\'s title, and ignores path data', async () => {
+    const coverage = await fontCoverage();
     const svg = (label: string, title: string) => `<svg class="chart"><path d="M0,0L10,10Z" fill="#000"><title>${title}</title></path><text>${label}</text></svg>`;
     expect(visibleText(svg('广州', '440100 广州'))).toMatch(/440100 广州[\s\S]*广州/);
     expect(visibleText(svg('广州', '')).includes('M0,0')).toBe(false);
-    expect(() => preflightFonts(svg('广州\u0E01', ''), '内部资料', 'map.pdf')).toThrow(/U\+0E01/);
-    expect(() => preflightFonts(svg('广州', '\u0E02'), '内部资料', 'map.pdf')).toThrow(/U\+0E02/);
+    expect(() => preflightFonts(svg('广州\u0E01', ''), '内部资料', 'map.pdf', coverage)).toThrow(/U\+0E01/);
+    expect(() => preflightFonts(svg('广州', '\u0E02'), '内部资料', 'map.pdf', coverage)).toThrow(/U\+0E02/);
   });
 });
 

@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 // linkedom's single-file build (worker.js): the same DOM, a third of the start-up of its module tree
 import { parseHTML } from 'linkedom/worker';
 import { CliError, ExitCode } from '../errors.js';
@@ -12,61 +12,31 @@ export interface FontCoverage {
   has(codePoint: number): boolean;
 }
 
-const cache = new Map<string, FontCoverage>();
-const loading = new Map<string, Promise<FontCoverage>>();
+const cache = new Map<string, Promise<FontCoverage>>();
 
 /**
- * Reads each face's character set once per process (fontconfig: fc-match finds the file, fc-query lists
- * its charset as hex ranges) and answers lookups by binary search. A family fontconfig does not have
- * (it would silently substitute another) is an environment error.
+ * Reads each face's character set once per process (fontconfig: fc-match finds the file, fc-query lists its charset
+ * as hex ranges; the six child processes run in the background, e.g. while Chromium starts) and answers lookups by
+ * binary search. A family fontconfig does not have (it would silently substitute another) is an environment error.
  */
-export function fontCoverage(families: readonly string[] = BRIEF_FONTS): FontCoverage {
+export function fontCoverage(families: readonly string[] = BRIEF_FONTS): Promise<FontCoverage> {
   const key = families.join('|');
-  const cached = cache.get(key);
-  if (cached) return cached;
-  const ranges: [number, number][] = [];
-  for (const family of families) {
-    const face = faceOf(family, run('fc-match', ['-f', '%{family}|%{file}|%{index}', family]));
-    addCharset(ranges, run('fc-query', ['-i', face.index, '-f', '%{charset}', face.file]));
+  let coverage = cache.get(key);
+  if (!coverage) {
+    coverage = (async () => {
+      const ranges: [number, number][] = [];
+      const faces = await Promise.all(families.map(async (family) => faceOf(family, await run('fc-match', ['-f', '%{family}|%{file}|%{index}', family]))));
+      for (const charset of await Promise.all(faces.map((face) => run('fc-query', ['-i', face.index, '-f', '%{charset}', face.file])))) addCharset(ranges, charset);
+      return coverageOf(families, ranges);
+    })();
+    cache.set(key, coverage);
+    coverage.catch(() => cache.delete(key)); // a failure is not remembered: after npm run setup the next call reads again
   }
-  const coverage = coverageOf(families, ranges);
-  cache.set(key, coverage);
   return coverage;
 }
 
-/**
- * Starts reading the faces' coverage in the background (fontconfig's six child processes run while the
- * brief's queries do), so that the first preflight finds it ready; the same errors as `fontCoverage`.
- */
-export function preloadFontCoverage(families: readonly string[] = BRIEF_FONTS): Promise<FontCoverage> {
-  const key = families.join('|');
-  const cached = cache.get(key);
-  if (cached) return Promise.resolve(cached);
-  let pending = loading.get(key);
-  if (!pending) {
-    pending = (async () => {
-      const ranges: [number, number][] = [];
-      const faces = await Promise.all(families.map(async (family) => faceOf(family, await runAsync('fc-match', ['-f', '%{family}|%{file}|%{index}', family]))));
-      for (const charset of await Promise.all(faces.map((face) => runAsync('fc-query', ['-i', face.index, '-f', '%{charset}', face.file])))) addCharset(ranges, charset);
-      const coverage = coverageOf(families, ranges);
-      cache.set(key, coverage);
-      return coverage;
-    })().finally(() => loading.delete(key));
-    loading.set(key, pending);
-  }
-  return pending;
-}
-
-// fontconfig's answer (stdout) to fc-match or fc-query, blocking or in the background
-const run = (command: 'fc-match' | 'fc-query', args: string[]): string => {
-  try {
-    return execFileSync(command, args, { encoding: 'utf8' });
-  } catch (err) {
-    throw fontconfigMissing(command, err);
-  }
-};
-
-const runAsync = (command: 'fc-match' | 'fc-query', args: string[]): Promise<string> =>
+// fontconfig's answer (stdout) to fc-match or fc-query
+const run = (command: 'fc-match' | 'fc-query', args: string[]): Promise<string> =>
   new Promise((resolve, reject) => {
     execFile(command, args, { encoding: 'utf8' }, (err, stdout) => (err ? reject(fontconfigMissing(command, err)) : resolve(stdout)));
   });
@@ -127,7 +97,7 @@ export function visibleText(html: string): string {
 }
 
 /** The distinct characters of `text` that none of the faces can draw (whitespace and controls aside). */
-export function missingGlyphs(text: string, coverage: FontCoverage = fontCoverage()): string[] {
+export function missingGlyphs(text: string, coverage: FontCoverage): string[] {
   const missing = new Set<string>();
   const seen = new Set<number>();
   for (const ch of text) {
@@ -141,7 +111,7 @@ export function missingGlyphs(text: string, coverage: FontCoverage = fontCoverag
 }
 
 /** Fails when any character of the document (or of the header/footer text) has no glyph in the brief's faces. */
-export function preflightFonts(html: string, extraText: string, what: string, coverage: FontCoverage = fontCoverage()): void {
+export function preflightFonts(html: string, extraText: string, what: string, coverage: FontCoverage): void {
   const missing = missingGlyphs(`${visibleText(html)}\n${extraText}`, coverage);
   if (missing.length > 0) {
     const list = missing.slice(0, 10).map((c) => `"${c}" U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`).join(', ');

@@ -161,7 +161,7 @@ export async function launchPrinter(options: { executablePath: string; pagePool?
   const { executablePath, logger } = options;
   // fontconfig reads the faces' glyph coverage while Chromium starts, not when the first brief is due
   // (the preflight's module, with its HTML parser, loads then too: not before Chromium's launch)
-  const fonts = import('./fonts.js').then(async (preflight) => ({ preflight, coverage: await preflight.preloadFontCoverage() }));
+  const fonts = import('./fonts.js').then(async (preflight) => ({ preflight, coverage: await preflight.fontCoverage() }));
   fonts.catch(() => undefined); // observed by the first print's preflight
   let current = await startChromium(executablePath, logger);
   let closing = false;
