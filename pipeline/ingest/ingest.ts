@@ -172,12 +172,11 @@ export async function ingestFile(warehouse: Warehouse, file: string, feed: Feed,
     }
   } catch (error) {
     // A NUL byte explains whatever else went wrong.
-    const nulAt = await hash?.().then((d) => d.nulAt, () => -1);
-    if (nulAt !== undefined && nulAt >= 0) return refuse([{ file, severity: 'error', message: nulMessage(file, feed, nulAt) }]);
+    const d = await hash?.().catch(() => undefined);
+    if (d && d.nulAt >= 0) return refuse([{ file, severity: 'error', message: nulMessage(file, feed, d.nulAt) }]);
     // So does text that is not UTF-8 in a file read as UTF-8.
-    const notUtf8At = await hash?.().then((d) => d.notUtf8At, () => -1);
-    if (notUtf8At !== undefined && notUtf8At >= 0 && readsUtf8() && !(error instanceof Unreadable)) {
-      const problem = await notUtf8(file, feed, notUtf8At);
+    if (d && d.notUtf8At >= 0 && readsUtf8() && !(error instanceof Unreadable)) {
+      const problem = await notUtf8(file, feed, d.notUtf8At);
       return refuse([{ file, ...problem.at, severity: 'error', message: problem.message }]);
     }
     if (error instanceof Unreadable) return refuse([{ file, ...error.at, severity: 'error', message: error.message }]);
