@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,6 +60,14 @@ describe('stamping watermarks onto a printed brief', () => {
     const copy = path.join(tmp.dir, 'R001.pdf');
     await stamped.stampTo(overlays, 0, copy);
     expect(readFileSync(brief).equals(before)).toBe(true);
+    // an incremental update: the printed bytes stay as Chromium wrote them, the watermark is appended after them
+    const stampedBytes = readFileSync(copy);
+    expect(stampedBytes.subarray(0, before.length).equals(before)).toBe(true);
+    expect(stampedBytes.length).toBeGreaterThan(before.length);
+    // poppler reads the update without complaint (a wrong offset in its cross-reference section would be a "Syntax Error")
+    const check = spawnSync('pdftotext', ['-enc', 'UTF-8', copy, '-'], { encoding: 'utf8' });
+    expect(check.status).toBe(0);
+    expect(check.stderr).toBe('');
     expect(pageCount(copy)).toBe(3);
     for (const [i, own] of ['第一页正文', '第二页正文', '第三页正文'].entries()) {
       const text = pageText(copy, i + 1);
