@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { PDFDocument } from 'pdf-lib';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openForStamping, readOverlays, type Overlays } from '../pipeline/deliver/stamp.js';
@@ -93,5 +94,23 @@ describe('stamping watermarks onto a printed brief', () => {
     expect(then.equals(readFileSync(path.join(tmp.dir, 'only-R002.pdf')))).toBe(true);
     expect(pageText(path.join(tmp.dir, 'then-R002.pdf'), 2)).toContain('仅供李四阅 · R002');
     expect(execFileSync('pdftotext', ['-enc', 'UTF-8', path.join(tmp.dir, 'then-R002.pdf'), '-'], { encoding: 'utf8' })).not.toContain('张三');
+  });
+
+  it('stamps a PDF whose cross-references are a compressed stream (parsed whole) as it stamps a plain one', async () => {
+    // pdf-lib writes object streams and an xref stream: the reader cannot walk a plain table and parses the file whole
+    const compressed = path.join(tmp.dir, 'compressed.pdf');
+    const doc = await PDFDocument.load(readFileSync(brief));
+    writeFileSync(compressed, await doc.save({ useObjectStreams: true }));
+    expect(readFileSync(compressed).toString('latin1')).toContain('/XRef');
+    const copy = path.join(tmp.dir, 'compressed-R002.pdf');
+    await (await openForStamping(compressed)).stampTo(overlays, 1, copy);
+    const check = spawnSync('pdftotext', ['-enc', 'UTF-8', copy, '-'], { encoding: 'utf8' });
+    expect(check.stderr).toBe('');
+    expect(pageCount(copy)).toBe(3);
+    for (const [i, own] of ['第一页正文', '第二页正文', '第三页正文'].entries()) {
+      const text = pageText(copy, i + 1);
+      expect(text).toContain(own);
+      expect(text).toContain('仅供李四阅 · R002');
+    }
   });
 });

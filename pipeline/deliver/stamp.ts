@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { ParseSpeeds, PDFArray, PDFDict, PDFDocument, PDFName, PDFObjectCopier, PDFPageEmbedder, type PDFContext, type PDFObject, type PDFRef } from 'pdf-lib';
+import { ParseSpeeds, PDFDict, PDFDocument, PDFName, PDFObjectCopier, PDFPageEmbedder, PDFWriter, type PDFContext, type PDFObject, type PDFRef } from 'pdf-lib';
+import { readPrintedPdf } from './printed-pdf.js';
 import { writeAtomic } from '../write-atomic.js';
 
 /** Pages printed once to be laid over other PDFs (one recipient's watermark a page), parsed once. */
@@ -26,32 +27,28 @@ const XOBJECT = PDFName.of('TaxbriefWatermark');
  * bytes whichever copies were stamped before it.
  *
  * A copy is the printed file, byte for byte, followed by an incremental update (PDF 32000-1 §7.5.6):
- * the overlay's objects, the pages that now draw it, and a cross-reference section for those alone.
+ * the overlay's objects, the pages that now draw it, and a cross-reference section for those alone
+ * (a file with an xref stream, which Chromium does not write, is written whole).
  * Writing the whole document again for each recipient cost some 20 ms a copy in pdf-lib's writer
  * (Chromium's tagged PDFs hold a thousand small objects); the update costs about one.
  */
 export async function openForStamping(file: string): Promise<StampableBrief> {
   const printed = readFileSync(file);
-  const doc = await PDFDocument.load(printed, { updateMetadata: false, parseSpeed: ParseSpeeds.Fastest });
-  const { context } = doc;
-  const lastXref = startXref(printed, file);
-  // objects numbered above this are not in the printed file: a copy's update carries them
-  const printedObjects = context.largestObjectNumber;
+  const { context, pages: read, lastXref, lastObject, appendable } = await readPrintedPdf(printed, file);
   // The brief's content is wrapped in q … Q so whatever graphics state it leaves, the overlay starts clean.
   // These are the context's own cached q and Q streams (the page embedder uses them too): made
   // before the baseline, so they survive the clean-up after each copy.
   const push = context.getPushGraphicsStateContentStream();
   const pop = context.getPopGraphicsStateContentStream();
   const baseline = context.largestObjectNumber;
-  const pages = doc.getPages().map((page) => {
-    const leaf = page.node;
-    const contents = leaf.get(PDFName.Contents);
-    const resolved = contents ? context.lookup(contents) : undefined;
-    const streams: PDFObject[] = resolved instanceof PDFArray ? resolved.asArray() : contents ? [contents] : [];
-    const resources = context.lookupMaybe(leaf.getInheritableAttribute(PDFName.Resources), PDFDict) ?? context.obj({});
-    const [x0, y0, x1, y1] = leaf.MediaBox().asArray().map((n) => Number(context.lookup(n)?.toString()));
-    return { ref: page.ref, leaf, own: { contents, resources: leaf.get(PDFName.Resources) }, streams, resources, box: { x: x0!, y: y0!, width: x1! - x0!, height: y1! - y0! } };
-  });
+  const pages = read.map(({ ref, leaf, streams, resources, mediaBox }) => ({
+    ref,
+    leaf,
+    own: { contents: leaf.get(PDFName.Contents), resources: leaf.get(PDFName.Resources) },
+    streams,
+    resources,
+    box: mediaBox,
+  }));
 
   return {
     async stampTo(overlays, index, outFile) {
@@ -72,9 +69,12 @@ export async function openForStamping(file: string): Promise<StampableBrief> {
           resources.set(PDFName.XObject, xobjects);
           p.leaf.set(PDFName.Resources, resources);
         }
-        const changed = context.enumerateIndirectObjects().filter(([ref]) => ref.objectNumber > printedObjects);
+        const changed = context.enumerateIndirectObjects().filter(([ref]) => ref.objectNumber > lastObject);
         for (const p of pages) changed.push([p.ref, p.leaf]);
-        writeAtomic(outFile, Buffer.concat([printed, incrementalUpdate(context, changed, printed.length, lastXref)]));
+        writeAtomic(
+          outFile,
+          appendable ? Buffer.concat([printed, incrementalUpdate(context, changed, printed.length, lastXref)]) : await PDFWriter.forContext(context, Infinity).serializeToBuffer(),
+        );
       } finally {
         for (const p of pages) {
           restore(p.leaf, PDFName.Contents, p.own.contents);
@@ -108,14 +108,6 @@ function incrementalUpdate(context: PDFContext, objects: [PDFRef, PDFObject][], 
   const trailer = context.obj({ Size: context.largestObjectNumber + 1, Root, ...(Info ? { Info } : {}), ...(ID ? { ID } : {}), Prev: prev });
   parts.push(Buffer.from(`${xref.join('')}trailer\n${trailer.toString()}\nstartxref\n${offset}\n%%EOF\n`));
   return Buffer.concat(parts);
-}
-
-/** Where the file's last cross-reference section starts: the number after its final `startxref`. */
-function startXref(pdf: Buffer, file: string): number {
-  const tail = pdf.subarray(Math.max(0, pdf.length - 1024)).toString('latin1');
-  const match = /startxref\s+(\d+)\s+%%EOF\s*$/.exec(tail);
-  if (!match) throw new Error(`${file} does not end with a cross-reference offset (startxref … %%EOF); print the brief again`);
-  return Number(match[1]);
 }
 
 function restore(dict: PDFDict, key: PDFName, value: PDFObject | undefined): void {
