@@ -77,6 +77,25 @@ describe('mart refresh by changed period', () => {
     expect(await martSnapshot(wh)).toEqual(restated);
   });
 
+  it('builds in full month by month across a year boundary: the beneficiaries equal independent SQL on the facts', async () => {
+    const wh = await open();
+    // two years: A in Nov 2025 and again in Jan 2026 (new in each year), B from Dec 2025 on two policies, C only in Feb 2026
+    await wh.load('relief', [relief('2025-11-01', 'A', 'R01', 1), relief('2025-12-01', 'B', 'R01', 2), relief('2025-12-01', 'B', 'R04', 3)].join(','));
+    await wh.load('relief', [relief('2026-01-01', 'A', 'R01', 1), relief('2026-01-01', 'B', 'R04', 1), relief('2026-02-01', 'C', 'R01', 1), relief('2026-02-01', 'A', 'R04', 1)].join(','));
+    expect(await wh.refresh()).toEqual({ mode: 'full', periods: ['2025-11', '2025-12', '2026-01', '2026-02'] });
+    const mart = (set: string) =>
+      wh.warehouse.all(`select year, strftime(first_period, '%Y-%m') as p, policy_code, new_beneficiaries::integer as n from mart_relief_beneficiaries where grouping_set = '${set}' order by all`);
+    const independent = (by: string) =>
+      wh.warehouse.all(
+        `select year::integer as year, strftime(first, '%Y-%m') as p, ${by === '' ? 'null' : by} as policy_code, count(*)::integer as n
+         from (select year(period) as year, taxpayer_id${by === '' ? '' : `, ${by}`}, min(period) as first from relief group by all) group by all order by all`,
+      );
+    expect(await mart('total')).toEqual(await independent(''));
+    expect(await mart('policy')).toEqual(await independent('policy_code'));
+    // by hand: 2025 A (Nov) and B (Dec); 2026 A and B (Jan), C (Feb)
+    expect((await mart('total')).map((r) => [r['year'], r['p'], r['n']])).toEqual([[2025, '2025-11', 1], [2025, '2025-12', 1], [2026, '2026-01', 2], [2026, '2026-02', 1]]);
+  });
+
   it('takes the months ingest reports even when the ledger has nothing new, and rebuilds all after a seed change', async () => {
     const wh = await open();
     await wh.load('revenue', row('2026-01-01', 'A', '440103', '10101', 10));
