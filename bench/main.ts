@@ -156,7 +156,9 @@ function write(root: string, figures: Figure[], loadAverage: number): void {
   const key = (f: Figure) => `${f.suite}/${f.name}/${f.scale}`;
   const now = new Date().toISOString();
   const fresh = new Map(figures.map((f) => [key(f), { ...f, measuredAt: now, loadAverage: +loadAverage.toFixed(1) }]));
-  const merged = [...previous.filter((f) => !fresh.has(key(f))), ...fresh.values()].sort((a, b) => key(a).localeCompare(key(b)));
+  // A suite measured at a scale replaces all its earlier figures there: a figure renamed since does not linger.
+  const measured = new Set(figures.map((f) => `${f.suite}/${f.scale}`));
+  const merged = [...previous.filter((f) => !fresh.has(key(f)) && !measured.has(`${f.suite}/${f.scale}`)), ...fresh.values()].sort((a, b) => key(a).localeCompare(key(b)));
   const machine = { cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
   writeFileSync(file, `${JSON.stringify({ machine, figures: merged }, null, 2)}\n`);
   writeFileSync(path.join(root, 'docs', 'BENCHMARKS.md'), markdown(machine, merged));
