@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { bringUpToDate, briefsLabel, copyWorkspace, figure, runArgs, scales, joinSamples, sampleCommand, type Sample, type Suite } from '../harness.js';
+import { bringUpToDate, briefsLabel, copyWorkspace, figure, runArgs, scales, joinSamples, sampleCommand, settleCache, type Sample, type Suite } from '../harness.js';
 import { linkOrCopy } from '../../pipeline/write-atomic.js';
 
 /** Exit 3 is a result of the nightly run (e.g. a feed late by the calendar), not a failure of the benchmark. */
@@ -35,6 +35,7 @@ const suite: Suite = {
         idle.push(await sampleCommand([...ws, ...runArgs(ctx.scale)], 1, { okCodes }));
         // linked, not copied: 0.75 GB written just before the timed run at province scale would compete with it
         for (const f of newMonth) linkOrCopy(f, path.join(copy, 'inbox', path.basename(f)));
+        settleCache({ drop: [path.join(held, 'warehouse.duckdb'), path.join(snapshot, 'warehouse.duckdb')], warm: [path.join(copy, 'warehouse.duckdb'), ...newMonth] });
         month.push(await sampleCommand([...ws, ...runArgs(ctx.scale)], 1, { okCodes }));
       }
     } finally {
