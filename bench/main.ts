@@ -24,7 +24,7 @@ Scales: ${Object.entries(scales).map(([k, v]) => `${k} (${v.taxpayers} taxpayers
 Each figure is the median of --runs runs (default 5) beside its baseline measured in the same run.
 --threads, --memory-limit: DuckDB's threads and memory_limit (e.g. 8GB) for every process of the bench
   (passed on as TAXBRIEF_THREADS and TAXBRIEF_MEMORY_LIMIT; default: DuckDB's, all cores and 80% of memory).
-Results go to docs/benchmarks.json (kept per suite, figure and scale) and docs/BENCHMARKS.md (--no-write: neither);
+Results go to docs/benchmarks.json (a suite measured at a scale replaces its earlier figures there) and docs/BENCHMARKS.md (--no-write: neither);
 --json prints this run's figures as JSON on stdout.
 Exit: 0 every target met · 2 usage · 3 a target not met · 1 a suite failed.`;
 
