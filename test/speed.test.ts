@@ -59,6 +59,19 @@ describe('memoQueries: one render pass runs a query and its parameters once', ()
     expect(statements()).toBe(2);
   });
 
+  it('answers one part of a breakdown (@row-filter) from the whole breakdown, run once, with the rows the query itself gives', async () => {
+    const { warehouse, statements } = counting(wh.warehouse);
+    const run = memoQueries(warehouse);
+    const breakdown = wh.queries.get('revenue_breakdown')!;
+    expect(breakdown.rowFilter).toEqual({ param: 'part', column: 'code' });
+    for (const [dimension, part] of [['city', '440100'], ['city', '440300'], ['tax', '10101'], ['county', '440103'], ['city', null]] as const) {
+      const direct = await runQuery(wh.warehouse, breakdown, { period: '2026-01', dimension, region: null, part });
+      expect(await run(breakdown, { period: '2026-01', dimension, region: null, part })).toEqual(direct);
+      if (part === '440100') expect(direct).toHaveLength(1);
+    }
+    expect(statements()).toBe(3); // one per dimension: city, tax, county
+  });
+
   it('gives each caller its own rows (a chart that sorts or edits them leaves the next brief alone)', async () => {
     const run = memoQueries(wh.warehouse);
     const headline = wh.queries.get('revenue_headline')!;
