@@ -199,10 +199,6 @@ export interface StartingPrinter {
 /** Starts Chromium now (and the fonts' coverage read); the printer connects when asked to. */
 export function startPrinter(options: PrinterOptions): StartingPrinter {
   const { executablePath, logger } = options;
-  // fontconfig reads the faces' glyph coverage while Chromium starts, not when the first brief is due
-  // (the preflight's module, with its HTML parser, loads then too: not before Chromium's launch)
-  const fonts = import('./fonts.js').then(async (preflight) => ({ preflight, coverage: await preflight.fontCoverage() }));
-  fonts.catch(() => undefined); // observed by the first print's preflight
   const spawning = spawnStep(executablePath);
   spawning.catch(() => undefined); // observed by connect, or by close
   let connected: Promise<Printer> | undefined;
@@ -217,6 +213,10 @@ export function startPrinter(options: PrinterOptions): StartingPrinter {
         }
         // whatever the caller asked of DuckDB just before is handed to it first: puppeteer's load holds the main thread
         await new Promise<void>((resolve) => setImmediate(resolve));
+        // fontconfig reads the faces' glyph coverage meanwhile, not when the first brief is due (the preflight's module,
+        // with its HTML parser, loads after puppeteer: like it, not before the command's own start-up)
+        const fonts = import('./fonts.js').then(async (preflight) => ({ preflight, coverage: await preflight.fontCoverage() }));
+        fonts.catch(() => undefined); // observed by the first print's preflight
         return printerOn(await connectStep(spawned, executablePath, logger), fonts, { ...options, jobs: hint?.jobs ?? options.jobs });
       })();
       return connected;
