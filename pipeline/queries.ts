@@ -20,6 +20,11 @@ export interface Query {
   reads: string[];
   /** The data areas a check covers, from its `-- covers: a, b` header line (empty for other queries). */
   covers: string[];
+  /**
+   * A parameter that only narrows the answer to some rows (`-- @row-filter part code`: with $part set, the rows of the
+   * query without it whose `code` equals $part, nothing else changed): a render pass then runs the query once, unnarrowed.
+   */
+  rowFilter?: { param: string; column: string };
 }
 
 /** One `$named` parameter: its name, what it means, and its default (a parameter without one is required). */
@@ -34,7 +39,7 @@ export function readQueries(dir: string): Map<string, Query> {
     const sql = readFileSync(file, 'utf8');
     const params = parameters(sql);
     queries.set(f.slice(0, -4), {
-      id: f.slice(0, -4), file, sql, description: describe(sql), descriptionZh: describeZh(sql), params, paramDocs: paramDocs(sql, params), reads: reads(sql, macros), covers: covers(sql),
+      id: f.slice(0, -4), file, sql, description: describe(sql), descriptionZh: describeZh(sql), params, paramDocs: paramDocs(sql, params), reads: reads(sql, macros), covers: covers(sql), ...rowFilter(sql, params),
     });
   }
   return queries;
@@ -133,6 +138,11 @@ export function queriesFingerprint(queriesDir: string, report: Pick<ReportDefini
   return h.digest('hex');
 }
 
+function rowFilter(sql: string, params: string[]): Pick<Query, 'rowFilter'> {
+  const m = /^--\s*@row-filter\s+([a-z_][a-z0-9_]*)\s+([a-z_][a-z0-9_]*)\s*$/im.exec(sql);
+  return m && params.includes(m[1]!) ? { rowFilter: { param: m[1]!, column: m[2]! } } : {};
+}
+
 function covers(sql: string): string[] {
   const line = /^--\s*covers:\s*(.+)$/m.exec(sql)?.[1] ?? '';
   return line.split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -168,15 +178,26 @@ export type QueryRunner = (query: Query, params: Params) => Promise<Row[]>;
  */
 export function memoQueries(warehouse: Warehouse): QueryRunner {
   const results = new Map<string, Promise<Row[]>>();
-  return async (query, params) => {
-    const key = `${query.id}\0${JSON.stringify(bindParams(query, params))}`;
+  const memo = (query: Query, bound: Params): Promise<Row[]> => {
+    const key = `${query.id}\0${JSON.stringify(bound)}`;
     let rows = results.get(key);
     if (!rows) {
-      rows = runQuery(warehouse, query, params);
+      rows = runQuery(warehouse, query, bound);
       results.set(key, rows);
       rows.catch(() => results.delete(key)); // a failure is not remembered: the next brief asks again
     }
-    return (await rows).map((row) => ({ ...row }));
+    return rows;
+  };
+  return async (query, params) => {
+    const bound = bindParams(query, params);
+    const filter = query.rowFilter;
+    const value = filter ? bound[filter.param] : null;
+    // one city's row of the table by city: the rows of the table every city edition asks for, run once
+    if (filter && value !== null && value !== undefined) {
+      const rows = await memo(query, { ...bound, [filter.param]: null });
+      return rows.filter((row) => row[filter.column] !== null && String(row[filter.column]) === String(value)).map((row) => ({ ...row }));
+    }
+    return (await memo(query, bound)).map((row) => ({ ...row }));
   };
 }
 

@@ -13,8 +13,8 @@ import type { Printer } from './render/printer.js';
 import type { Params } from './warehouse/warehouse.js';
 import { createTemplates } from './templates.js';
 
-/** Starts the one browser a run prints with. */
-export type PrinterFactory = () => Promise<Printer>;
+/** Starts the one browser a run prints with; `jobs`: how many documents it is about to print (it opens no more tabs ahead). */
+export type PrinterFactory = (hint?: { jobs?: number }) => Promise<Printer>;
 
 /** What happened to one brief. */
 export interface BriefOutcome {
@@ -180,9 +180,16 @@ async function renderBriefs(ctx: Context, newPrinter: PrinterFactory, requests: 
   // queries run two at a time (one per core of the machine this is sized for)
   const run = memoQueries(ctx.warehouse.readers(2));
   const outcomes: BriefOutcome[] = new Array(requests.length);
-  // Chromium starts while the first brief's queries run: the launch costs about as much as they do.
-  const launching = newPrinter();
-  launching.catch(() => undefined); // observed below; this only keeps an early failure from going unhandled
+  // Chromium starts (or, started by the command, connects: puppeteer loads) once the first brief's queries are with
+  // DuckDB: the launch costs about as much as they do, and the main thread would wait for them anyway.
+  let launching: Promise<Printer> | undefined;
+  const launch = (): Promise<Printer> => {
+    if (!launching) {
+      launching = newPrinter({ jobs: requests.length });
+      launching.catch(() => undefined); // observed below; this only keeps an early failure from going unhandled
+    }
+    return launching;
+  };
   const inFlight = new Set<Promise<void>>();
   // the queries asked ahead for the next brief (their rows wait in `run`)
   const asked: Promise<unknown>[] = [];
@@ -220,8 +227,10 @@ async function renderBriefs(ctx: Context, newPrinter: PrinterFactory, requests: 
     for (const [i, request] of requests.entries()) {
       const { report, period, region, lang } = request;
       let built: Awaited<ReturnType<typeof build>>;
+      const building = build(request);
+      launch();
       try {
-        built = await build(request);
+        built = await building;
       } catch (error) {
         fail(i, request, error);
         ctx.logger.progress('briefs', ++done, requests.length);
@@ -230,7 +239,7 @@ async function renderBriefs(ctx: Context, newPrinter: PrinterFactory, requests: 
       }
       prefetch(i + 1);
       // A browser that does not start is the machine's fault, not the brief's: it ends the run (exit 4).
-      const printer = await launching;
+      const printer = await launch();
       const queriesSha256 = fingerprints.get(report.id) ?? fingerprints.set(report.id, queriesFingerprint(ctx.project.queries, report)).get(report.id)!;
       const printing = writeBrief(built.brief, ctx.workspace.out, { printer, now: built.now, codeVersion: ctx.codeVersion, templateSha256, queriesSha256, inputFiles: built.inputFiles })
         .then((output) => {
@@ -250,7 +259,7 @@ async function renderBriefs(ctx: Context, newPrinter: PrinterFactory, requests: 
   } finally {
     // queries asked ahead when the run stopped (Chromium failed to start) finish before the warehouse closes
     await Promise.allSettled(asked);
-    const printer = await launching.catch(() => undefined);
+    const printer = await launching?.catch(() => undefined);
     await printer?.close();
   }
   return outcomes;

@@ -7,6 +7,8 @@
 -- @param min_amount  the smallest |deviation| in 元 that is reported (default: 100000000)
 -- @param min_share_pct  the smallest |deviation| as % of the city's revenue over the same months (default: 1)
 -- @param region  a city code to examine one city, or null for every city of the jurisdiction (default: null)
+-- @param city  keep only this city's rows of those found (a city edition's anomalies, taken from the jurisdiction's, which every edition shares) (default: null)
+-- @row-filter city city_code
 -- Columns: city_code, city_name, tax_code, tax_name (full name, for sentences), tax_short, period (the last month, YYYY-MM), window_months ($months), month_from (YYYY-MM, the first month),
 --   amount (元, the $months months summed), baseline (元: same_period_last_year × (1 + typical_yoy_pct/100)), same_period_last_year,
 --   typical_yoy_pct (median YoY of the baseline windows, %), deviation (元), deviation_pct (%), city_share_pct (|deviation| in % of the city's revenue),
@@ -145,6 +147,7 @@ cross join b
 join regions c on c.code = s.city_code
 join tax_types t on t.code = s.tax_code
 where s.ok and abs(s.robust_z) >= $threshold::double
+  and ($city is null or s.city_code = $city::varchar)
   and abs((s.amount - s.baseline) / s.baseline * 100) >= $min_pct::double
   and abs(s.amount - s.baseline) >= $min_amount::double
   and s.city_amount > 0 and abs(s.amount - s.baseline) / s.city_amount * 100 >= $min_share_pct::double

@@ -7,6 +7,7 @@
 -- @param top  list only the $top largest parts (by $top_by), in that order; the rest join 其他 (default: null)
 -- @param top_by  amount (1—N月 amount) | movement (|增减收|, i.e. |拉动|): how $top ranks the parts (default: amount)
 -- @param part  return only this part's row (e.g. one city of dimension=city), its ranks still among all parts (default: null)
+-- @row-filter part code
 -- Columns: code, name (其他 / 合计 for the folded and total rows), is_other, is_total,
 --   month_amount, month_prev, month_diff, month_yoy_pct, ytd_amount, ytd_prev, ytd_diff, ytd_yoy_pct (元, %),
 --   share_pct (YTD share of the total, %), share_change_pp (百分点), contribution_pp (拉动, 百分点: parts and 其他 add up to the total's ytd_yoy_pct),

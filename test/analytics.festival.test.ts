@@ -72,6 +72,21 @@ describe('revenue_anomalies around the Spring Festival', () => {
     expect((await anomalies('2026-01', '440800')).map((r) => r['tax_code'])).toEqual(['10101']);
   });
 
+  it('gives a city edition ($city, a row filter of the jurisdiction\'s answer) the rows --region gives, festival windows too', async () => {
+    const loose = { min_amount: 0, threshold: 0, min_pct: 0, min_share_pct: 0 };
+    let compared = 0;
+    for (const period of ['2026-01', '2026-04', '2025-10']) {
+      const cities = [...new Set((await wh.query('revenue_anomalies', { period, ...loose })).map((r) => String(r['city_code'])))];
+      expect(cities.length).toBeGreaterThanOrEqual(2);
+      for (const city of cities) {
+        const byRegion = await wh.query('revenue_anomalies', { period, region: city, ...loose });
+        expect(await wh.query('revenue_anomalies', { period, city, ...loose })).toEqual(byRegion);
+        compared += byRegion.length;
+      }
+    }
+    expect(compared).toBeGreaterThan(8);
+  });
+
   it('windows without January or February are judged on each city\'s own history', async () => {
     // 2025-08 … 10: nothing moved, nothing reported, and not a festival window
     expect(await anomalies('2025-10')).toEqual([]);

@@ -10,7 +10,7 @@ import { fontCoverage, missingGlyphs, preflightFonts, visibleText } from '../pip
 import { createPool } from '../pipeline/render/pool.js';
 import { PUPPETEER_DEFAULT_ARGS } from '../pipeline/render/chromium.js';
 import { createTemplates } from '../pipeline/templates.js';
-import { launchPrinter, resolveChromium } from '../pipeline/render/printer.js';
+import { launchPrinter, resolveChromium, startPrinter } from '../pipeline/render/printer.js';
 import { openWarehouse, type Warehouse } from '../pipeline/warehouse/warehouse.js';
 import { analyticsWarehouse, type AnalyticsWarehouse } from './helpers/analytics.js';
 import { tempDir } from './helpers/workspace.js';
@@ -57,6 +57,19 @@ describe('memoQueries: one render pass runs a query and its parameters once', ()
     expect(first.find((r) => r['code'] === '440100')).toMatchObject({ ytd_amount: '350.75', ytd_prev: '175.75' });
     await run(byCity, { period: '2026-01', dimension: 'tax' });
     expect(statements()).toBe(2);
+  });
+
+  it('answers one part of a breakdown (@row-filter) from the whole breakdown, run once, with the rows the query itself gives', async () => {
+    const { warehouse, statements } = counting(wh.warehouse);
+    const run = memoQueries(warehouse);
+    const breakdown = wh.queries.get('revenue_breakdown')!;
+    expect(breakdown.rowFilter).toEqual({ param: 'part', column: 'code' });
+    for (const [dimension, part] of [['city', '440100'], ['city', '440300'], ['tax', '10101'], ['county', '440103'], ['city', null]] as const) {
+      const direct = await runQuery(wh.warehouse, breakdown, { period: '2026-01', dimension, region: null, part });
+      expect(await run(breakdown, { period: '2026-01', dimension, region: null, part })).toEqual(direct);
+      if (part === '440100') expect(direct).toHaveLength(1);
+    }
+    expect(statements()).toBe(3); // one per dimension: city, tax, county
   });
 
   it('gives each caller its own rows (a chart that sorts or edits them leaves the next brief alone)', async () => {
@@ -153,6 +166,39 @@ describe('closing the printer', () => {
   });
 });
 
+describe('Chromium started ahead of its printer (taxbrief brief)', () => {
+  const profiles = () => new Set(readdirSync(os.tmpdir()).filter((n) => n.startsWith(`taxbrief-chromium-${process.pid}-`)));
+  const chromiums = () => descendants(process.pid).filter((p) => /chrom/i.test(p.cmdline) && !/crashpad/.test(p.cmdline));
+
+  it('closed unused (a held brief), leaves no Chromium running and no profile', async () => {
+    const before = profiles();
+    const starting = startPrinter({ executablePath: resolveChromium(process.env), logger: memoryLogger() });
+    // the browser is started without anyone connecting to it
+    for (let i = 0; i < 100 && chromiums().length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    const mine = chromiums();
+    expect(mine.length).toBeGreaterThan(0);
+    await starting.close();
+    const left = new Set(descendants(process.pid).map((p) => p.pid));
+    expect(mine.filter((p) => left.has(p.pid) && existsSync(`/proc/${p.pid}`))).toEqual([]);
+    expect([...profiles()].filter((n) => !before.has(n))).toEqual([]);
+  });
+
+  it('connects when asked (once, however often asked) and prints', async () => {
+    const { dir, cleanup } = tempDir();
+    const starting = startPrinter({ executablePath: resolveChromium(process.env), logger: memoryLogger() });
+    try {
+      const printer = await starting.connect({ jobs: 1 });
+      expect(await starting.connect()).toBe(printer);
+      const printed = await printer.print({ html: '<html lang="zh-CN"><body><p>收入增长</p></body></html>', outFile: path.join(dir, 'one.pdf'), classification: '内部资料' });
+      expect(printed.pages).toBe(1);
+    } finally {
+      await starting.close();
+      cleanup();
+    }
+    expect(chromiums()).toEqual([]);
+  });
+});
+
 describe('Warehouse.readers: a brief\'s queries spread over several connections', () => {
   it('answers each of many queries asked at once with its own rows, on at most the connections asked for', async () => {
     const { dir, cleanup } = tempDir();
@@ -168,6 +214,16 @@ describe('Warehouse.readers: a brief\'s queries spread over several connections'
       const seen = await Promise.all(Array.from({ length: 6 }, () => readers.all('select count(*)::integer as n from mine').then(() => 'first', () => 'other')));
       expect(new Set(seen)).toEqual(new Set(['first', 'other'])); // two connections, no third
       expect(seen.filter((s) => s === 'first').length).toBeGreaterThanOrEqual(2);
+      // a lane hands its connection the next query when the last is done, whether it failed or not
+      const lane = warehouse.readers(1);
+      const [before, failed, after] = await Promise.allSettled([
+        lane.all('select count(*)::integer as n from amounts'),
+        lane.all('select * from no_such_table'),
+        lane.all('select max(i)::integer as m from amounts'),
+      ]);
+      expect(before).toEqual({ status: 'fulfilled', value: [{ n: 1000 }] });
+      expect(failed).toMatchObject({ status: 'rejected', reason: { message: expect.stringMatching(/no_such_table/) } });
+      expect(after).toEqual({ status: 'fulfilled', value: [{ m: 999 }] });
       // writes stay on the one connection: what it wrote, the readers read
       await readers.run('insert into amounts values (5000, 1.25)');
       expect((await readers.all('select amount::varchar as a from amounts where i = 5000'))[0]).toEqual({ a: '1.25' });
@@ -192,6 +248,19 @@ describe('the page pool filled ahead of use', () => {
     expect(created).toEqual([1, 2]); // no third
     await pool.drain();
     expect(destroyed.sort()).toEqual([1, 2]);
+
+    // filled for fewer jobs than its size (one brief, one tab): the second is opened only when a second job needs it
+    const few: number[] = [];
+    const small = createPool<number>({ size: 2, create: async () => { few.push(few.length + 1); return few.length; }, destroy: async () => undefined });
+    small.fill(1);
+    expect(few).toEqual([1]);
+    let release!: () => void;
+    const held = small.use(() => new Promise<number>((resolve) => (release = () => resolve(0))));
+    expect(await small.use(async (id) => id)).toBe(2);
+    release();
+    await held;
+    expect(few).toEqual([1, 2]);
+    await small.drain();
 
     // a resource that fails to open while filling: the job opens its own
     let fail = true;

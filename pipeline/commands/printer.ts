@@ -1,13 +1,33 @@
 import type { CommandEnv } from '../cli.js';
 import { CliError, ExitCode } from '../errors.js';
+import type { PrinterOptions } from '../render/printer.js';
 import type { PrinterFactory } from '../run.js';
 
 /** The browser a command prints with: Debian's Chromium, or $CHROMIUM_PATH; $TAXBRIEF_PRINT_TABS pages at once (default 2). */
 export function printerFor(env: CommandEnv): PrinterFactory {
+  const tabs = printTabs(env);
+  return async (hint) => {
+    const { launchPrinter, resolveChromium } = await import('../render/printer.js');
+    return launchPrinter({ executablePath: resolveChromium(env.env), logger: env.logger, pagePool: tabs, jobs: hint?.jobs });
+  };
+}
+
+/**
+ * The same browser, started now, before the command's own start-up (its launch then overlaps the warehouse's opening):
+ * the factory connects to it (loading puppeteer) when the run asks for it; `close` ends it whether or not it was used.
+ */
+export function printerStartedNow(env: CommandEnv): { factory: PrinterFactory; close(): Promise<void> } {
+  const options: Omit<PrinterOptions, 'executablePath'> = { logger: env.logger, pagePool: printTabs(env) };
+  const starting = import('../render/printer.js').then(({ startPrinter, resolveChromium }) => startPrinter({ ...options, executablePath: resolveChromium(env.env) }));
+  starting.catch(() => undefined); // observed by the factory, or by close
+  return {
+    factory: async (hint) => (await starting).connect(hint),
+    close: async () => (await starting.catch(() => undefined))?.close(),
+  };
+}
+
+function printTabs(env: CommandEnv): number | undefined {
   const tabs = env.env['TAXBRIEF_PRINT_TABS'];
   if (tabs !== undefined && !/^[1-8]$/.test(tabs)) throw new CliError(`TAXBRIEF_PRINT_TABS=${tabs} must be a whole number from 1 to 8 (pages printed at once).`, ExitCode.usage);
-  return async () => {
-    const { launchPrinter, resolveChromium } = await import('../render/printer.js');
-    return launchPrinter({ executablePath: resolveChromium(env.env), logger: env.logger, pagePool: tabs ? Number(tabs) : undefined });
-  };
+  return tabs ? Number(tabs) : undefined;
 }

@@ -2,8 +2,8 @@
 export interface Pool<T> {
   /** Runs `work` with a resource; if `work` throws, the resource is destroyed rather than reused. */
   use<R>(work: (item: T) => Promise<R>): Promise<R>;
-  /** Starts creating resources up to `size` ahead of the first `use` (a tab takes some 100 ms to open); `use` takes them as they come. */
-  fill(): void;
+  /** Starts creating resources up to `count` (at most `size`, the default) ahead of the first `use` (a tab takes some 100 ms to open); `use` takes them as they come. */
+  fill(count?: number): void;
   /** Destroys idle resources (and those still being filled) and refuses new work; waits for nothing in flight. */
   drain(): Promise<void>;
 }
@@ -58,9 +58,9 @@ export function createPool<T>(options: { size: number; create: () => Promise<T>;
         releaseSlot();
       }
     },
-    fill() {
+    fill(count = size) {
       if (closed) return;
-      for (let n = size - busy - idle.length - opening.length; n > 0; n--) opening.push(create().catch(() => undefined));
+      for (let n = Math.min(count, size) - busy - idle.length - opening.length; n > 0; n--) opening.push(create().catch(() => undefined));
     },
     async drain() {
       closed = true;

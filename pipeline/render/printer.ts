@@ -1,10 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import fs, { accessSync, constants } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, delimiter, join } from 'node:path';
+import nodePath, { basename, delimiter, join } from 'node:path';
 import { createRequire } from 'node:module';
-import type { Browser, HTTPRequest, Page, PuppeteerNode } from 'puppeteer-core';
+import type { Browser, ConnectOptions, HTTPRequest, Page } from 'puppeteer-core';
 import { CliError, ExitCode } from '../errors.js';
 import { faultPoint } from '../fault-point.js';
 import type { Logger } from '../log.js';
@@ -12,12 +12,22 @@ import { WriteError, writeAtomic } from '../write-atomic.js';
 import { countPdfPages } from './pdf-file.js';
 import { footerTemplate, headerTemplate, OFFICIAL_MARGINS } from './page-setup.js';
 import { spawnChromium, type SpawnedChromium } from './chromium.js';
+import type { FontCoverage } from './fonts.js';
 import { createPool } from './pool.js';
 
-// puppeteer's CommonJS build, required when Chromium is already starting (its ES module graph, some 300 files,
-// took a third longer to load, on the main thread, while a brief's warehouse and Chromium waited for it)
-let puppeteer: PuppeteerNode | undefined;
-const loadPuppeteer = (): PuppeteerNode => (puppeteer ??= (createRequire(import.meta.url)('puppeteer-core') as { default: PuppeteerNode }).default);
+// puppeteer's connect(), required (CommonJS) only when the printer connects: Puppeteer.connect is this module's
+// _connectToBrowser. Its entry (puppeteer-core) would also load the launcher, @puppeteer/browsers, ws and semver: twice
+// the files (216 against 102), about 0.2 s more on the main thread of every command that prints.
+type Connect = (options: ConnectOptions) => Promise<Browser>;
+let connectToBrowser: Connect | undefined;
+const loadPuppeteer = (): Connect => {
+  if (connectToBrowser) return connectToBrowser;
+  const require = createRequire(import.meta.url);
+  // what the package entry sets up for Node (files for page.pdf({ path }), which we do not use), unless it was loaded
+  const { environment } = require('puppeteer-core/internal/environment.js') as { environment: { value: object } };
+  if (!('path' in environment.value)) environment.value = { fs, path: nodePath, get ScreenRecorder(): never { throw new Error('ScreenRecorder is not loaded by taxbrief.'); } };
+  return (connectToBrowser = (require('puppeteer-core/internal/common/BrowserConnector.js') as { _connectToBrowser: Connect })._connectToBrowser);
+};
 
 /** Prints HTML to PDF with one shared browser and a small page pool. */
 export interface Printer {
@@ -119,18 +129,22 @@ async function sweepProfiles(): Promise<void> {
 /** One running Chromium, its process and its throwaway profile. */
 interface Running { browser: Browser; child: ChildProcess; userDataDir: string }
 
-/**
- * Starts Chromium (puppeteer's flags and ours, a pipe rather than a debugging port to open or to collide with another
- * run), then loads puppeteer while it starts, and connects.
- */
-async function startChromium(executablePath: string, logger: Logger): Promise<Running> {
+/** A Chromium process started but not yet connected to: puppeteer is not loaded until it is. */
+interface Spawned { spawned: SpawnedChromium; userDataDir: string; started: number }
+
+/** Starts Chromium (puppeteer's flags and ours, a pipe rather than a debugging port to open or to collide with another run). */
+async function spawnStep(executablePath: string): Promise<Spawned> {
   const started = performance.now();
   const userDataDir = await mkdtemp(join(tmpdir(), `taxbrief-chromium-${process.pid}-`));
-  let spawned: SpawnedChromium | undefined;
+  const spawned = spawnChromium(executablePath, userDataDir, CHROMIUM_ARGS);
+  await sweepProfiles();
+  return { spawned, userDataDir, started };
+}
+
+/** Loads puppeteer and connects to a started Chromium; a browser that does not answer is killed and its profile removed. */
+async function connectStep({ spawned, userDataDir, started }: Spawned, executablePath: string, logger: Logger): Promise<Running> {
   try {
-    spawned = spawnChromium(executablePath, userDataDir, CHROMIUM_ARGS);
-    await sweepProfiles();
-    const connecting = loadPuppeteer().connect({
+    const connecting = loadPuppeteer()({
       transport: spawned.transport,
       defaultViewport: { width: 800, height: 600 }, // puppeteer.launch's
       protocolTimeout: PROTOCOL_TIMEOUT_MS, // a call to a crashed page must not wait puppeteer's 180 s
@@ -142,14 +156,82 @@ async function startChromium(executablePath: string, logger: Logger): Promise<Ru
     logger.info('Chromium started', { ms: Math.round(performance.now() - started), executablePath });
     return { browser, child: spawned.child, userDataDir };
   } catch (err) {
-    spawned?.child.kill('SIGKILL');
+    spawned.child.kill('SIGKILL');
     await removeProfile(userDataDir, logger);
-    throw new CliError(
-      `Chromium at ${executablePath} failed to start (${firstLine(err)}); run npm run setup or set CHROMIUM_PATH.`,
-      ExitCode.environment,
-      { cause: err },
-    );
+    throw chromiumFailed(executablePath, err);
   }
+}
+
+function chromiumFailed(executablePath: string, err: unknown): CliError {
+  return new CliError(`Chromium at ${executablePath} failed to start (${firstLine(err)}); run npm run setup or set CHROMIUM_PATH.`, ExitCode.environment, { cause: err });
+}
+
+/** Starts Chromium, loads puppeteer while it starts, and connects. */
+async function startChromium(executablePath: string, logger: Logger): Promise<Running> {
+  let spawned: Spawned;
+  try {
+    spawned = await spawnStep(executablePath);
+  } catch (err) {
+    throw chromiumFailed(executablePath, err);
+  }
+  return connectStep(spawned, executablePath, logger);
+}
+
+/** How to launch the printer: the Chromium binary, the page pool's size (default 2), how many documents to expect. */
+export interface PrinterOptions {
+  executablePath: string;
+  pagePool?: number;
+  /** No more tabs are opened ahead of the first job than this (one brief needs one tab; default: the pool's size). */
+  jobs?: number;
+  logger: Logger;
+}
+
+/**
+ * Chromium started ahead of its printer (`startPrinter`): `connect()` loads puppeteer (some 0.2 s on the main thread),
+ * attaches to the browser and opens the tabs. A command calls it when its main thread would otherwise wait (while DuckDB
+ * answers a brief's queries), not before its own start-up. `close()` ends the browser, connected or not.
+ */
+export interface StartingPrinter {
+  connect(hint?: { jobs?: number }): Promise<Printer>;
+  close(): Promise<void>;
+}
+
+/** Starts Chromium now (and the fonts' coverage read); the printer connects when asked to. */
+export function startPrinter(options: PrinterOptions): StartingPrinter {
+  const { executablePath, logger } = options;
+  const spawning = spawnStep(executablePath);
+  spawning.catch(() => undefined); // observed by connect, or by close
+  let connected: Promise<Printer> | undefined;
+  return {
+    connect(hint) {
+      connected ??= (async () => {
+        let spawned: Spawned;
+        try {
+          spawned = await spawning;
+        } catch (err) {
+          throw chromiumFailed(executablePath, err);
+        }
+        // whatever the caller asked of DuckDB just before is handed to it first: puppeteer's load holds the main thread
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        // fontconfig reads the faces' glyph coverage meanwhile, not when the first brief is due (the preflight's module,
+        // with its HTML parser, loads after puppeteer: like it, not before the command's own start-up)
+        const fonts = import('./fonts.js').then(async (preflight) => ({ preflight, coverage: await preflight.fontCoverage() }));
+        fonts.catch(() => undefined); // observed by the first print's preflight
+        return printerOn(await connectStep(spawned, executablePath, logger), fonts, { ...options, jobs: hint?.jobs ?? options.jobs });
+      })();
+      return connected;
+    },
+    async close() {
+      if (connected) {
+        await (await connected.catch(() => undefined))?.close();
+        return;
+      }
+      const spawned = await spawning.catch(() => undefined);
+      if (!spawned) return;
+      await stopChromium({ child: spawned.spawned.child });
+      await removeProfile(spawned.userDataDir, logger);
+    },
+  };
 }
 
 /**
@@ -157,13 +239,14 @@ async function startChromium(executablePath: string, logger: Logger): Promise<Ru
  * A job that fails (a renderer crash, the browser gone, a timeout) is tried once more, on a new tab, and on
  * a new Chromium when the old one has exited; a second failure is the job's failure, and the others go on.
  */
-export async function launchPrinter(options: { executablePath: string; pagePool?: number /* default 2 */; logger: Logger }): Promise<Printer> {
+export async function launchPrinter(options: PrinterOptions): Promise<Printer> {
+  return startPrinter(options).connect();
+}
+
+/** The printer over a connected Chromium: its page pool, the retry on a new tab or a new browser, and the preflight. */
+function printerOn(first: Running, fonts: Promise<{ preflight: typeof import('./fonts.js'); coverage: FontCoverage }>, options: PrinterOptions): Printer {
   const { executablePath, logger } = options;
-  // fontconfig reads the faces' glyph coverage while Chromium starts, not when the first brief is due
-  // (the preflight's module, with its HTML parser, loads then too: not before Chromium's launch)
-  const fonts = import('./fonts.js').then(async (preflight) => ({ preflight, coverage: await preflight.fontCoverage() }));
-  fonts.catch(() => undefined); // observed by the first print's preflight
-  let current = await startChromium(executablePath, logger);
+  let current = first;
   let closing = false;
   let restarting: Promise<void> | undefined;
   const watch = (browser: Browser) =>
@@ -191,8 +274,8 @@ export async function launchPrinter(options: { executablePath: string; pagePool?
     valid: (tab) => tab.browser === current.browser && tab.browser.connected && !tab.crashed,
   });
 
-  // the tabs open while the first brief is still being built
-  pool.fill();
+  // the tabs open while the first brief is still being built (no more than the documents expected)
+  pool.fill(options.jobs);
   const inFlight = new Set<Promise<unknown>>();
 
   return {
@@ -267,7 +350,7 @@ async function removeProfile(userDataDir: string, logger: Logger): Promise<void>
  * Ends a browser whose documents are all written (Node wrote every PDF; the profile is thrown away): a
  * kill takes some 20 ms where Chromium's orderly shutdown takes 150–300 ms of every command.
  */
-async function stopChromium({ child }: Running): Promise<void> {
+async function stopChromium({ child }: Pick<Running, 'child'>): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGKILL');

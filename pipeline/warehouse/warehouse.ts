@@ -99,17 +99,23 @@ function wrap(file: string, instance: DuckDBInstance, connection: DuckDBConnecti
       }
     },
     readers(connections) {
-      // each connection runs one statement at a time: a query goes to the one with the fewest waiting, or to a new one
-      const lanes = [{ connection: Promise.resolve(connection), queued: 0 }];
+      // Each connection runs one statement at a time, so a lane hands DuckDB its next query only when the last one is
+      // done: a query sent to a busy connection would wait inside the driver on one of libuv's four threads, and with
+      // a brief's twenty queries sent at once every one of them would be taken, stalling the file reads (dynamic
+      // imports, fs.promises) the main thread does meanwhile until the last query ends. A query goes to the lane with
+      // the fewest waiting, or to a new connection while there are fewer than `connections`.
+      const lanes = [{ connection: Promise.resolve(connection), queued: 0, tail: Promise.resolve() as Promise<unknown> }];
       const on = async <T>(work: (c: DuckDBConnection) => Promise<T>): Promise<T> => {
         let lane = lanes.reduce((a, b) => (b.queued < a.queued ? b : a));
         if (lane.queued > 0 && lanes.length < connections) {
-          lane = { connection: instance.connect().then((c) => (extra.push(c), c)), queued: 0 };
+          lane = { connection: instance.connect().then((c) => (extra.push(c), c)), queued: 0, tail: Promise.resolve() };
           lanes.push(lane);
         }
         lane.queued++;
+        const turn = lane.tail.then(async () => work(await lane.connection));
+        lane.tail = turn.catch(() => undefined);
         try {
-          return await work(await lane.connection);
+          return await turn;
         } finally {
           lane.queued--;
         }
