@@ -333,9 +333,9 @@ async function load(
 
 /** The columns of a warehouse table declared NOT NULL. */
 async function notNullColumns(warehouse: Warehouse, table: string): Promise<Set<string>> {
-  // (duckdb_columns() directly: information_schema.columns joins its way there in a tenth of a second)
+  // (pragma_table_info: duckdb_columns() took 35 ms on a process's first call, information_schema.columns a tenth of a second)
   const rows = await warehouse.all<{ column_name: string }>(
-    `select column_name from duckdb_columns() where schema_name = 'main' and table_name = $table and not is_nullable`, { table });
+    `select name as column_name from pragma_table_info($table) where "notnull"`, { table });
   return new Set(rows.map((r) => r.column_name));
 }
 

@@ -43,7 +43,9 @@ export async function transcodeFile(file: string, out: string, encoding: string,
   const second = `${out}.2`;
   try {
     const [first, rest] = await Promise.allSettled(workerFile
-      ? [transcodeRange(file, out, encoding, 0, cut), inWorker({ file, out: second, encoding, start: cut, end: size })]
+      ? [transcodeRange(file, out, encoding, 0, cut), inWorker({ file, out: second, encoding, start: cut, end: size })
+        // a thread that cannot start or dies (not a refusal): the half is transcoded here
+        .catch((error: unknown) => (error instanceof BadText ? Promise.reject(error) : transcodeRange(file, second, encoding, cut, size)))]
       : [transcodeRange(file, out, encoding, 0, cut).then(() => transcodeRange(file, second, encoding, cut, size))]);
     if (first.status === 'rejected') throw first.reason;
     if (rest?.status === 'rejected') throw rest.reason;
