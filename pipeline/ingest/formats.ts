@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { closeSync, createReadStream, createWriteStream, openSync, readSync, rmSync, statSync } from 'node:fs';
-import { isAscii, isUtf8 } from 'node:buffer';
+import { isUtf8 } from 'node:buffer';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
-import iconv from 'iconv-lite';
 import type { Feed } from './feeds.js';
+import { BadText, badTextMessage, lineAt, textDecoder, transcodeFile, utf8Lines } from './transcode.js';
 
 /** A file ingest cannot read, with the sentence that tells the analyst what to do, and where (line, column) when one place is at fault. */
 export class Unreadable extends Error {
@@ -190,9 +190,9 @@ export async function prepare(file: string, feed: Feed, tmpDir: string, headerNa
           source = tmp('utf8.csv');
           temporary.push(source);
           // DuckDB reads UTF-8 with one kind of line end only: transcode and mend by streaming, never holding the file in memory.
-          const text = csvText(name, encoding, mixedEnds);
-          if (encoding === 'utf-8') await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), text, createWriteStream(source));
-          else await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), noUtf8Lines(name, encoding), decodeStream(encoding), text, createWriteStream(source));
+          if (!mixedEnds) await transcode(file, source, name, encoding);
+          else if (encoding === 'utf-8') await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), mendedText(name, encoding), createWriteStream(source));
+          else await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), noUtf8Lines(file, name, encoding), decodeStream(encoding), mendedText(name, encoding), createWriteStream(source));
         }
         const lines = firstLines(source, 60);
         const headerLine = feed.header === 'auto' ? findHeader(lines, headerNames) : feed.header;
@@ -218,27 +218,29 @@ export async function prepare(file: string, feed: Feed, tmpDir: string, headerNa
   }
 }
 
-/**
- * GBK/GB18030 bytes decoded to text by streaming. Node's own decoder (ICU, native) takes half the CPU
- * of iconv-lite's; iconv-lite serves a Node built without it. Undecodable bytes become U+FFFD either way.
- */
+/** GBK/GB18030 bytes decoded to text by streaming (the path of a file whose line ends are mended on the way). */
 function decodeStream(encoding: string): NodeJS.ReadWriteStream {
-  let decoder: TextDecoder;
-  try {
-    decoder = new TextDecoder(encoding);
-  } catch {
-    return iconv.decodeStream(encoding);
-  }
+  const decoder = textDecoder(encoding);
   return new Transform({
     readableObjectMode: true,
     transform(chunk: Buffer, _encoding, done) {
-      done(null, decoder.decode(chunk, { stream: true }));
+      done(null, decoder.write(chunk));
     },
     flush(done) {
-      const rest = decoder.decode();
+      const rest = decoder.end();
       done(null, rest.length > 0 ? rest : undefined);
     },
   });
+}
+
+/** A GBK/GB18030 file transcoded to UTF-8 (transcodeRange), its refusal located at its line. */
+async function transcode(file: string, out: string, name: string, encoding: string): Promise<void> {
+  try {
+    await transcodeFile(file, out, encoding);
+  } catch (error) {
+    if (!(error instanceof BadText)) throw error;
+    throw new Unreadable(badTextMessage(error.kind, name, encoding), { row: await lineAt(file, error.at) });
+  }
 }
 
 // Whether a quoted field holds a CR or LF (in the first megabyte; later ones make DuckDB refuse the file, saying so).
@@ -382,66 +384,34 @@ async function refuseUnclosedQuote(source: string, names: string[]): Promise<voi
   );
 }
 
-/**
- * The bytes of a file read as GBK/GB18030, checked line by line over the whole file: the one check for a
- * file pasted together from a UTF-8 and a GBK export. A line that is valid UTF-8 and, read so, holds
- * two or more CJK ideographs came from a UTF-8 export and would load garbled, so the file is refused.
- * GBK text is valid UTF-8 only by chance, and then reads as Latin/IPA letters (GB2312's common
- * characters have lead bytes B0–D7, never a UTF-8 ideograph's E4–E9): of 2 M random 3-character GBK
- * strings, 0.3% were valid UTF-8 but 0.003% held 2 ideographs, and of common (GB2312 level 1) ones none.
- * Lines end at LF, CR or CRLF; ASCII lines pass at once (native isUtf8/isAscii, no per-byte loop).
- */
-function noUtf8Lines(name: string, encoding: string): Transform {
-  let carry: Buffer = Buffer.alloc(0);
-  let line = 1;
-  let afterCr = false; // the last line ended on a CR: an LF right after it ends no new line
-  const check = (bytes: Buffer): Error | undefined => {
-    if (bytes.length < 6 || !isUtf8(bytes) || isAscii(bytes) || utf8Ideographs(bytes) < 2) return undefined;
-    return new Unreadable(
-      `${name} mixes encodings: this line is UTF-8 text, but the file is read as ${encoding.toUpperCase()} (it was pasted together from two exports); re-export the whole file in one encoding (UTF-8).`,
-      { row: line },
-    );
+/** The bytes of a file read as GBK/GB18030 on their way to the decoder, refused at a line that is UTF-8 text (utf8Lines). */
+function noUtf8Lines(file: string, name: string, encoding: string): Transform {
+  const lines = utf8Lines();
+  let offset = 0;
+  const refuse = (at: number, done: (error: Error) => void) => {
+    lineAt(file, at).then((row) => done(new Unreadable(badTextMessage('mixed', name, encoding), { row })), done);
   };
   return new Transform({
     transform(chunk: Buffer, _encoding, done) {
-      const data = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
-      let start = 0;
-      let lf = data.indexOf(10);
-      let cr = data.indexOf(13);
-      for (;;) {
-        if (lf >= 0 && lf < start) lf = data.indexOf(10, start);
-        if (cr >= 0 && cr < start) cr = data.indexOf(13, start);
-        const end = lf < 0 ? cr : cr < 0 ? lf : Math.min(lf, cr);
-        if (end < 0) break;
-        const error = check(data.subarray(start, end));
-        if (error) return done(error);
-        const isLf = data[end] === 10;
-        if (!(isLf && end === start && afterCr)) line++;
-        afterCr = !isLf;
-        start = end + 1;
-      }
-      carry = Buffer.from(data.subarray(start));
-      done(null, chunk);
+      const at = lines.push(chunk, offset);
+      offset += chunk.length;
+      if (at >= 0) refuse(at, done);
+      else done(null, chunk);
     },
     flush(done) {
-      done(check(carry) ?? null);
+      const at = lines.end();
+      if (at >= 0) refuse(at, done);
+      else done();
     },
   });
 }
 
-// CJK ideographs (U+4000–U+9FFF) in valid UTF-8 text: the lead bytes E4–E9 of their 3-byte sequences.
-function utf8Ideographs(bytes: Buffer): number {
-  let n = 0;
-  for (const b of bytes) if (b >= 0xe4 && b <= 0xe9) n++;
-  return n;
-}
-
 /**
- * Decoded CSV text on its way to DuckDB: a character the encoding could not decode (U+FFFD) refuses
- * the file, naming its line (rather than loading a garbled name); with `mendEnds`, CRLF and CR between
- * records become LF (inside quoted fields they are data and stay as they are).
+ * Decoded CSV text whose line ends are mended on its way to DuckDB: CRLF and CR between records become
+ * LF (inside quoted fields they are data and stay as they are); a character the encoding could not decode
+ * (U+FFFD) refuses the file, naming its line (rather than loading a garbled name).
  */
-function csvText(name: string, encoding: string, mendEnds: boolean): Transform {
+function mendedText(name: string, encoding: string): Transform {
   const decoder = new StringDecoder('utf8');
   let quoted = false;
   let pendingCr = false;
@@ -453,12 +423,7 @@ function csvText(name: string, encoding: string, mendEnds: boolean): Transform {
       const bad = encoding === 'utf-8' ? -1 : text.indexOf('\uFFFD');
       if (bad >= 0) {
         const line = lines + (text.slice(0, bad).match(/\n/g)?.length ?? 0);
-        done(new Unreadable(`bytes that are not ${encoding.toUpperCase()} text (a cut or foreign character); re-export the file in one encoding (UTF-8), or fix the line.`, { row: line }));
-        return;
-      }
-      if (!mendEnds) {
-        for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines++;
-        done(null, Buffer.from(text, 'utf8'));
+        done(new Unreadable(badTextMessage('undecodable', name, encoding), { row: line }));
         return;
       }
       let out = '';
