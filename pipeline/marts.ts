@@ -10,8 +10,8 @@ export interface MartRefresh {
   periods: string[];
 }
 
-/** What the refresh needs: the warehouse, the marts folder (queries/marts) and the time to record; `progress` hears of each month of a full build. */
-export interface MartEffects { warehouse: Warehouse; dir: string; now: Date; progress?: (done: number, total: number) => void }
+/** What the refresh needs: the warehouse, the marts folder (queries/marts) and the time to record. */
+export interface MartEffects { warehouse: Warehouse; dir: string; now: Date }
 
 /**
  * Refreshes the marts for the months that changed since the last refresh: the months of every fact
@@ -56,17 +56,7 @@ export async function refreshMartsFor(effects: MartEffects, changed: string[] = 
       for (const table of ['mart_revenue', 'mart_revenue_city', 'mart_relief', 'mart_relief_beneficiaries', 'relief_first_seen', 'relief_first_seen_periods']) await warehouse.run(`delete from ${table}`);
     }
     const periods = (await warehouse.all<{ p: string }>(`select strftime(period, '%Y-%m') as p from _mart_periods order by period`)).map((r) => r.p);
-    if (full && periods.length > 1) {
-      // A full build goes month by month, in order, through the same path as a nightly month: each month's facts
-      // are aggregated alone and the beneficiaries extended from them. In one pass over two years of a province
-      // (700 M fact rows) DuckDB spilled up to 21 GB to disk at a 6 GB memory limit, and took longer.
-      for (const [i, period] of periods.entries()) {
-        await warehouse.run('delete from _mart_periods');
-        await warehouse.run(`insert into _mart_periods values (month_start($period))`, { period });
-        for (const s of scripts) await warehouse.run(s.sql);
-        effects.progress?.(i + 1, periods.length);
-      }
-    } else if (periods.length > 0) for (const s of scripts) await warehouse.run(s.sql);
+    if (periods.length > 0) for (const s of scripts) await warehouse.run(s.sql);
     await warehouse.run('drop table _mart_periods');
     await faultPoint('marts:refreshed');
     const mode = full ? 'full' : periods.length > 0 ? 'periods' : 'none';

@@ -127,8 +127,7 @@ export async function runBrief(
 
 /** Refreshes the aggregate tables every brief reads, for the months that changed (`changed`, plus what the files ledger shows). */
 export async function refreshMarts(ctx: Context, changed: string[] = []): Promise<MartRefresh> {
-  const progress = (done: number, total: number) => ctx.logger.progress('marts', done, total);
-  const refresh = await refreshMartsFor({ warehouse: ctx.warehouse, dir: path.join(ctx.project.queries, 'marts'), now: ctx.clock(), progress }, changed);
+  const refresh = await refreshMartsFor({ warehouse: ctx.warehouse, dir: path.join(ctx.project.queries, 'marts'), now: ctx.clock() }, changed);
   if (refresh.mode !== 'none') ctx.logger.info(`marts refreshed (${refresh.mode}): ${refresh.periods.length} month(s)`, { periods: refresh.periods.join(',') });
   return refresh;
 }

@@ -77,7 +77,7 @@ describe('mart refresh by changed period', () => {
     expect(await martSnapshot(wh)).toEqual(restated);
   });
 
-  it('builds in full month by month across a year boundary: the beneficiaries equal independent SQL on the facts', async () => {
+  it('builds in full across a year boundary: the beneficiaries equal independent SQL on the facts', async () => {
     const wh = await open();
     // two years: A in Nov 2025 and again in Jan 2026 (new in each year), B from Dec 2025 on two policies, C only in Feb 2026
     await wh.load('relief', [relief('2025-11-01', 'A', 'R01', 1), relief('2025-12-01', 'B', 'R01', 2), relief('2025-12-01', 'B', 'R04', 3)].join(','));

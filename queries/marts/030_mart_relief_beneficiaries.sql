@@ -1,11 +1,10 @@
 -- Distinct beneficiaries by year and the month each was first seen, per grouping set: the year-to-date 户数 is then a sum.
 -- A year whose changed months all come after the months already folded in (the nightly case: a new month) is extended
--- from those months' facts alone, and so is a year with nothing folded yet (extended from nothing: a full build, month
--- by month, or a new year); a year with any other change (a restated or late month) is rebuilt from its facts.
+-- from those months' facts alone; a year with any other change (a restated or late month) is rebuilt from its facts.
 create or replace temp table _beneficiary_years as
 with changed as (select year(period) as year, min(period) as first_changed from _mart_periods group by all),
 folded as (select year(period) as year, max(period) as last_folded from relief_first_seen_periods group by all)
-select c.year, c.first_changed, coalesce(c.first_changed > f.last_folded, true) as extend
+select c.year, c.first_changed, coalesce(c.first_changed > f.last_folded, false) as extend
 from changed c left join folded f using (year);
 
 -- Rebuilt years: the first month of each taxpayer and policy (at the facts' codes), from the year's facts.
