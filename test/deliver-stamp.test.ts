@@ -15,6 +15,26 @@ const CLASSIFICATION = '内部资料 注意保存';
 const brief = path.join(tmp.dir, 'brief.pdf');
 const pageText = (pdf: string, p: number) => execFileSync('pdftotext', ['-raw', '-f', String(p), '-l', String(p), '-enc', 'UTF-8', pdf, '-'], { encoding: 'utf8' });
 const pageCount = (pdf: string) => Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [pdf], { encoding: 'utf8' }))![1]);
+
+/**
+ * A stamped copy of the three-page test brief: poppler reads it without complaint (a wrong offset in the update's
+ * cross-reference section would be a "Syntax Error"), and every page keeps its text, header and page number and
+ * carries `watermark` (twice) and nothing of `other`.
+ */
+function expectStamped(copy: string, watermark: string, other: string): void {
+  const check = spawnSync('pdftotext', ['-enc', 'UTF-8', copy, '-'], { encoding: 'utf8' });
+  expect(check.status).toBe(0);
+  expect(check.stderr).toBe('');
+  expect(pageCount(copy)).toBe(3);
+  for (const [i, own] of ['第一页正文', '第二页正文', '第三页正文'].entries()) {
+    const text = pageText(copy, i + 1);
+    expect(text).toContain(own);
+    expect(text).toContain(`${watermark} · 内部资料 注意保存`);
+    expect(text).not.toContain(other);
+    expect(text.match(/内部资料 注意保存/g)).toHaveLength(3); // the header once, the watermark twice
+    expect(text).toMatch(new RegExp(`—\\s*${i + 1}\\s*—`));
+  }
+}
 let printer: Printer;
 let overlays: Overlays;
 
@@ -65,19 +85,7 @@ describe('stamping watermarks onto a printed brief', () => {
     const stampedBytes = readFileSync(copy);
     expect(stampedBytes.subarray(0, before.length).equals(before)).toBe(true);
     expect(stampedBytes.length).toBeGreaterThan(before.length);
-    // poppler reads the update without complaint (a wrong offset in its cross-reference section would be a "Syntax Error")
-    const check = spawnSync('pdftotext', ['-enc', 'UTF-8', copy, '-'], { encoding: 'utf8' });
-    expect(check.status).toBe(0);
-    expect(check.stderr).toBe('');
-    expect(pageCount(copy)).toBe(3);
-    for (const [i, own] of ['第一页正文', '第二页正文', '第三页正文'].entries()) {
-      const text = pageText(copy, i + 1);
-      expect(text).toContain(own);
-      expect(text).toContain('仅供张三阅 · R001 · 内部资料 注意保存');
-      expect(text).not.toContain('李四');
-      expect(text.match(/内部资料 注意保存/g)).toHaveLength(3); // the header once, the watermark twice
-      expect(text).toMatch(new RegExp(`—\\s*${i + 1}\\s*—`));
-    }
+    expectStamped(copy, '仅供张三阅 · R001', '李四');
     // every font embedded (pdffonts: the "emb" column says yes on each row)
     const fonts = execFileSync('pdffonts', [copy], { encoding: 'utf8' }).trim().split('\n').slice(2);
     expect(fonts.length).toBeGreaterThan(0);
@@ -104,13 +112,6 @@ describe('stamping watermarks onto a printed brief', () => {
     expect(readFileSync(compressed).toString('latin1')).toContain('/XRef');
     const copy = path.join(tmp.dir, 'compressed-R002.pdf');
     await (await openForStamping(compressed)).stampTo(overlays, 1, copy);
-    const check = spawnSync('pdftotext', ['-enc', 'UTF-8', copy, '-'], { encoding: 'utf8' });
-    expect(check.stderr).toBe('');
-    expect(pageCount(copy)).toBe(3);
-    for (const [i, own] of ['第一页正文', '第二页正文', '第三页正文'].entries()) {
-      const text = pageText(copy, i + 1);
-      expect(text).toContain(own);
-      expect(text).toContain('仅供李四阅 · R002');
-    }
+    expectStamped(copy, '仅供李四阅 · R002', '张三');
   });
 });

@@ -41,14 +41,8 @@ export async function openForStamping(file: string): Promise<StampableBrief> {
   const push = context.getPushGraphicsStateContentStream();
   const pop = context.getPopGraphicsStateContentStream();
   const baseline = context.largestObjectNumber;
-  const pages = read.map(({ ref, leaf, streams, resources, mediaBox }) => ({
-    ref,
-    leaf,
-    own: { contents: leaf.get(PDFName.Contents), resources: leaf.get(PDFName.Resources) },
-    streams,
-    resources,
-    box: mediaBox,
-  }));
+  // each page's own Contents and Resources entries, put back after every copy
+  const pages = read.map((page) => ({ ...page, own: { contents: page.leaf.get(PDFName.Contents), resources: page.leaf.get(PDFName.Resources) } }));
 
   return {
     async stampTo(overlays, index, outFile) {
@@ -58,7 +52,7 @@ export async function openForStamping(file: string): Promise<StampableBrief> {
         const embedder = await PDFPageEmbedder.for(PDFObjectCopier.for(overlays.doc.context, context).copy(overlays.doc.getPage(index).node));
         const overlay = await embedder.embedIntoContext(context);
         for (const p of pages) {
-          const { x, y, width, height } = p.box;
+          const { x, y, width, height } = p.mediaBox;
           const draw = context.register(context.stream(`q ${num(width / embedder.width)} 0 0 ${num(height / embedder.height)} ${num(x)} ${num(y)} cm ${XOBJECT.asString()} Do Q`));
           p.leaf.set(PDFName.Contents, context.obj([push, ...p.streams, pop, draw]));
           const resources = context.obj({});
