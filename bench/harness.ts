@@ -1,8 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, cpSync, existsSync, openSync, readSync, rmSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { WarehouseOptions } from '../pipeline/warehouse/warehouse.js';
+import { seconds } from '../pipeline/ledger.js';
+import { openWarehouse, type WarehouseOptions } from '../pipeline/warehouse/warehouse.js';
 
 /**
  * The data sizes the suites run at: a smoke test for CI (every city has data, nothing more), the
@@ -174,7 +175,13 @@ export async function timeFn(fn: () => Promise<unknown>, runs: number, warmup = 
 }
 
 /** How to run a timed command: its environment, folder, the exit codes that count as success (default 0). */
-export interface CommandOptions { env?: NodeJS.ProcessEnv; cwd?: string; okCodes?: number[] }
+export interface CommandOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  okCodes?: number[];
+  /** Where a failed run's whole stderr (its log) is kept: the suites delete their run folders. */
+  failureLog?: string;
+}
 
 /**
  * Times a command in a new process, as a user runs it: wall time, and its peak RSS from GNU time
@@ -210,12 +217,35 @@ export async function sampleCommand(argv: string[], runs: number, options: Comma
   let peak: number | null = null;
   for (let i = 0; i < runs; i++) {
     const r = await timeCommand(argv, options);
-    if (!(options.okCodes ?? [0]).includes(r.code)) throw new Error(`${argv.join(' ')} exited ${r.code}: ${r.stderr.slice(-800)}`);
+    if (!(options.okCodes ?? [0]).includes(r.code)) {
+      if (options.failureLog) writeFileSync(options.failureLog, r.stderr);
+      throw new Error(`${argv.join(' ')} exited ${r.code}${options.failureLog ? ` (its whole log: ${options.failureLog})` : ''}: ${r.stderr.slice(-800)}`);
+    }
     ms.push(r.innerMs ?? r.ms);
     if (r.cpuMs !== null) cpuMs.push(r.cpuMs);
     if (r.peakRssMb !== null) peak = Math.max(peak ?? 0, r.peakRssMb);
   }
   return { ms, peakRssMb: peak, ...(cpuMs.length ? { cpuMs } : {}) };
+}
+
+/** The stages of a workspace's last `run` (ingest, marts, checks, briefs, deliver) with their milliseconds, from its ledger. */
+export async function lastRunStages(workspace: string): Promise<Record<string, number>> {
+  const w = await openWarehouse(path.join(workspace, 'warehouse.duckdb'), { readOnly: true });
+  try {
+    const rows = await w.all<{ stage: string; ms: number }>(
+      `select stage, ms from run_stages where run_id = (select run_id from runs where command = 'run' order by started_at desc limit 1) order by started_at`,
+    );
+    return Object.fromEntries(rows.map((r) => [r.stage, Number(r.ms)]));
+  } finally {
+    w.close();
+  }
+}
+
+/** "stages (median of 3): ingest 27.6 s, marts 23.2 s, …": where a nightly run's time went. */
+export function stagesNote(runs: Record<string, number>[]): string {
+  const names = [...new Set(runs.flatMap((r) => Object.keys(r)))];
+  const parts = names.map((n) => `${n} ${seconds(median(runs.map((r) => r[n] ?? 0)))}`);
+  return `stages (median of ${runs.length}): ${parts.join(', ')}`;
 }
 
 /** Joins samples of the same work taken one run at a time (e.g. interleaved with other work). */

@@ -1,6 +1,6 @@
 import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { briefsLabel, figure, joinSamples, runArgs, scales, sampleCommand, timeFn, warehouseOptions, type Sample, type Suite } from '../harness.js';
+import { briefsLabel, figure, joinSamples, lastRunStages, runArgs, scales, sampleCommand, stagesNote, timeFn, warehouseOptions, type Sample, type Suite } from '../harness.js';
 import { openWarehouse } from '../../pipeline/warehouse/warehouse.js';
 import { linkOrCopy } from '../../pipeline/write-atomic.js';
 
@@ -18,6 +18,7 @@ const suite: Suite = {
     const plainFile = path.join(ctx.dir, 'nightly-full-plain.duckdb');
     const full: Sample[] = [];
     const plain: Sample[] = [];
+    const stages: Record<string, number>[] = [];
     // Plain DuckDB: the revenue CSVs with the project's column types, the relief Parquet files. The taxpayer register
     // (taxpayers.csv) is GBK, which DuckDB reads only with its encodings extension (not installed): left out.
     const of = (prefix: string, ext: string) => extracts.filter((f) => path.basename(f).startsWith(prefix) && f.endsWith(ext)).map((f) => `'${f.replaceAll("'", "''")}'`).join(', ');
@@ -32,7 +33,8 @@ const suite: Suite = {
         mkdirSync(path.join(copy, 'inbox'), { recursive: true });
         for (const f of extracts) linkOrCopy(f, path.join(copy, 'inbox', path.basename(f)));
         if (existsSync(path.join(workspace, 'recipients.json'))) copyFileSync(path.join(workspace, 'recipients.json'), path.join(copy, 'recipients.json'));
-        full.push(await sampleCommand([...ctx.cli, '--workspace', copy, ...runArgs(ctx.scale)], 1, { okCodes: [0, 3] }));
+        full.push(await sampleCommand([...ctx.cli, '--workspace', copy, ...runArgs(ctx.scale)], 1, { okCodes: [0, 3], failureLog: path.join(ctx.dir, 'nightly-full-failed.log') }));
+        stages.push(await lastRunStages(copy));
         for (const f of [plainFile, `${plainFile}.wal`]) rmSync(f, { force: true });
         plain.push(
           await timeFn(async () => {
@@ -53,7 +55,7 @@ const suite: Suite = {
       figure('nightly-full', `full rebuild (${extracts.length} extracts, ${briefsLabel(ctx.scale)}, delivered to ${scales[ctx.scale].recipients})`, ctx.scale, joinSamples(full), {
         baseline: { name: 'plain DuckDB read_csv/read_parquet of the same revenue and relief files', sample: { ms: joinSamples(plain).ms, peakRssMb: null } },
         target: { ms: 15 * 60_000, rssMb: 8192 },
-        note: `${ctx.scale === 'province' ? '' : 'the 15 min target is set for province scale; '}the baseline leaves out taxpayers.csv (GBK: plain DuckDB needs its encodings extension)`,
+        note: `${ctx.scale === 'province' ? '' : 'the 15 min target is set for province scale; '}the baseline leaves out taxpayers.csv (GBK: plain DuckDB needs its encodings extension); ${stagesNote(stages)}`,
       }),
     ];
   },

@@ -4,7 +4,23 @@ delete from mart_revenue where period in (select period from _mart_periods);
 
 -- A file holds a taxpayer once per month and tax (ingest refuses a repeated key), so a cell fed by one file counts its
 -- taxpayers by counting rows: a quarter of the cost of count(distinct) on 16 M rows a month at province scale.
+-- The facts are summed at their own codes first and joined to the seeds after: a four times cheaper aggregate at
+-- province scale (1.0 s against 4.0 s a month) than joining every fact row, and the same cells (sum, count, max and
+-- the file range all add up across the codes a section or city gathers).
 create or replace temp table _revenue_cells as
+with by_code as (
+  select
+    r.period, r.region_code, r.industry_code, r.tax_code, r.size_code,
+    sum(r.amount)    as amount,
+    count(*)         as taxpayers,
+    max(r.amount)    as largest_amount,
+    min(r.file_id)   as first_file,
+    max(r.file_id)   as last_file
+  from revenue r
+  where r.period in (select period from _mart_periods)
+    and r.superseded_by is null  -- current rows only: restated ones are kept for reproducing earlier briefs
+  group by all
+)
 select
   r.period,
   g.city_code,
@@ -16,15 +32,13 @@ select
   i.section_code,
   r.size_code,
   sum(r.amount)::decimal(18,2)            as amount,
-  count(*)::integer                       as taxpayers,
-  max(r.amount)::decimal(18,2)            as largest_amount,
-  min(r.file_id) = max(r.file_id)         as one_file
-from revenue r
+  sum(r.taxpayers)::integer               as taxpayers,
+  max(r.largest_amount)::decimal(18,2)    as largest_amount,
+  min(r.first_file) = max(r.last_file)    as one_file
+from by_code r
 join regions g on g.code = r.region_code
 join industries i on i.code = r.industry_code
 left join tax_types t on t.code = r.tax_code
-where r.period in (select period from _mart_periods)
-  and r.superseded_by is null  -- current rows only: restated ones are kept for reproducing earlier briefs
 group by all;
 
 -- A cell fed by several files (feeds that overlap) may hold a taxpayer more than once: its taxpayers are counted distinct.

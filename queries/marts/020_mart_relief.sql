@@ -4,7 +4,21 @@ delete from mart_relief where period in (select period from _mart_periods);
 
 -- A file holds a taxpayer once per month and policy (ingest refuses a repeated key), so a cell fed by one file counts its
 -- beneficiaries by counting rows (as mart_revenue does; far cheaper than count(distinct)).
+-- Summed at the facts' own codes first, then joined to the seeds (as mart_revenue is, for the same reason).
 create or replace temp table _relief_cells as
+with by_code as (
+  select
+    r.period, r.region_code, r.industry_code, r.policy_code, r.size_code,
+    sum(r.amount)    as amount,
+    count(*)         as beneficiaries,
+    max(r.amount)    as largest_amount,
+    min(r.file_id)   as first_file,
+    max(r.file_id)   as last_file
+  from relief r
+  where r.period in (select period from _mart_periods)
+    and r.superseded_by is null  -- current rows only: restated ones are kept for reproducing earlier briefs
+  group by all
+)
 select
   r.period,
   g.city_code,
@@ -15,15 +29,13 @@ select
   i.section_code,
   r.size_code,
   sum(r.amount)::decimal(18,2)            as amount,
-  count(*)::integer                       as beneficiaries,
-  max(r.amount)::decimal(18,2)            as largest_amount,
-  min(r.file_id) = max(r.file_id)         as one_file
-from relief r
+  sum(r.beneficiaries)::integer           as beneficiaries,
+  max(r.largest_amount)::decimal(18,2)    as largest_amount,
+  min(r.first_file) = max(r.last_file)    as one_file
+from by_code r
 join regions g on g.code = r.region_code
 join industries i on i.code = r.industry_code
 join relief_policies p on p.code = r.policy_code
-where r.period in (select period from _mart_periods)
-  and r.superseded_by is null  -- current rows only: restated ones are kept for reproducing earlier briefs
 group by all;
 
 -- A cell fed by several files (feeds that overlap) may hold a beneficiary more than once: they are counted distinct.

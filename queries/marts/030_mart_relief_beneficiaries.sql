@@ -52,54 +52,108 @@ scope as (
   union all
   select f.* from relief_first_seen f semi join touched t on t.year = f.year and t.taxpayer_id = f.taxpayer_id
 ),
-per_policy as (
-  select
-    f.year, g.in_jurisdiction, g.city_code, g.region_group, p.kind, f.policy_code, i.section_code, f.size_code, f.taxpayer_id,
-    min(f.first_period) as first_period
+-- each first-seen row at the seeds' codes (no aggregate here: every grouping below takes its own minimum per taxpayer)
+coded as (
+  select f.year, g.in_jurisdiction, g.city_code, g.region_group, p.kind, f.policy_code, i.section_code, f.size_code, f.taxpayer_id, f.first_period
   from scope f
   join regions g on g.code = f.region_code
   join industries i on i.code = f.industry_code
   join relief_policies p on p.code = f.policy_code
-  group by all
-),
--- … then, per grouping set, the first of those months
-first_seen as (
-  select
-    year, in_jurisdiction, city_code, region_group, kind, policy_code, section_code, size_code,
-    concat_ws(',',
-      case when grouping(city_code) = 0 then 'city' end,
-      case when grouping(region_group) = 0 then 'region_group' end,
-      case when grouping(kind) = 0 then 'kind' end,
-      case when grouping(policy_code) = 0 then 'policy' end,
-      case when grouping(section_code) = 0 then 'section' end,
-      case when grouping(size_code) = 0 then 'size' end) as dims,
-    taxpayer_id,
-    min(first_period) as first_period
-  from per_policy
-  group by grouping sets (
-    (year, in_jurisdiction, taxpayer_id),
-    (year, in_jurisdiction, taxpayer_id, kind),
-    (year, in_jurisdiction, taxpayer_id, policy_code),
-    (year, in_jurisdiction, taxpayer_id, section_code),
-    (year, in_jurisdiction, taxpayer_id, size_code),
-    (year, in_jurisdiction, taxpayer_id, city_code),
-    (year, in_jurisdiction, taxpayer_id, region_group),
-    (year, in_jurisdiction, taxpayer_id, city_code, kind),
-    (year, in_jurisdiction, taxpayer_id, city_code, policy_code),
-    (year, in_jurisdiction, taxpayer_id, city_code, section_code),
-    (year, in_jurisdiction, taxpayer_id, city_code, size_code)
-  )
 ),
 -- an extended year keeps only the groupings first seen in its new months: the earlier ones are in the mart already
 news as (
-  select f.* from first_seen f join _beneficiary_years y on y.year = f.year
-  where not y.extend or f.first_period >= y.first_changed
+  select year, case when extend then first_changed else make_date(year, 1, 1) end as since from _beneficiary_years
 )
-select
-  year, first_period, case when dims = '' then 'total' else dims end as grouping_set,
-  in_jurisdiction, city_code, region_group, kind, policy_code, section_code, size_code,
-  count(*)::integer as new_beneficiaries
-from news
+-- One aggregate per grouping set, each the first month per taxpayer and then the taxpayers per first month: a third
+-- cheaper than one GROUPING SETS over the same rows (whose eleven hash tables of taxpayers are held at once), and the
+-- same counts. The column order is the mart's: year, first_period, grouping_set, in_jurisdiction, city_code,
+-- region_group, kind, policy_code, section_code, size_code, new_beneficiaries.
+select year, first_period, 'total' as grouping_set, in_jurisdiction,
+  null as city_code, null as region_group, null as kind, null as policy_code, null as section_code, null as size_code, count(*)::integer as new_beneficiaries
+from (
+  select year, in_jurisdiction, min(first_period) as first_period
+  from coded group by year, in_jurisdiction, taxpayer_id
+) f semi join news y on y.year = f.year and f.first_period >= y.since
+group by all
+union all
+select year, first_period, 'kind' as grouping_set, in_jurisdiction,
+  null as city_code, null as region_group, kind, null as policy_code, null as section_code, null as size_code, count(*)::integer as new_beneficiaries
+from (
+  select year, in_jurisdiction, kind, min(first_period) as first_period
+  from coded group by year, in_jurisdiction, taxpayer_id, kind
+) f semi join news y on y.year = f.year and f.first_period >= y.since
+group by all
+union all
+select year, first_period, 'policy' as grouping_set, in_jurisdiction,
+  null as city_code, null as region_group, null as kind, policy_code, null as section_code, null as size_code, count(*)::integer as new_beneficiaries
+from (
+  select year, in_jurisdiction, policy_code, min(first_period) as first_period
+  from coded group by year, in_jurisdiction, taxpayer_id, policy_code
+) f semi join news y on y.year = f.year and f.first_period >= y.since
+group by all
+union all
+select year, first_period, 'section' as grouping_set, in_jurisdiction,
+  null as city_code, null as region_group, null as kind, null as policy_code, section_code, null as size_code, count(*)::integer as new_beneficiaries
+from (
+  select year, in_jurisdiction, section_code, min(first_period) as first_period
+  from coded group by year, in_jurisdiction, taxpayer_id, section_code
+) f semi join news y on y.year = f.year and f.first_period >= y.since
+group by all
+union all
+select year, first_period, 'size' as grouping_set, in_jurisdiction,
+  null as city_code, null as region_group, null as kind, null as policy_code, null as section_code, size_code, count(*)::integer as new_beneficiaries
+from (
+  select year, in_jurisdiction, size_code, min(first_period) as first_period
+  from coded group by year, in_jurisdiction, taxpayer_id, size_code
+) f semi join news y on y.year = f.year and f.first_period >= y.since
+group by all
+union all
+select year, first_period, 'city' as grouping_set, in_jurisdiction,
+  city_code, null as region_group, null as kind, null as policy_code, null as section_code, null as size_code, count(*)::integer as new_beneficiaries
+from (
+  select year, in_jurisdiction, city_code, min(first_period) as first_period
+  from coded group by year, in_jurisdiction, taxpayer_id, city_code
+) f semi join news y on y.year = f.year and f.first_period >= y.since
+group by all
+union all
+select year, first_period, 'region_group' as grouping_set, in_jurisdiction,
+  null as city_code, region_group, null as kind, null as policy_code, null as section_code, null as size_code, count(*)::integer as new_beneficiaries
+from (
+  select year, in_jurisdiction, region_group, min(first_period) as first_period
+  from coded group by year, in_jurisdiction, taxpayer_id, region_group
+) f semi join news y on y.year = f.year and f.first_period >= y.since
+group by all
+union all
+select year, first_period, 'city,kind' as grouping_set, in_jurisdiction,
+  city_code, null as region_group, kind, null as policy_code, null as section_code, null as size_code, count(*)::integer as new_beneficiaries
+from (
+  select year, in_jurisdiction, city_code, kind, min(first_period) as first_period
+  from coded group by year, in_jurisdiction, taxpayer_id, city_code, kind
+) f semi join news y on y.year = f.year and f.first_period >= y.since
+group by all
+union all
+select year, first_period, 'city,policy' as grouping_set, in_jurisdiction,
+  city_code, null as region_group, null as kind, policy_code, null as section_code, null as size_code, count(*)::integer as new_beneficiaries
+from (
+  select year, in_jurisdiction, city_code, policy_code, min(first_period) as first_period
+  from coded group by year, in_jurisdiction, taxpayer_id, city_code, policy_code
+) f semi join news y on y.year = f.year and f.first_period >= y.since
+group by all
+union all
+select year, first_period, 'city,section' as grouping_set, in_jurisdiction,
+  city_code, null as region_group, null as kind, null as policy_code, section_code, null as size_code, count(*)::integer as new_beneficiaries
+from (
+  select year, in_jurisdiction, city_code, section_code, min(first_period) as first_period
+  from coded group by year, in_jurisdiction, taxpayer_id, city_code, section_code
+) f semi join news y on y.year = f.year and f.first_period >= y.since
+group by all
+union all
+select year, first_period, 'city,size' as grouping_set, in_jurisdiction,
+  city_code, null as region_group, null as kind, null as policy_code, null as section_code, size_code, count(*)::integer as new_beneficiaries
+from (
+  select year, in_jurisdiction, city_code, size_code, min(first_period) as first_period
+  from coded group by year, in_jurisdiction, taxpayer_id, city_code, size_code
+) f semi join news y on y.year = f.year and f.first_period >= y.since
 group by all;
 
 drop table _beneficiary_years;
