@@ -210,15 +210,18 @@ describe('printer (real Chromium)', () => {
     expect(again.pages).toBe(1);
   });
 
-  it('launches and prints fast enough for the nightly run (logs the timings)', async () => {
+  // Speed is the bench's (npm run bench -- brief fanout): this test only logs the timings, and asserts the pages.
+  it('prints one section and the whole brief five times each with the same page count (logs the timings)', async () => {
     const medianOf5 = async (doc: string, name: string) => {
       const times: number[] = [];
-      let pages = 0;
+      const counts = new Set<number>();
       for (let i = 0; i < 5; i++) {
         const t0 = performance.now();
-        pages = (await printer.print({ html: doc, outFile: join(out, `${name}-${i}.pdf`), classification: 'x' })).pages;
+        counts.add((await printer.print({ html: doc, outFile: join(out, `${name}-${i}.pdf`), classification: 'x' })).pages);
         times.push(performance.now() - t0);
       }
+      expect(counts.size).toBe(1); // the same HTML prints to the same pages every time
+      const [pages] = counts;
       return { pages, median: [...times].sort((a, b) => a - b)[2]!, all: times.map((t) => t.toFixed(0)).join('/') };
     };
     // The first section only (title, summary, text and the chart): one page.
@@ -229,8 +232,7 @@ describe('printer (real Chromium)', () => {
         `${onePage.pages} page ${onePage.median.toFixed(0)} ms (${onePage.all}), ${whole.pages} pages ${whole.median.toFixed(0)} ms (${whole.all})`,
     );
     expect(onePage.pages).toBe(1);
-    expect(launchMs).toBeLessThan(10_000);
-    expect(whole.median).toBeLessThan(5_000);
+    expect(whole.pages).toBeGreaterThan(1);
   });
 
   it('refuses to print after close, and removes its browser profile', async () => {
