@@ -141,7 +141,7 @@ async function prepare(dir: string, cli: string[], scale: Scale, log: (m: string
 
 function line(f: Figure): string {
   const s = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(0)} ms`);
-  const base = f.baseline ? ` | baseline ${f.baseline.name} ${s(f.baseline.medianMs)} | ratio ${f.ratio!.toFixed(2)}` : '';
+  const base = f.baseline ? ` | baseline ${f.baseline.name} ${s(f.baseline.medianMs)} (min ${s(f.baseline.minMs)}, max ${s(f.baseline.maxMs)}) | ratio ${f.ratio!.toFixed(2)}` : '';
   const target = f.target ? ` | target ${targetText(f)} ${f.meets ? 'met' : 'NOT met'}` : '';
   return `${f.suite}/${f.name} [${f.scale}] median ${s(f.medianMs)} (min ${s(f.minMs)}, max ${s(f.maxMs)}, n=${f.runs})${f.peakRssMb ? ` | peak RSS ${f.peakRssMb.toFixed(0)} MiB` : ''}${base}${target}${f.note ? ` | ${f.note}` : ''}`;
 }

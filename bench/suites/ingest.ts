@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import iconv from 'iconv-lite';
-import { figure, joinSamples, median, sampleCommand, scales, warehouseOptions, type Sample, type Suite } from '../harness.js';
+import { figure, joinSamples, median, sampleCommand, scales, settleCache, warehouseOptions, type Sample, type Suite } from '../harness.js';
 import { parseFeed } from '../../pipeline/ingest/feeds.js';
 import { ingestFile } from '../../pipeline/ingest/ingest.js';
 import { createLogger } from '../../pipeline/log.js';
@@ -31,7 +31,9 @@ const now = new Date('2026-11-26T08:00:00Z');
  * constraints and file id), with the file's columns and types given (no sniffing; period read with
  * dateformat '%Y-%m', amount as DECIMAL(18,2)), or `read_parquet(…)`; DuckDB's default settings.
  * Variants alternate within each run, in reverse order every other run, so that a change in the
- * machine's load falls on both sides.
+ * machine's load falls on both sides; before each one the page cache is settled alike (`sync`, its
+ * extract read once), and each run's project time is divided by its baseline's of the same run
+ * (paired ratios: their median and range say how far the machine's drift moved the figure).
  */
 const suite: Suite = {
   name: 'ingest',
@@ -44,6 +46,7 @@ const suite: Suite = {
     const loads: number[] = [];
     for (let i = 0; i < ctx.runs; i++) {
       for (const v of i % 2 ? [...variants].reverse() : variants) {
+        settleCache({ drop: [], warm: [path.join(dir, source(v))] });
         loads.push(os.loadavg()[0]!);
         samples.get(v)!.push(await sampleCommand([process.execPath, fileURLToPath(import.meta.url), v, dir], 1));
       }
@@ -52,10 +55,16 @@ const suite: Suite = {
     const mb = (f: string) => `${(statSync(path.join(dir, f)).size / 1e6).toFixed(0)} MB`;
     const n = rows.toLocaleString('en');
     // CPU time (all threads) besides wall time: on a machine shared with other work it is the steadier measure.
+    // Run by run: the project's time over its baseline's in the same run (wall, and CPU of all threads).
+    const paired = (a: number[], b: number[]) => {
+      const r = a.map((x, i) => x / b[i]!);
+      return `${median(r).toFixed(2)} (${Math.min(...r).toFixed(2)}–${Math.max(...r).toFixed(2)})`;
+    };
     const cpu = (project: Variant, base: Variant) => {
       const p = median(s(project).cpuMs ?? []);
       const b = median(s(base).cpuMs ?? []);
-      return `CPU (all threads) median ${(p / 1000).toFixed(2)} s vs ${(b / 1000).toFixed(2)} s, ratio ${(p / b).toFixed(2)}; ` +
+      return `paired ratio run by run, median (min–max): wall ${paired(s(project).ms, s(base).ms)}, CPU ${paired(s(project).cpuMs ?? [], s(base).cpuMs ?? [])}; ` +
+        `CPU (all threads) median ${(p / 1000).toFixed(2)} s vs ${(b / 1000).toFixed(2)} s, ratio ${(p / b).toFixed(2)}; ` +
         `1-min load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} during the runs`;
     };
     return [
@@ -109,6 +118,11 @@ async function generate(dir: string, rows: number, log: (m: string) => void): Pr
   writeFileSync(done, '');
 }
 
+/** The extract a variant reads. */
+function source(variant: Variant): string {
+  return variant.startsWith('parquet') ? 'revenue.parquet' : variant.startsWith('gbk') ? 'revenue_gbk.csv' : 'revenue.csv';
+}
+
 function feedFile(dir: string, format: 'csv' | 'parquet' | 'gbk'): string {
   const file = path.join(dir, `feed-${format}.json`);
   writeFileSync(file, JSON.stringify({
@@ -133,27 +147,26 @@ async function measure(variant: Variant, dir: string): Promise<void> {
 }
 
 async function measureIn(variant: Variant, dir: string, work: string): Promise<void> {
-  const file = path.join(work, `${variant}.duckdb`);
-  const warehouse = await openWarehouse(file, warehouseOptions());
+  const warehouse = await openWarehouse(path.join(work, `${variant}.duckdb`), warehouseOptions());
   try {
     const logger = createLogger({ format: 'json', quiet: true, stream: process.stderr });
     await migrate(warehouse, readMigrations(path.join(projectPaths().queries, 'migrations')), now);
     await loadSeeds(warehouse, projectPaths().seeds, { logger, now });
     const [format, how] = variant.split('-') as ['csv' | 'parquet' | 'gbk', 'plain' | 'project'];
-    const source = path.join(dir, format === 'parquet' ? 'revenue.parquet' : format === 'gbk' ? 'revenue_gbk.csv' : 'revenue.csv');
+    const file = path.join(dir, source(variant));
     const feed = how === 'project' ? parseFeed(feedFile(work, format)) : undefined;
     const started = performance.now();
     const cpuStarted = process.cpuUsage();
     if (!feed) {
       const reader = format === 'parquet'
-        ? `read_parquet('${source}')`
-        : `read_csv('${source}', header = true, auto_detect = false, columns = ${columns}, dateformat = '%Y-%m')`;
+        ? `read_parquet('${file}')`
+        : `read_csv('${file}', header = true, auto_detect = false, columns = ${columns}, dateformat = '%Y-%m')`;
       // Into the same table as the project's (its types and NOT NULL constraints, a file id), in one transaction.
       await warehouse.transaction(() => warehouse.run(
         `insert into revenue (period, taxpayer_id, region_code, industry_code, size_code, tax_code, amount, file_id)
          select * exclude (taxpayer_name), 1 from ${reader}`));
     } else {
-      const result = await ingestFile(warehouse, source, feed, { logger, now, tmpDir: work });
+      const result = await ingestFile(warehouse, file, feed, { logger, now, tmpDir: work });
       if (result.status !== 'loaded') throw new Error(`${variant}: ${result.status} ${JSON.stringify(result.problems.slice(0, 3))}`);
     }
     const ms = performance.now() - started;

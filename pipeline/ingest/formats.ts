@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
 import { closeSync, createReadStream, createWriteStream, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import path from 'node:path';
@@ -7,7 +5,10 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
 import type { Feed } from './feeds.js';
+import { firstNotUtf8, trimPartial } from './digest.js';
 import { BadText, badTextMessage, lineAt, textDecoder, transcodeFile, utf8Lines } from './transcode.js';
+
+export { digestFile, type Digest } from './digest.js';
 
 /** A file ingest cannot read, with the sentence that tells the analyst what to do, and where (line, column) when one place is at fault. */
 export class Unreadable extends Error {
@@ -55,73 +56,6 @@ export function sniff(file: string): FileKind {
   if (head[0] === 0x50 && head[1] === 0x4b) return 'zip';
   if (head.subarray(0, 4).toString('latin1') === 'PAR1') return 'parquet';
   return 'text';
-}
-
-/** A file's SHA-256 and, for text, where the first NUL byte and the first byte that is not UTF-8 lie (-1: none). */
-export interface Digest { sha256: string; nulAt: number; notUtf8At: number }
-
-/**
- * The file's SHA-256 and, for text, the byte offsets of the first NUL byte (a binary or corrupted file)
- * and of the first byte that starts no UTF-8 character. The file is read once, while DuckDB loads it;
- * UTF-8 is checked per chunk by native isUtf8 (a character cut by the chunk's end is checked with the
- * next), and only the chunk that fails is searched byte by byte. (DuckDB's CSV reader loads bytes that
- * are not UTF-8 as U+FFFD without a word: a GBK line past the megabyte prepare judges would load garbled.)
- */
-export async function digestFile(file: string, text = false): Promise<Digest> {
-  const hash = createHash('sha256');
-  let offset = 0;
-  let nulAt = -1;
-  let notUtf8At = text ? -1 : -2;
-  let carry: Buffer = Buffer.alloc(0); // the start of a character the last chunk cut
-  for await (const chunk of chunksOf(file)) {
-    hash.update(chunk);
-    if (text && nulAt < 0) {
-      const i = chunk.indexOf(0);
-      if (i >= 0) nulAt = offset + i;
-    }
-    if (notUtf8At === -1) {
-      // the continuation bytes that end the cut character belong with it
-      let k = 0;
-      while (carry.length > 0 && k < 3 && k < chunk.length && (chunk[k]! & 0xc0) === 0x80) k++;
-      const body = trimPartial(chunk.subarray(k));
-      const joined = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, k)]) : undefined;
-      if (joined && !isUtf8(joined)) notUtf8At = offset - carry.length;
-      else if (!isUtf8(body)) notUtf8At = offset + k + firstNotUtf8(body);
-      carry = Buffer.from(chunk.subarray(k + body.length));
-    }
-    offset += chunk.length;
-  }
-  if (notUtf8At === -1 && carry.length > 0) notUtf8At = offset - carry.length; // the file ends inside a character
-  return { sha256: hash.digest('hex'), nulAt, notUtf8At: Math.max(notUtf8At, -1) };
-}
-
-/**
- * A file's bytes, 4 MiB at a time, read into one buffer that each chunk reuses (valid until the next is read):
- * a new buffer per chunk, as a read stream gives, cost a sixth of the hash's CPU in page faults and GC.
- */
-async function* chunksOf(file: string): AsyncGenerator<Buffer> {
-  const handle = await open(file, 'r');
-  try {
-    const buffer = Buffer.allocUnsafe(4 << 20);
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
-      if (bytesRead === 0) return;
-      yield buffer.subarray(0, bytesRead);
-    }
-  } finally {
-    await handle.close();
-  }
-}
-
-/** The index of the first byte that starts no UTF-8 character (a valid character is stepped over whole), or the length. */
-function firstNotUtf8(bytes: Buffer): number {
-  let at = 0;
-  for (let b = bytes[0]!; at < bytes.length; b = bytes[at]!) {
-    const length = b < 0x80 ? 1 : b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
-    if (length > 1 && !isUtf8(bytes.subarray(at, at + length))) break;
-    at += length;
-  }
-  return at;
 }
 
 /** The refusal of a file read as UTF-8 whose byte `at` starts no UTF-8 character, at its record. */
@@ -533,17 +467,6 @@ function validUtf8(bytes: Buffer, prefixOnly = false): boolean {
   } catch {
     return false;
   }
-}
-
-// A sample cut in the middle of a multi-byte character is not invalid: drop the partial tail.
-function trimPartial(buf: Buffer): Buffer {
-  let end = buf.length;
-  for (let i = 1; i <= 3 && end - i >= 0; i++) {
-    const b = buf[end - i]!;
-    if ((b & 0xc0) === 0xc0) return buf.subarray(0, end - i); // a lead byte whose sequence may be cut
-    if ((b & 0x80) === 0) break;
-  }
-  return buf;
 }
 
 function firstLines(file: string, n: number): string[] {

@@ -9,7 +9,8 @@ import { projectPaths } from '../workspace.js';
 import { restrict } from '../write-atomic.js';
 import { datasets, type Dataset } from './datasets.js';
 import { feedFor, type Feed } from './feeds.js';
-import { checkKind, digestFile, firstLine, notUtf8, prepare, sniff, unmatched, Unreadable, type Digest, type Prepared, type TypedColumns } from './formats.js';
+import { digestAside, digestFile, type Digest, type DigestAside } from './digest.js';
+import { checkKind, firstLine, notUtf8, prepare, sniff, unmatched, Unreadable, type Prepared, type TypedColumns } from './formats.js';
 import { canonicalSql, checksFor, leanColumns, resolveSources, type Check, type Sources } from './transform.js';
 
 /** One problem found in a file: where (row is the line of a CSV, header included, or the row of a sheet) and what. */
@@ -104,20 +105,26 @@ export async function ingestFile(warehouse: Warehouse, file: string, feed: Feed,
   let prepared: Prepared | undefined;
   // a CSV read as UTF-8 as it is (a GBK one is transcoded, and its undecodable bytes refused on the way)
   const readsUtf8 = () => feed.format === 'csv' && prepared?.encoding === 'utf-8';
-  let digest: Promise<Digest> | undefined;
+  let aside: DigestAside | undefined;
   let hash: (() => Promise<Digest>) | undefined;
   try {
     const kind = sniff(file);
     checkKind(file, feed, kind);
-    // The file is hashed once, when first needed: a file of a name and size already in the ledger
-    // before anything else; any other once its rows are inserted, on the core the insert's
-    // single-threaded checks leave free (during the insert it would take CPU from DuckDB's reader).
-    hash = () => {
-      if (!digest) {
-        digest = digestFile(file, kind === 'text');
-        digest.catch(() => undefined);
+    // The file is hashed once, beside the load: a file of a name and size already in the ledger before
+    // anything else; any other from the start of its insert on a thread of the lowest priority (it takes
+    // only the CPU DuckDB's reader leaves idle), raised once the rows are in, when the single-threaded
+    // key pass leaves a core free.
+    const startHash = () => {
+      if (!aside) {
+        aside = digestAside(file, kind === 'text');
+        aside.result.catch(() => undefined);
       }
-      return digest;
+      return aside;
+    };
+    hash = () => {
+      const started = startHash();
+      started.hurry();
+      return started.result;
     };
     const bytes = statSync(file).size;
     const likely = await warehouse.all('select 1 from files where name = $name and bytes = $bytes', { name: path.basename(file), bytes });
@@ -127,7 +134,7 @@ export async function ingestFile(warehouse: Warehouse, file: string, feed: Feed,
     await createMacros(warehouse);
     const hashed = hash;
     const once = (reader: string, lean: boolean) => warehouse.transaction(() =>
-      load(warehouse, file, feed, dataset, { ...prepared!, reader }, lean, effects, options, base, async () => {
+      load(warehouse, file, feed, dataset, { ...prepared!, reader }, lean, effects, options, base, startHash, async () => {
         const d = await hashed();
         if (d.nulAt >= 0) throw new Unreadable(nulMessage(file, feed, d.nulAt));
         if (d.notUtf8At >= 0 && readsUtf8()) throw await notUtf8(file, feed, d.notUtf8At);
@@ -254,7 +261,7 @@ async function setup(warehouse: Warehouse, file: string, feed: Feed, dataset: Da
 async function load(
   warehouse: Warehouse, file: string, feed: Feed, dataset: Dataset, prepared: Prepared, leanRead: boolean,
   effects: IngestEffects, options: IngestOptions, base: IngestResult,
-  identify: () => Promise<{ sha256: string; bytes: number }>,
+  startHash: () => void, identify: () => Promise<{ sha256: string; bytes: number }>,
 ): Promise<IngestResult> {
   const small = Boolean(feed.totals || feed.hierarchy);
   const sources = await setup(warehouse, file, feed, dataset, prepared, small);
@@ -281,6 +288,7 @@ async function load(
   // which refuses the row as well and costs nothing per row; diagnose still names the cell.
   const notNull = await notNullColumns(warehouse, dataset.table);
   const guard = checks.filter((c) => !c.after && !(c.nullOf && notNull.has(c.nullOf))).map((c) => `(${c.where})`).join(' or ') || 'false';
+  startHash();
   const inserted = await warehouse.all<{ Count: string }>(
     `insert into ${dataset.table} (${names.join(', ')}, file_id)
      select ${names.map((n) => `"v_${n}"`).join(', ')},
@@ -290,7 +298,7 @@ async function load(
   const rows = Number(inserted[0]?.Count ?? 0);
   if (rows === 0) throw new Unreadable(`${path.basename(file)} has no data rows (only a header, or every row blank); an empty extract is not loaded.`);
 
-  const identity = identify(); // the hash starts now, beside the checks below
+  const identity = identify(); // the hash, at full priority now, beside the checks below
   identity.catch(() => undefined);
   const periodColumn = dataset.columns.find((c) => c.type === 'period' || c.type === 'year')?.name;
   const periods = await checkLoaded(warehouse, dataset, checks, id, periodColumn, lean);
