@@ -6,10 +6,19 @@ import { CliError, ExitCode } from '../errors.js';
 /** The faces briefs are set in (templates/styles/*.css, chart SVG, header and footer): Song, Hei, Kai. */
 export const BRIEF_FONTS = ['Noto Serif CJK SC', 'Noto Sans CJK SC', 'AR PL UKai CN'] as const;
 
+/**
+ * The print cuts of those faces (scripts/print-fonts.py, installed by npm run setup): TrueType, so Chromium embeds
+ * them as font subsets where it traces the CFF Noto faces glyph by glyph (Type 3), about twice as slow. The styles
+ * name them first; a character outside the cut prints from the full face, which the preflight checks.
+ */
+export const PRINT_FONTS = ['Taxbrief Song', 'Taxbrief Hei', 'Taxbrief Kai'] as const;
+
 /** The code points a set of installed faces can draw. */
 export interface FontCoverage {
   families: readonly string[];
   has(codePoint: number): boolean;
+  /** The print faces (PRINT_FONTS) fontconfig does not have: briefs then print from the full faces, correctly but slower. */
+  missingPrintFaces: readonly string[];
 }
 
 const cache = new Map<string, Promise<FontCoverage>>();
@@ -30,7 +39,8 @@ export function fontCoverage(families: readonly string[] = BRIEF_FONTS): Promise
         faceOf(family, lines[2 * i] ?? '');
         addCharset(ranges, lines[2 * i + 1] ?? '');
       }
-      return coverageOf(families, ranges);
+      const missingPrintFaces = lines.slice(2 * families.length).filter((l) => l.startsWith('missing:')).map((l) => l.slice('missing:'.length));
+      return { ...coverageOf(families, ranges), missingPrintFaces };
     })();
     cache.set(key, coverage);
     coverage.catch(() => cache.delete(key)); // a failure is not remembered: after npm run setup the next call reads again
@@ -38,16 +48,18 @@ export function fontCoverage(families: readonly string[] = BRIEF_FONTS): Promise
   return coverage;
 }
 
-// For each family, two lines: fc-match's family|file|index, then fc-query's charset of that face. One shell runs them
-// all: Node forks one child, not six (a fork copies the page tables of a process that by then holds DuckDB and
-// puppeteer: six took 0.1–0.5 s of a brief rerun's main thread).
+// For each family, two lines: fc-match's family|file|index, then fc-query's charset of that face; then a line
+// `missing:FAMILY` for each print face fontconfig lacks. One shell runs them all: Node forks one child, not six (a fork
+// copies the page tables of a process that by then holds DuckDB and puppeteer: six took 0.1–0.5 s of a brief rerun's
+// main thread).
 const FONTCONFIG_SCRIPT = `for family do
   face=$(fc-match -f '%{family}|%{file}|%{index}' "$family") || exit 101
   printf '%s\\n' "$face"
   rest=\${face#*|}
   fc-query -i "\${rest##*|}" -f '%{charset}' "\${rest%|*}" || exit 102
   printf '\\n'
-done`;
+done
+${PRINT_FONTS.map((f) => `fc-list -q '${f}' || printf 'missing:%s\\n' '${f}'`).join('\n')}`;
 
 const askFontconfig = (families: readonly string[]): Promise<string> =>
   new Promise((resolve, reject) => {
@@ -76,7 +88,7 @@ function addCharset(ranges: [number, number][], charset: string): void {
   }
 }
 
-function coverageOf(families: readonly string[], ranges: [number, number][]): FontCoverage {
+function coverageOf(families: readonly string[], ranges: [number, number][]): Omit<FontCoverage, 'missingPrintFaces'> {
   ranges.sort((x, y) => x[0] - y[0]);
   // merge overlapping ranges of different faces so a binary search is exact
   const merged: [number, number][] = [];
