@@ -8,7 +8,7 @@ import type { Browser, ConnectOptions, HTTPRequest, Page, PDFOptions } from 'pup
 import { CliError, ExitCode } from '../errors.js';
 import { faultPoint } from '../fault-point.js';
 import type { Logger } from '../log.js';
-import { WriteError, writeAtomic } from '../write-atomic.js';
+import { WriteError, writeAtomicAsync } from '../write-atomic.js';
 import { countPdfPages } from './pdf-file.js';
 import { footerTemplate, headerTemplate, OFFICIAL_MARGINS } from './page-setup.js';
 import { spawnChromium, type SpawnedChromium } from './chromium.js';
@@ -425,7 +425,7 @@ async function printOn(tab: Tab, job: PrintJob, tagged: boolean): Promise<PrintR
     const pdf = await page.pdf({ ...pdfOptions(job, tagged), timeout });
     // A job that already timed out must not write a file after its failure was reported.
     if (signal.aborted) throw new Error('timed out before writing');
-    writeAtomic(job.outFile, pdf);
+    await writeAtomicAsync(job.outFile, pdf, signal);
     return { outFile: job.outFile, pages: countPdfPages(pdf), blockedRequests: [...tab.blocked] };
   }, tab.lost);
 }
