@@ -249,6 +249,20 @@ describe('printer (real Chromium)', () => {
     expect(whole.median).toBeLessThan(5_000);
   });
 
+  it('prints tagged PDFs by default (a structure tree) and untagged ones when asked (TAXBRIEF_TAGGED_PDF=0)', async () => {
+    const structure = (file: string) => readFileSync(file).toString('latin1').includes('/StructTreeRoot');
+    expect(structure(pdfFile)).toBe(true);
+    const untagged = await launchPrinter({ executablePath: resolveChromium(process.env), logger: memoryLogger(), tagged: false });
+    try {
+      const file = join(work, 'untagged.pdf');
+      await untagged.print({ html, outFile: file, classification: context.meta.classification });
+      expect(structure(file)).toBe(false);
+      expect(poppler('pdftotext', file, '-').replace(/\s+/g, '')).toContain('2026年10月全省税收收入分析');
+    } finally {
+      await untagged.close();
+    }
+  });
+
   it('refuses to print after close, and removes its browser profile', async () => {
     // A private TMPDIR: other test files and other processes launch Chromium into the shared /tmp meanwhile.
     const saved = process.env.TMPDIR;

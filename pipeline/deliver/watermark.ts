@@ -27,7 +27,7 @@ export function watermarkPages(recipients: WatermarkFor[]): string {
     `@page{size:A4;margin:0}html,body{margin:0;padding:0;background:transparent}` +
     `.tb-watermark{position:relative;width:210mm;height:297mm;overflow:hidden;break-after:page}.tb-watermark:last-child{break-after:auto}` +
     `.tb-watermark div{position:absolute;left:-10%;width:120%;text-align:center;transform:rotate(-30deg);` +
-    `font-family:"Taxbrief Hei","Noto Sans CJK SC","Noto Sans CJK",sans-serif;font-size:22pt;letter-spacing:0.15em;color:rgba(0,0,0,0.16);` +
+    `font-family:"Noto Sans CJK SC","Noto Sans CJK",sans-serif;font-size:22pt;letter-spacing:0.15em;color:rgba(0,0,0,0.16);` +
     `-webkit-print-color-adjust:exact;print-color-adjust:exact;white-space:nowrap}.tb-watermark.en div{font-size:15pt;letter-spacing:0.08em}</style></head>` +
     `<body>${recipients.map(page).join('')}</body></html>`
   );
