@@ -13,7 +13,7 @@ import { describeIn, runQuery, type Query, type QueryRunner } from './queries.js
 import type { ReportDefinition } from './reports.js';
 import type { Printer } from './render/printer.js';
 import type { Params, Row, Warehouse } from './warehouse/warehouse.js';
-import { makeDir, writeAtomic } from './write-atomic.js';
+import { makeDir, writeAtomicAsync } from './write-atomic.js';
 
 /**
  * One brief to build: which report, for which month, (for city briefs) which region, in which language;
@@ -194,8 +194,11 @@ export async function writeBrief(
   makeDir(dir);
   const stem = path.join(dir, briefStem(brief.request));
   const html = `${stem}.html`;
-  writeAtomic(html, brief.html);
-  const printed = await effects.printer.print({ html: brief.html, outFile: `${stem}.pdf`, classification: brief.classification, key: brief.key, charts: brief.charts });
+  // written while the brief prints (the write waits on the disk, not on the main thread); a failed print still leaves it
+  const [, printed] = await Promise.all([
+    writeAtomicAsync(html, brief.html),
+    effects.printer.print({ html: brief.html, outFile: `${stem}.pdf`, classification: brief.classification, key: brief.key, charts: brief.charts }),
+  ]);
   const manifest = {
     brief: report.id,
     title: brief.title,
@@ -212,7 +215,7 @@ export async function writeBrief(
     unverified: brief.request.unverified,
     blockedRequests: printed.blockedRequests,
   };
-  writeAtomic(`${stem}.manifest.json`, `${JSON.stringify(manifest, null, 2)}\n`);
+  await writeAtomicAsync(`${stem}.manifest.json`, `${JSON.stringify(manifest, null, 2)}\n`);
   return { pdf: printed.outFile, html, manifest: `${stem}.manifest.json`, pages: printed.pages };
 }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmod, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CliError, ExitCode } from './errors.js';
 
@@ -100,6 +101,26 @@ function atomically(file: string, write: (tmp: string) => void): void {
 /** Writes to a temporary file beside `file` (with the file mode), then renames it over `file`: a reader never sees half a file. */
 export function writeAtomic(file: string, content: string | Uint8Array): void {
   atomically(file, (tmp) => writeFileSync(tmp, content, { mode: modes.file }));
+}
+
+/**
+ * writeAtomic off the main thread (libuv's pool): for the briefs' PDF, HTML and manifest, whose rename over the last
+ * run's file makes ext4 write the new data out first (auto_da_alloc: 0.4 s of a 20-city fan-out's main thread on a
+ * busy disk). An aborted `signal` (a print that timed out meanwhile) stops it before the rename: nothing is left.
+ */
+export async function writeAtomicAsync(file: string, content: string | Uint8Array, signal?: AbortSignal): Promise<void> {
+  const tmp = temporaryBeside(file);
+  try {
+    makeDir(path.dirname(file));
+    await writeFile(tmp, content, { mode: modes.file });
+    await chmod(tmp, modes.file);
+    signal?.throwIfAborted();
+    await rename(tmp, file);
+  } catch (error) {
+    await rm(tmp, { force: true });
+    if (signal?.aborted) throw error;
+    throw new WriteError(file, (error as NodeJS.ErrnoException)?.code ?? 'EIO', error);
+  }
 }
 
 /** Copies `source` to `file` the same way: whole, or not at all. */

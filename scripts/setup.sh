@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # npm run setup: installs what taxbrief needs on a fresh Debian machine, and nothing twice.
 #   Debian packages: chromium (unless CHROMIUM_PATH names a browser), fonts-noto-cjk,
-#   fonts-arphic-ukai, poppler-utils, time (GNU time: peak RSS in npm run bench); then the npm dependencies (npm ci) and the build.
+#   fonts-arphic-ukai, poppler-utils, time (GNU time: peak RSS in npm run bench), python3-fonttools (the print faces);
+#   then the npm dependencies (npm ci), the build, and the print faces (scripts/print-fonts.py, once per version).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(fonts-noto-cjk fonts-arphic-ukai poppler-utils time)
+packages=(fonts-noto-cjk fonts-arphic-ukai poppler-utils time python3-fonttools)
 if [[ -n "${CHROMIUM_PATH:-}" ]]; then
   [[ -x "$CHROMIUM_PATH" ]] || { echo "setup: CHROMIUM_PATH=$CHROMIUM_PATH is not an executable; unset it or point it at a Chromium binary." >&2; exit 4; }
 else
@@ -50,4 +51,18 @@ fi
 
 npm run --silent build
 fc-list :lang=zh family | grep -q "Noto Serif CJK SC" || { echo "setup: the font Noto Serif CJK SC is missing although fonts-noto-cjk is installed; run fc-cache -f." >&2; exit 4; }
+
+# The print faces (Taxbrief Song/Hei/Kai: TrueType cuts of the Noto/UKai faces, which Chromium embeds as subsets
+# instead of tracing every glyph): built for this user once per version of the script (about 2 minutes of CPU).
+fonts_dir="${XDG_DATA_HOME:-$HOME/.local/share}/fonts/taxbrief"
+fonts_hash=$(sha256sum scripts/print-fonts.py | cut -d' ' -f1)
+if [[ -f $fonts_dir/.version && $(cat "$fonts_dir/.version") == "$fonts_hash" ]] && fc-list -q "Taxbrief Song"; then
+  echo "setup: print faces up to date ($fonts_dir)"
+else
+  echo "setup: building the print faces into $fonts_dir (about 2 minutes)"
+  rm -f "$fonts_dir/.version"
+  /usr/bin/python3 scripts/print-fonts.py "$fonts_dir"
+  fc-cache "$fonts_dir"
+  echo "$fonts_hash" > "$fonts_dir/.version"
+fi
 echo "setup: done. Next: npm start (demo data → PDF), npm test"

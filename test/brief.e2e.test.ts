@@ -99,15 +99,14 @@ describe('monthly-revenue end to end', () => {
     expect(pages).toBeLessThanOrEqual(6); // leaders read 2–6 pages (BRIEF-STYLE): text, three charts, three tables, the appendix
   });
 
-  it('embeds every font, and the fonts are the Noto CJK faces', () => {
+  it('embeds every font, and the fonts are the print faces (TrueType cuts of Noto CJK)', () => {
     const pdf = path.join(ws.dir, 'out', end, 'monthly-revenue.pdf');
     const fonts = execFileSync('pdffonts', [pdf], { encoding: 'utf8' }).trim().split('\n').slice(2);
     expect(fonts.length).toBeGreaterThan(0);
-    // columns: name type encoding emb sub uni object ID; Chromium writes CFF CJK faces as Type 3
+    // columns: name type encoding emb sub uni object ID; the print faces are CID TrueType subsets (scripts/print-fonts.py)
     for (const line of fonts) expect(line.trim().split(/\s+/).at(-5)).toBe('yes');
-    const bytes = readFileSync(pdf).toString('latin1');
-    expect(bytes).toMatch(/NotoSerifCJK/);
-    expect(bytes).toMatch(/NotoSansCJK/);
+    expect(fonts.join('\n')).toMatch(/\+TaxbriefSong-Regular\s+CID TrueType/);
+    expect(fonts.join('\n')).toMatch(/\+TaxbriefHei-Regular\s+CID TrueType/);
   });
 
   it('loads nothing twice when the demo runs again, and rebuilds one brief on its own', async () => {

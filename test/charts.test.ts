@@ -44,7 +44,7 @@ describe('revenueTrendChart', () => {
     for (const text of ['亿元', '同比%', '9月', '2025年', '1月', '2026年', '10月', '资料来源：税收收入统计月报（示例数据）', '986.1', '-1.4%']) {
       expect(svg).toContain(text);
     }
-    expect(svg).toContain('font-family="&quot;Noto Sans CJK SC&quot;');
+    expect(svg).toContain('font-family="&quot;Taxbrief Hei&quot;, &quot;Noto Sans CJK SC&quot;');
     expect(svg).not.toContain('period'); // no field names leaking as axis labels
   });
 

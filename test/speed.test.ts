@@ -6,7 +6,7 @@ import { memoryLogger } from '../pipeline/log.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../pipeline/errors.js';
 import { memoQueries, runQuery } from '../pipeline/queries.js';
-import { fontCoverage, missingGlyphs, preflightFonts, visibleText } from '../pipeline/render/fonts.js';
+import { fontCoverage, missingGlyphs, parsedText, preflightFonts, visibleText } from '../pipeline/render/fonts.js';
 import { createPool } from '../pipeline/render/pool.js';
 import { PUPPETEER_DEFAULT_ARGS } from '../pipeline/render/chromium.js';
 import { createTemplates } from '../pipeline/templates.js';
@@ -300,6 +300,29 @@ describe('the glyph preflight reads a chart\'s text, not its outlines', () => {
     expect(visibleText(svg('广州', '')).includes('M0,0')).toBe(false);
     expect(() => preflightFonts(svg('广州\u0E01', ''), '内部资料', 'map.pdf', coverage)).toThrow(/U\+0E01/);
     expect(() => preflightFonts(svg('广州', '\u0E02'), '内部资料', 'map.pdf', coverage)).toThrow(/U\+0E02/);
+  });
+
+  // the characters a reader sees, as a set (the preflight's question), read by the pattern and by linkedom's parser
+  const chars = (text: string) => [...new Set(text.replace(/\s/gu, ''))].sort().join('');
+
+  it('reads the same characters as an HTML parser in every brief of the snapshots', () => {
+    const dir = new URL('./__snapshots__/briefs', import.meta.url).pathname;
+    const files = readdirSync(dir).filter((f) => f.endsWith('.html'));
+    expect(files.length).toBeGreaterThanOrEqual(5);
+    for (const f of files) {
+      const html = readFileSync(path.join(dir, f), 'utf8');
+      expect(chars(visibleText(html)), f).toBe(chars(parsedText(html)));
+      expect(chars(visibleText(html)), f).not.toMatch(/[<>]|font-family|svg/);
+    }
+  });
+
+  it('decodes character references, keeps a quoted ">" inside its tag, and drops styles, scripts and comments', () => {
+    const html = `<html><head><title>标题&amp;</title><style>p::after{content:"样式"}</style></head><body><!-- 注释 -->` +
+      `<svg><text aria-label="a>b" x='1'>广&#24030;&#x6DF1;&emsp;&lt;&gt;&quot;</text></svg><script>var s = "脚本";</script><p>&#39;完</p></body></html>`;
+    expect(chars(visibleText(html))).toBe(chars('标题&广州深<>"\'完'));
+    expect(chars(visibleText(html))).toBe(chars(parsedText(html)));
+    // a reference outside the pattern's table: the parser reads the document
+    expect(visibleText('<p>版权&copy;</p>')).toContain('版权©');
   });
 });
 

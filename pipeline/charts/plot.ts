@@ -3,8 +3,8 @@ import { Plot } from './bundles.js';
 // linkedom's single-file build (worker.js): the same DOM, a third of the start-up of its module tree
 import { parseHTML } from 'linkedom/worker';
 
-/** Fonts for chart text: the CJK sans face installed by fonts-noto-cjk, then generic fallbacks. */
-export const CHART_FONT = '"Noto Sans CJK SC", "Noto Sans CJK", sans-serif';
+/** Fonts for chart text: the print cut of the CJK sans face (scripts/print-fonts.py), the full face (fonts-noto-cjk), then generic fallbacks. */
+export const CHART_FONT = '"Taxbrief Hei", "Noto Sans CJK SC", "Noto Sans CJK", sans-serif';
 
 /** Grayscale-safe palette: charts must read the same on a black-and-white office printer. */
 export const CHART_INK = { text: '#000000', dark: '#333333', mid: '#8c8c8c', light: '#c8c8c8', rule: '#555555' } as const;

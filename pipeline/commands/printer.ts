@@ -3,12 +3,16 @@ import { CliError, ExitCode } from '../errors.js';
 import type { PrinterOptions } from '../render/printer.js';
 import type { PrinterFactory } from '../run.js';
 
-/** The browser a command prints with: Debian's Chromium, or $CHROMIUM_PATH; $TAXBRIEF_PRINT_TABS pages at once (default 2). */
+/**
+ * The browser a command prints with: Debian's Chromium, or $CHROMIUM_PATH; $TAXBRIEF_PRINT_TABS pages at once (default 2);
+ * $TAXBRIEF_TAGGED_PDF 1 or 0 for tagged or untagged PDFs (default: render/printer.ts TAGGED_PDF_DEFAULT).
+ */
 export function printerFor(env: CommandEnv): PrinterFactory {
   const tabs = printTabs(env);
+  const tagged = taggedPdf(env);
   return async (hint) => {
     const { launchPrinter, resolveChromium } = await import('../render/printer.js');
-    return launchPrinter({ executablePath: resolveChromium(env.env), logger: env.logger, pagePool: tabs, jobs: hint?.jobs });
+    return launchPrinter({ executablePath: resolveChromium(env.env), logger: env.logger, pagePool: tabs, jobs: hint?.jobs, tagged });
   };
 }
 
@@ -17,13 +21,19 @@ export function printerFor(env: CommandEnv): PrinterFactory {
  * the factory connects to it (loading puppeteer) when the run asks for it; `close` ends it whether or not it was used.
  */
 export function printerStartedNow(env: CommandEnv): { factory: PrinterFactory; close(): Promise<void> } {
-  const options: Omit<PrinterOptions, 'executablePath'> = { logger: env.logger, pagePool: printTabs(env) };
+  const options: Omit<PrinterOptions, 'executablePath'> = { logger: env.logger, pagePool: printTabs(env), tagged: taggedPdf(env) };
   const starting = import('../render/printer.js').then(({ startPrinter, resolveChromium }) => startPrinter({ ...options, executablePath: resolveChromium(env.env) }));
   starting.catch(() => undefined); // observed by the factory, or by close
   return {
     factory: async (hint) => (await starting).connect(hint),
     close: async () => (await starting.catch(() => undefined))?.close(),
   };
+}
+
+function taggedPdf(env: CommandEnv): boolean | undefined {
+  const tagged = env.env['TAXBRIEF_TAGGED_PDF'];
+  if (tagged !== undefined && tagged !== '0' && tagged !== '1') throw new CliError(`TAXBRIEF_TAGGED_PDF=${tagged} must be 1 (tagged PDFs) or 0 (untagged).`, ExitCode.usage);
+  return tagged === undefined ? undefined : tagged === '1';
 }
 
 function printTabs(env: CommandEnv): number | undefined {

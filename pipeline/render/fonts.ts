@@ -1,15 +1,24 @@
 import { execFile } from 'node:child_process';
-// linkedom's single-file build (worker.js): the same DOM, a third of the start-up of its module tree
+// linkedom's single-file build (worker.js): the same DOM, a third of the start-up of its module tree (the charts load it too)
 import { parseHTML } from 'linkedom/worker';
 import { CliError, ExitCode } from '../errors.js';
 
 /** The faces briefs are set in (templates/styles/*.css, chart SVG, header and footer): Song, Hei, Kai. */
 export const BRIEF_FONTS = ['Noto Serif CJK SC', 'Noto Sans CJK SC', 'AR PL UKai CN'] as const;
 
+/**
+ * The print cuts of those faces (scripts/print-fonts.py, installed by npm run setup): TrueType, so Chromium embeds
+ * them as font subsets where it traces the CFF Noto faces glyph by glyph (Type 3), about twice as slow. The styles
+ * name them first; a character outside the cut prints from the full face, which the preflight checks.
+ */
+export const PRINT_FONTS = ['Taxbrief Song', 'Taxbrief Hei', 'Taxbrief Kai'] as const;
+
 /** The code points a set of installed faces can draw. */
 export interface FontCoverage {
   families: readonly string[];
   has(codePoint: number): boolean;
+  /** The print faces (PRINT_FONTS) fontconfig does not have: briefs then print from the full faces, correctly but slower. */
+  missingPrintFaces: readonly string[];
 }
 
 const cache = new Map<string, Promise<FontCoverage>>();
@@ -30,7 +39,8 @@ export function fontCoverage(families: readonly string[] = BRIEF_FONTS): Promise
         faceOf(family, lines[2 * i] ?? '');
         addCharset(ranges, lines[2 * i + 1] ?? '');
       }
-      return coverageOf(families, ranges);
+      const missingPrintFaces = lines.slice(2 * families.length).filter((l) => l.startsWith('missing:')).map((l) => l.slice('missing:'.length));
+      return { ...coverageOf(families, ranges), missingPrintFaces };
     })();
     cache.set(key, coverage);
     coverage.catch(() => cache.delete(key)); // a failure is not remembered: after npm run setup the next call reads again
@@ -38,16 +48,18 @@ export function fontCoverage(families: readonly string[] = BRIEF_FONTS): Promise
   return coverage;
 }
 
-// For each family, two lines: fc-match's family|file|index, then fc-query's charset of that face. One shell runs them
-// all: Node forks one child, not six (a fork copies the page tables of a process that by then holds DuckDB and
-// puppeteer: six took 0.1–0.5 s of a brief rerun's main thread).
+// For each family, two lines: fc-match's family|file|index, then fc-query's charset of that face; then a line
+// `missing:FAMILY` for each print face fontconfig lacks. One shell runs them all: Node forks one child, not six (a fork
+// copies the page tables of a process that by then holds DuckDB and puppeteer: six took 0.1–0.5 s of a brief rerun's
+// main thread).
 const FONTCONFIG_SCRIPT = `for family do
   face=$(fc-match -f '%{family}|%{file}|%{index}' "$family") || exit 101
   printf '%s\\n' "$face"
   rest=\${face#*|}
   fc-query -i "\${rest##*|}" -f '%{charset}' "\${rest%|*}" || exit 102
   printf '\\n'
-done`;
+done
+${PRINT_FONTS.map((f) => `fc-list -q '${f}' || printf 'missing:%s\\n' '${f}'`).join('\n')}`;
 
 const askFontconfig = (families: readonly string[]): Promise<string> =>
   new Promise((resolve, reject) => {
@@ -76,7 +88,7 @@ function addCharset(ranges: [number, number][], charset: string): void {
   }
 }
 
-function coverageOf(families: readonly string[], ranges: [number, number][]): FontCoverage {
+function coverageOf(families: readonly string[], ranges: [number, number][]): Omit<FontCoverage, 'missingPrintFaces'> {
   ranges.sort((x, y) => x[0] - y[0]);
   // merge overlapping ranges of different faces so a binary search is exact
   const merged: [number, number][] = [];
@@ -102,11 +114,32 @@ function coverageOf(families: readonly string[], ranges: [number, number][]): Fo
   };
 }
 
-/** The text a reader sees in an HTML document (body, title; entities decoded), without styles. */
+// The named character references taxbrief's templates, charts and Handlebars write; any other sends the document
+// through the HTML parser (which knows them all).
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0', ensp: '\u2002', emsp: '\u2003', thinsp: '\u2009', mdash: '\u2014', ndash: '\u2013', hellip: '\u2026', middot: '\u00b7', times: '\u00d7' };
+// a tag, its attribute values quoted or not (a quoted ">" does not end it); a comment; a style or script element whole
+const MARKUP = /<!--[\s\S]*?-->|<(style|script)\b(?:[^>"']|"[^"]*"|'[^']*')*>[\s\S]*?<\/\1\s*>|<(?:[^>"']|"[^"]*"|'[^']*')*>/gi;
+
+/**
+ * The text a reader sees in an HTML document (body, title; character references decoded), without styles or scripts:
+ * the markup dropped by one pattern, not parsed into a DOM (20 city editions took 0.7 s of the main thread in
+ * linkedom, most of it a map's outlines). Briefs escape every literal "<" in text as &lt;, so the pattern meets only
+ * markup; a document with CDATA or a reference outside the table above goes through linkedom, as before.
+ */
 export function visibleText(html: string): string {
-  // A chart's <path> elements hold no text, only outlines (two thirds of a brief with a map): left out of the parse.
-  // Any literal "<" in text is escaped as &lt;, so the pattern meets only real tags.
-  const { document } = parseHTML(html.replace(/<path\b[^>]*>|<\/path>/g, ''));
+  let unknown = html.includes('<![CDATA[');
+  const text = html.replace(MARKUP, ' ').replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z][a-z0-9]*);/gi, (ref, name: string) => {
+    if (name[0] === '#') return String.fromCodePoint(name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10));
+    const char = ENTITIES[name];
+    if (char === undefined) unknown = true;
+    return char ?? ref;
+  });
+  return unknown ? parsedText(html) : text;
+}
+
+/** The same text through linkedom's HTML parser (a document the pattern cannot read; the tests' independent reading). */
+export function parsedText(html: string): string {
+  const { document } = parseHTML(html);
   for (const el of Array.from(document.querySelectorAll('style, script'))) el.remove();
   // the whole document's text: body, title, and anything a fragment left outside <body>
   return `${document.title ?? ''}\n${document.documentElement?.textContent ?? ''}`;

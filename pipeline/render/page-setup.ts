@@ -7,14 +7,14 @@ export const OFFICIAL_MARGINS = { top: '37mm', bottom: '35mm', left: '28mm', rig
 const BOX = (height: string) =>
   `<style>html,body{margin:0;padding:0}#header,#footer{padding:0!important;margin:0!important}` +
   `.tb{position:relative;width:100%;height:${height};-webkit-print-color-adjust:exact;` +
-  `font-family:"Noto Serif CJK SC","Noto Serif CJK",serif;color:#000}</style>`;
+  `font-family:"Taxbrief Song","Noto Serif CJK SC","Noto Serif CJK",serif;color:#000}</style>`;
 
 /** The classification mark (e.g. 内部资料 注意保存), top left, just above the text area, on every page. */
 export function headerTemplate(classification: string): string {
   return (
     BOX(OFFICIAL_MARGINS.top) +
     `<div class="tb"><span style="position:absolute;left:${OFFICIAL_MARGINS.left};bottom:9mm;` +
-    `font-family:'Noto Sans CJK SC','Noto Sans CJK',sans-serif;font-size:12pt;letter-spacing:0.1em">${escapeHtml(classification)}</span></div>`
+    `font-family:'Taxbrief Hei','Noto Sans CJK SC','Noto Sans CJK',sans-serif;font-size:12pt;letter-spacing:0.1em">${escapeHtml(classification)}</span></div>`
   );
 }
 
