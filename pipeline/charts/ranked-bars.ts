@@ -16,7 +16,8 @@ export function rankedBarsChart(bars: RankedBar[], options: { unit: string; unit
   const rows = [...bars].sort((a, b) => b.value - a.value || a.label.localeCompare(b.label));
   const band = 14;
   const marginLeft = Math.ceil(Math.max(...rows.map((r) => textWidth(r.label, FONT)))) + 10;
-  const plotH = rows.length * band + 44;
+  // the unit's label has a row of its own below the tick labels: beside them it ran into the last tick ("25" under "增长（%）")
+  const plotH = rows.length * band + 58;
   const height = plotH + 20;
   const lo = Math.min(0, ...rows.map((r) => r.value));
   const hi = Math.max(0, ...rows.map((r) => r.value));
@@ -37,8 +38,8 @@ export function rankedBarsChart(bars: RankedBar[], options: { unit: string; unit
           marginLeft,
           marginRight: 16,
           marginTop: 22,
-          marginBottom: 22,
-          x: { domain: [lo < 0 ? lo - pad : 0, hi > 0 ? hi + pad : 0], label: options.unit, labelArrow: 'none', labelAnchor: 'right', ticks: 5, tickFormat: (v: number) => formatOne(v).replace(/\.0$/, ''), grid: true },
+          marginBottom: 36,
+          x: { domain: [lo < 0 ? lo - pad : 0, hi > 0 ? hi + pad : 0], label: options.unit, labelArrow: 'none', labelAnchor: 'right', labelOffset: 34, ticks: 5, tickFormat: (v: number) => formatOne(v).replace(/\.0$/, ''), grid: true },
           y: { domain: rows.map((r) => r.label), label: null, tickSize: 0, padding: 0.25 },
           marks: [
             Plot.barX(rows, { x: 'value', y: 'label', fill }),
