@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, cpSync, existsSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { seconds } from '../pipeline/ledger.js';
+import { listRuns, runDetail, seconds } from '../pipeline/ledger.js';
 import { openWarehouse, type WarehouseOptions } from '../pipeline/warehouse/warehouse.js';
 
 /**
@@ -228,14 +228,13 @@ export async function sampleCommand(argv: string[], runs: number, options: Comma
   return { ms, peakRssMb: peak, ...(cpuMs.length ? { cpuMs } : {}) };
 }
 
-/** The stages of a workspace's last `run` (ingest, marts, checks, briefs, deliver) with their milliseconds, from its ledger. */
+/** The stages of a workspace's last run (ingest, marts, checks, briefs, deliver) with their milliseconds, from its ledger. */
 export async function lastRunStages(workspace: string): Promise<Record<string, number>> {
   const w = await openWarehouse(path.join(workspace, 'warehouse.duckdb'), { readOnly: true });
   try {
-    const rows = await w.all<{ stage: string; ms: number }>(
-      `select stage, ms from run_stages where run_id = (select run_id from runs where command = 'run' order by started_at desc limit 1) order by started_at`,
-    );
-    return Object.fromEntries(rows.map((r) => [r.stage, Number(r.ms)]));
+    const [last] = await listRuns(w, 1);
+    const { stages } = last ? await runDetail(w, String(last['run_id'])) : { stages: [] };
+    return Object.fromEntries(stages.map((s) => [String(s['stage']), Number(s['ms'])]));
   } finally {
     w.close();
   }

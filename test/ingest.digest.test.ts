@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { digestFile } from '../pipeline/ingest/formats.js';
+import { digestFile } from '../pipeline/ingest/digest.js';
 import { projectPaths } from '../pipeline/workspace.js';
 
 // digestFile reads 4 MiB at a time into one reused buffer: characters cut by a read, and bytes found

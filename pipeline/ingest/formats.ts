@@ -8,8 +8,6 @@ import type { Feed } from './feeds.js';
 import { firstNotUtf8, trimPartial } from './digest.js';
 import { BadText, badTextMessage, lineAt, textDecoder, transcodeFile, utf8Lines } from './transcode.js';
 
-export { digestFile, type Digest } from './digest.js';
-
 /** A file ingest cannot read, with the sentence that tells the analyst what to do, and where (line, column) when one place is at fault. */
 export class Unreadable extends Error {
   constructor(message: string, readonly at?: { row: number; column?: string }) {
