@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { openContext, type Context, type ContextOptions } from './context.js';
 import { acquireLock, lockFile } from './lock.js';
-import { resolveWorkspace } from './workspace.js';
+import { resolveWorkspace, sweepScratch } from './workspace.js';
 
 /**
  * Opens the context under the workspace lock: the lock is taken first (waiting or refusing as
@@ -13,6 +13,10 @@ export async function openLockedContext(options: ContextOptions, lock: { command
   const held = await acquireLock(lockFile(workspace.root), { ...lock, logger: options.logger });
   let ctx: Context;
   try {
+    const swept = sweepScratch(workspace);
+    if (swept.files > 0) {
+      options.logger.warn(`removed ${swept.files} file(s) (${(swept.bytes / 2 ** 20).toFixed(1)} MiB) that an unfinished command left in ${workspace.tmp}`);
+    }
     ctx = await openContext(options);
   } catch (error) {
     held.release();

@@ -190,7 +190,7 @@ export async function nightly(ctx: Context, newPrinter: PrinterFactory, options:
             printer: printer.get,
             smtp,
             outboxDir: path.join(ctx.workspace.root, 'outbox'),
-            tmpDir: path.join(ctx.workspace.root, 'tmp'),
+            tmpDir: ctx.workspace.tmp,
             runId: ledger.runId,
             resend: options.resend ?? false,
             retries: intFrom(ctx.env['TAXBRIEF_SMTP_RETRIES'], 3),

@@ -63,7 +63,7 @@ export async function reproduce(ctx: Context, manifestFile: string, options: { o
   const now = new Date(manifest.builtAt);
   const { warehouse } = ctx;
 
-  const scratchDir = path.join(ctx.workspace.root, 'tmp');
+  const scratchDir = ctx.workspace.tmp;
   makeDir(scratchDir);
   const scratch = path.join(scratchDir, `reproduce-${process.pid}.duckdb`);
   rmSync(scratch, { force: true });
@@ -107,7 +107,7 @@ export async function reproduce(ctx: Context, manifestFile: string, options: { o
               (feed ? '' : ` (and feed ${input.feed} is no longer defined)`) + '; restore the file into the archive folder.',
           );
         }
-        const result = await ingestFile(warehouse, file, feed, { logger: ctx.logger, now });
+        const result = await ingestFile(warehouse, file, feed, { logger: ctx.logger, now, tmpDir: ctx.workspace.tmp });
         if (result.status !== 'loaded') throw new CliError(`Cannot reproduce: the archived ${file} did not load again (${result.problems[0]?.message ?? result.status}).`);
         reloaded++;
       }

@@ -57,7 +57,7 @@ export async function runNightly(ctx: Context, newPrinter: PrinterFactory, optio
   // ingest is loaded only by the nightly job: an analyst's rerun (runBrief) never needs it
   const [{ readFeeds }, { ingestInbox }] = await Promise.all([import('./ingest/feeds.js'), import('./ingest/ingest.js')]);
   const ingested = await stage('ingest', () =>
-    ingestInbox(ctx.warehouse, ctx.workspace, readFeeds(path.join(ctx.project.root, 'data', 'feeds')), { logger, now: ctx.clock() }),
+    ingestInbox(ctx.warehouse, ctx.workspace, readFeeds(path.join(ctx.project.root, 'data', 'feeds')), { logger, now: ctx.clock(), tmpDir: ctx.workspace.tmp }),
   );
   for (const r of ingested.filter((r) => r.status === 'refused')) {
     logger.error(`${path.basename(r.file)} refused and moved to quarantine: ${r.problems[0]?.message ?? ''}`, { problems: r.problemCount });

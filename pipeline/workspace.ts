@@ -1,3 +1,4 @@
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CliError, ExitCode } from './errors.js';
@@ -21,6 +22,8 @@ export interface Workspace {
   quarantine: string;
   out: string;
   logs: string;
+  /** Scratch files of a command (transcoded extracts, watermark overlays): only ever used under the workspace lock. */
+  tmp: string;
 }
 
 /** The project root: two levels above this file, whether run from pipeline/ or dist/pipeline/. */
@@ -54,11 +57,29 @@ export function resolveWorkspace(flag: string | undefined, env: NodeJS.ProcessEn
     quarantine: path.join(dir, 'quarantine'),
     out: path.join(dir, 'out'),
     logs: path.join(dir, 'logs'),
+    tmp: path.join(dir, 'tmp'),
   };
   try {
-    for (const d of [ws.root, ws.inbox, ws.archive, ws.quarantine, ws.out, ws.logs]) makeDir(d);
+    for (const d of [ws.root, ws.inbox, ws.archive, ws.quarantine, ws.out, ws.logs, ws.tmp]) makeDir(d);
   } catch (error) {
     throw new CliError(`Cannot create the workspace at ${dir}; pass --workspace DIR or set TAXBRIEF_WORKSPACE to a writable folder.`, ExitCode.environment, { cause: error });
   }
   return ws;
+}
+
+/**
+ * Removes what a killed command left in the workspace's tmp/ (a transcoded extract can be as large
+ * as the extract). Call only under the workspace lock: every user of tmp/ holds it, so whatever is
+ * there belongs to a process that is gone.
+ */
+export function sweepScratch(ws: Workspace): { files: number; bytes: number } {
+  let files = 0;
+  let bytes = 0;
+  for (const entry of readdirSync(ws.tmp, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue;
+    files += 1;
+    bytes += statSync(path.join(entry.parentPath, entry.name), { throwIfNoEntry: false })?.size ?? 0;
+  }
+  for (const entry of readdirSync(ws.tmp)) rmSync(path.join(ws.tmp, entry), { recursive: true, force: true });
+  return { files, bytes };
 }

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { projectPaths } from '../pipeline/workspace.js';
@@ -39,5 +40,20 @@ describe('taxbrief ingest', () => {
     const r = taxbrief('ingest', path.join(real, 'README.md'), '--feed', 'nope');
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--feed nope is not a feed; the feeds are budget-targets, demo-budget, demo-relief, .*\(see taxbrief feeds\)/);
+  });
+
+  it('leaves nothing in tmp/ after a workbook (converted there), and sweeps what a killed command left', () => {
+    const tmp = path.join(ws.dir, 'tmp');
+    const book = path.join(real, 'guangdong-2014-2016', 'Guangdong 2014 - 2016.xlsx');
+    expect(taxbrief('ingest', book, '--dry-run').code).toBe(0);
+    expect(readdirSync(tmp)).toEqual([]);
+    // what a kill -9 in the middle of a transcode leaves: the half-written UTF-8 copy, and a reproduce scratch folder
+    writeFileSync(path.join(tmp, `.taxpayers.csv.999999.utf8.csv`), 'x'.repeat(3 * 2 ** 20));
+    mkdirSync(path.join(tmp, 'left'));
+    writeFileSync(path.join(tmp, 'left', 'reproduce-999999.duckdb.wal'), 'x');
+    const r = taxbrief('ingest', book, '--dry-run');
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain(`removed 2 file(s) (3.0 MiB) that an unfinished command left in ${tmp}`);
+    expect(readdirSync(tmp)).toEqual([]);
   });
 });

@@ -34,7 +34,7 @@ export default async function ingest(env: CommandEnv, target: string, options: {
         refused++;
         continue;
       }
-      const result = await ingestFile(ctx.warehouse, file, feed, { logger: env.logger, now: ctx.clock() }, { dryRun: options.dryRun });
+      const result = await ingestFile(ctx.warehouse, file, feed, { logger: env.logger, now: ctx.clock(), tmpDir: ctx.workspace.tmp }, { dryRun: options.dryRun });
       await faultPoint('ingest:committed', path.basename(file));
       env.stdout.write(`${result.status}\t${result.rows}\t${file}\n`);
       // A loaded file's warnings were logged as it loaded; a refused or dry-run file's problems are listed here.
