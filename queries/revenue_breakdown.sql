@@ -13,7 +13,8 @@
 --   share_pct (YTD share of the total, %), share_change_pp (百分点), contribution_pp (拉动, 百分点: parts and 其他 add up to the total's ytd_yoy_pct),
 --   rank (by ytd_amount, 1 = largest; null for 其他/合计), growth_rank (by ytd_yoy_pct, 1 = fastest), parts_listed (how many parts are listed),
 --   folded_cells (parts folded into 其他), note (on 其他 when it holds parts folded for disclosure, for the brief to print; null otherwise),
---   withheld (true when even 其他 would reveal a taxpayer: its amounts and the total's are then null).
+--   withheld (true when even 其他 would reveal a taxpayer: its amounts and the total's are then null),
+--   short_name (an industry section's 简称 for chart labels, e.g. 信息服务; else the name).
 -- 口径: net tax revenue (入库 after refunds), is_tax codes only, in the jurisdiction (Shenzhen excluded) or the city $region.
 -- Disclosure: a part is published only when, in each of its four windows, it has ≥ 3 taxpayers (lower bound: the most
 -- taxpayers of any one month and tax, exact because the mart cells of one month and tax partition the taxpayers) and no taxpayer above 85% (upper bound: the sum over months and taxes of the cells' largest taxpayer);
@@ -74,12 +75,12 @@ total as (
   from rows
 ),
 labels as (
-  select 'tax' as dimension, code, short_name as name, sort_order from tax_types
-  union all select 'city', code, name, null from regions where level = 'city'
-  union all select 'county', code, name, null from regions where level = 'county'
-  union all select 'region_group', g, g, o from (values ('珠三角', 1), ('粤东', 2), ('粤西', 3), ('粤北', 4)) v(g, o)
-  union all select 'section', code, name, sort_order from industries where level = 'section'
-  union all select 'size', code, name, sort_order from taxpayer_sizes
+  select 'tax' as dimension, code, short_name as name, short_name, sort_order from tax_types
+  union all select 'city', code, name, name, null from regions where level = 'city'
+  union all select 'county', code, name, name, null from regions where level = 'county'
+  union all select 'region_group', g, g, g, o from (values ('珠三角', 1), ('粤东', 2), ('粤西', 3), ('粤北', 4)) v(g, o)
+  union all select 'section', code, name, short_name, sort_order from industries where level = 'section'
+  union all select 'size', code, name, name, sort_order from taxpayer_sizes
 ),
 all_rows as (
   -- when 其他 cannot be made publishable, its amounts and the total's are withheld (null)
@@ -115,7 +116,8 @@ select
   (select count(*) from rows where not is_other)::integer as parts_listed,
   case when r.is_other then (select max(parts) from labelled) - (select count(*) from rows where not is_other) end::integer as folded_cells,
   case when r.is_other and r.undisclosable then '其他：含纳税人少于3户或单户占比超过85%而合并披露的项目' end as note,
-  not (select coalesce(bool_and(publishable), true) from labelled) as withheld
+  not (select coalesce(bool_and(publishable), true) from labelled) as withheld,
+  case when r.is_total then '合计' when r.is_other then '其他' else coalesce(l.short_name, r.code) end as short_name
 from all_rows r
 cross join total t
 left join labels l on l.dimension = $dimension and l.code = r.code

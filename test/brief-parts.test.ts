@@ -56,6 +56,8 @@ describe('brief charts', () => {
     expect(wrapLabel('制造业', 48, 11)).toBe('制造业');
     expect(wrapLabel('信息传输、软件和信息技术服务业', 48, 11)).toBe('信息传输、\n软件和\n信息技术\n服务业');
     expect(wrapLabel('交通运输、仓储和邮政业', 48, 11)).toBe('交通运输、\n仓储和\n邮政业');
+    expect(wrapLabel('交通运输业', 48, 11)).toBe('交通运\n输业');
+    expect(wrapLabel('租赁和商务服务业', 48, 11)).toBe('租赁和\n商务服\n务业');
     expect(wrapLabel('一二三四五六七八九十一二三四五六七八九十', 48, 11).split('\n')).toEqual(['一二三四', '五六七八', '九十一二', '三四五…']);
     // English breaks between words; a word too long for the line is hyphenated
     expect(wrapLabel('Corporate income tax', 70, 11)).toBe('Corporate\nincome tax');
@@ -68,6 +70,24 @@ describe('brief charts', () => {
     expect(doc(svg).querySelectorAll('g[aria-label="rect"] rect').length).toBe(4);
     for (const t of ['+2.4', '-0.8', '+0.3', '1.9', '百分点']) expect(svg).toContain(t);
     await expect(pretty(svg)).toMatchFileSnapshot('./__snapshots__/waterfall.svg');
+  });
+
+  it('waterfall: English names too wide for their band are set at an angle, whole, instead of hyphenated', () => {
+    const rows = [
+      { short_name: '批发零售', contribution_pp: 3.3, is_total: false, is_other: false },
+      { short_name: '制造业', contribution_pp: 3.9, is_total: false, is_other: false },
+      ...['租赁商务', '房地产业', '信息服务', '科技服务', '交通运输', '建筑业'].map((short_name) => ({ short_name, contribution_pp: 0.5, is_total: false, is_other: false })),
+      { short_name: '合计', contribution_pp: 10.2, is_total: true, is_other: false },
+    ];
+    const spec = { type: 'waterfall', data: 'x', source: '示例', source_en: 'demo', label: 'short_name' };
+    const labels = (svg: string) => Array.from(doc(svg).querySelectorAll('g[aria-label="x-axis tick label"] text'));
+    const en = labels(chartTypes['waterfall']!(rows, spec, { lang: 'en' }));
+    expect(en.map((t) => t.textContent)).toEqual(['Wholesale and retail', 'Manufacturing', 'Leasing and business services', 'Real estate', 'Information services', 'Research and technical services', 'Transport and logistics', 'Construction', 'Total']);
+    for (const t of en) expect(t.getAttribute('transform')).toMatch(/rotate\(-35\)/);
+    // the 简称 fit their bands level, one line each
+    const zhLabels = labels(chartTypes['waterfall']!(rows, spec, zh));
+    expect(zhLabels.map((t) => t.textContent)).toEqual(['批发零售', '制造业', '租赁商务', '房地产业', '信息服务', '科技服务', '交通运输', '建筑业', '合计']);
+    for (const t of zhLabels) expect(t.getAttribute('transform')).not.toMatch(/rotate/);
   });
 
   it('composition: stacked bars by category with a legend', async () => {
@@ -87,6 +107,28 @@ describe('brief charts', () => {
     expect(svg).toContain('制造业  当月同比+2.0%');
     expect(svg).toContain('金融业  当月同比+1.0%');
     await expect(pretty(svg)).toMatchFileSnapshot('./__snapshots__/small-multiples.svg');
+  });
+
+  it('small multiples: a unit wider than the margin (English) puts the title on a row of its own below it', () => {
+    const rows = ['制造业', '金融业'].flatMap((s, k) => ['2026-09', '2026-10'].map((period, i) => ({ section_name: s, period, amount: String((i + 1 + k) * 1e8), yoy_pct: i - k })));
+    const spec = { type: 'small-multiples', data: 'x', source: '示例', source_en: 'demo' };
+    const geometry = (svg: string) => {
+      const d = doc(svg);
+      const label = d.querySelector('g[aria-label="y-axis label"]')!;
+      const title = Array.from(d.querySelectorAll('g[aria-label="text"] text')).find((t) => /YoY|同比/.test(t.textContent ?? ''))!;
+      // where a text's top-left lands in the first panel: its group's offset plus its own
+      const xy = (s: string | null) => (s?.match(/translate\(([-\d.]+),([-\d.]+)\)/) ?? ['', '0', '0']).slice(1).map(Number);
+      const at = (t: Element) => [0, 1].map((k) => xy(t.parentElement!.getAttribute('transform'))[k]! + xy(t.getAttribute('transform'))[k]!);
+      return { label: at(label.querySelector('text')!), title: at(title), height: Number(d.querySelector('svg')!.getAttribute('height')) };
+    };
+    const zhG = geometry(chartTypes['small-multiples']!(rows, spec, zh));
+    const enG = geometry(chartTypes['small-multiples']!(rows, spec, { lang: 'en' }));
+    expect(enG.height - zhG.height).toBe(14);
+    // zh: 亿元 fits in the margin left of the title; en: the title starts at the panel's edge, a line below the unit
+    expect(zhG.title[0]).toBe(44);
+    expect(enG.title[0]).toBe(4);
+    expect(Math.abs(zhG.title[1]! - zhG.label[1]!)).toBeLessThan(11); // one row
+    expect(enG.title[1]! - enG.label[1]!).toBeGreaterThanOrEqual(14);
   });
 
   it('choropleth: all 21 cities drawn, a city without a value dashed, no two labels overlapping', async () => {

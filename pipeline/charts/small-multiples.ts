@@ -1,11 +1,12 @@
 import type * as PlotTypes from '@observablehq/plot';
 import { Plot } from './bundles.js';
-import { CHART_INK, composeSvg, formatOne, type Units } from './plot.js';
+import { CHART_INK, composeSvg, formatOne, textWidth, type Units } from './plot.js';
 
 /** One month of one series (e.g. an industry): amount in 亿元 (scaled for display), YoY in % or null. */
 export interface MultiplePoint { series: string; period: string; value: number; yoyPct: number | null }
 
 const FONT = 10;
+const MARGIN_LEFT = 44;
 
 /**
  * One small panel per series (two columns), each with its monthly bars and its own y scale, titled with
@@ -17,7 +18,9 @@ export function smallMultiplesChart(points: MultiplePoint[], options: { units: U
   const width = options.width ?? 580;
   const cols = 2;
   const panelW = width / cols;
-  const panelH = 130;
+  // a unit longer than the left margin (100 million yuan) would run into the panel's title: the title then takes a row of its own below it
+  const titleRow = textWidth(options.units.yi, FONT) > MARGIN_LEFT - 8 ? 14 : 0;
+  const panelH = 130 + titleRow;
   const rows = Math.ceil(series.length / cols);
   const height = rows * panelH + 22;
   const periods = [...new Set(points.map((p) => p.period))].sort();
@@ -33,9 +36,9 @@ export function smallMultiplesChart(points: MultiplePoint[], options: { units: U
       options: {
         width: panelW,
         height: panelH,
-        marginLeft: 44,
+        marginLeft: MARGIN_LEFT,
         marginRight: 10,
-        marginTop: 22,
+        marginTop: 22 + titleRow,
         marginBottom: 20,
         x: { type: 'band', domain: periods, paddingInner: 0.2, label: null, tickSize: 2, ticks: [first, last], tickFormat: (p: string) => `${p.slice(0, 4)}.${Number(p.slice(5))}` },
         y: { label: options.units.yi, labelArrow: 'none', ticks: 3, nice: true, zero: true, grid: true, tickFormat: ',.0f' },
@@ -43,7 +46,7 @@ export function smallMultiplesChart(points: MultiplePoint[], options: { units: U
           Plot.barY(data.filter((p) => p.period !== last), { x: 'period', y: 'value', fill: CHART_INK.mid }),
           Plot.barY(data.filter((p) => p.period === last), { x: 'period', y: 'value', fill: CHART_INK.dark }),
           Plot.ruleY([0], { stroke: CHART_INK.text }),
-          Plot.text([title], { frameAnchor: 'top-left', dy: -16, dx: 0, fontSize: FONT + 1, fontWeight: 'bold', fill: CHART_INK.text }),
+          Plot.text([title], { frameAnchor: 'top-left', dy: -16, dx: titleRow ? 4 - MARGIN_LEFT : 0, fontSize: FONT + 1, fontWeight: 'bold', fill: CHART_INK.text }),
         ],
       } as PlotTypes.PlotOptions,
     };

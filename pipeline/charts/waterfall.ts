@@ -6,6 +6,7 @@ export interface WaterfallStep { label: string; value: number }
 
 const FONT = 11;
 const LINE = 13; // px a label line takes
+const ANGLE = 35; // degrees of an angled label
 
 /**
  * Contribution waterfall: each part's 拉动 (百分点) stacked from zero to the total growth rate, then
@@ -25,13 +26,20 @@ export function waterfallChart(steps: WaterfallStep[], total: WaterfallStep, opt
   const band = (width - 60) / bars.length;
   // long labels (信息传输、软件和信息技术服务业) are wrapped to the band's width; the bottom margin grows with them
   const wrapped = new Map(labels.map((l) => [l, wrapLabel(l, band - 4, FONT)]));
-  const wrap = (s: string) => wrapped.get(s) ?? s;
-  const extraLines = Math.max(0, ...[...wrapped.values()].map((w) => w.split('\n').length - 2));
+  // a Latin word wider than its band (Manufacturing) would be hyphenated mid-word: such labels are set at an angle instead
+  const angled = labels.some((l) => (l.match(/[A-Za-z&]+/g) ?? []).some((w) => textWidth(w, FONT) > band - 4));
+  const wrap = (s: string) => (angled ? s : (wrapped.get(s) ?? s));
+  const extraLines = angled ? 0 : Math.max(0, ...[...wrapped.values()].map((w) => w.split('\n').length - 2));
+  // the angled labels' depth below the axis, and how far the first reaches left of its bar
+  const cos = Math.cos((ANGLE * Math.PI) / 180);
+  const sin = Math.sin((ANGLE * Math.PI) / 180);
+  const angledDepth = angled ? Math.max(...labels.map((l) => textWidth(l, FONT))) * sin + FONT - 26 : 0;
+  const marginLeft = angled ? Math.max(48, textWidth(labels[0]!, FONT) * cos - band / 2 + 8) : 48;
   const ends = bars.flatMap((b) => [b.start, b.end]);
   const lo = Math.min(0, ...ends);
   const hi = Math.max(0, ...ends);
   const pad = (hi - lo) * 0.14 || 1;
-  const plotH = 220 + extraLines * LINE;
+  const plotH = 220 + extraLines * LINE + angledDepth;
   const height = plotH + 20;
   const fill = (b: { kind: string }) => (b.kind === 'total' ? CHART_INK.text : b.kind === 'down' ? CHART_INK.dark : CHART_INK.mid);
   const signedLabel = (b: { value: number; kind: string }) => `${b.value > 0 && b.kind !== 'total' ? '+' : ''}${formatOne(b.value)}`;
@@ -46,11 +54,11 @@ export function waterfallChart(steps: WaterfallStep[], total: WaterfallStep, opt
         options: {
           width,
           height: plotH,
-          marginLeft: 48,
+          marginLeft,
           marginRight: 12,
           marginTop: 24,
-          marginBottom: 40 + extraLines * LINE,
-          x: { domain: labels, label: null, tickSize: 0, padding: 0.25, tickFormat: wrap },
+          marginBottom: 40 + extraLines * LINE + angledDepth,
+          x: { domain: labels, label: null, tickSize: 0, padding: 0.25, tickFormat: wrap, ...(angled ? { tickRotate: -ANGLE } : {}) },
           y: { domain: [lo < 0 ? lo - pad : 0, hi + pad], label: options.units.pp, labelArrow: 'none', ticks: 5, grid: true, tickFormat: (v: number) => formatOne(v).replace(/\.0$/, '') },
           marks: [
             Plot.rectY(bars, { x: 'label', y1: 'start', y2: 'end', fill }),
@@ -77,7 +85,7 @@ export function waterfallChart(steps: WaterfallStep[], total: WaterfallStep, opt
 /**
  * A category label broken into lines no wider than `width` (at most 4; the last is cut with …): Chinese between any two
  * characters, preferring to break after 、 or 和 once a line is half full (a 、 may hang past the width rather than start
- * a line); English between words, a word wider than the line hyphenated.
+ * a line; a lone last character takes the one before it along); English between words, a word wider than the line hyphenated.
  */
 export function wrapLabel(label: string, width: number, fontSize: number): string {
   if (textWidth(label, fontSize) <= width) return label;
@@ -113,6 +121,9 @@ export function wrapLabel(label: string, width: number, fontSize: number): strin
     line += token;
   }
   lines.push(line.trimEnd());
+  // no lone character on the last line (交通运输/业): the line above gives it its last character
+  const [above, last] = [lines.at(-2), lines.at(-1)!];
+  if (above && /^\p{Script=Han}$/u.test(last) && /\p{Script=Han}{3}$/u.test(above)) lines.splice(-2, 2, above.slice(0, -1), above.slice(-1) + last);
   if (lines.length > 4) lines.splice(3, lines.length - 3, `${lines[3]!.slice(0, -1)}…`);
   return lines.join('\n');
 }

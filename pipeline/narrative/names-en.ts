@@ -24,6 +24,10 @@ const NAMES: Record<string, string> = {
   '水利、环境和公共设施管理业': 'Water, environment and public facilities', '居民服务、修理和其他服务业': 'Household and repair services',
   教育: 'Education', 卫生和社会工作: 'Health and social work', '文化、体育和娱乐业': 'Culture, sports and entertainment',
   '公共管理、社会保障和社会组织': 'Public administration', 国际组织: 'International organisations',
+  // the sections' 简称 (seeds/industries.csv short_name), as charts label them
+  农林牧渔: 'Agriculture', 水电燃气: 'Utilities', 批发零售: 'Wholesale and retail', 交通运输: 'Transport and logistics', 住宿餐饮: 'Hotels and catering',
+  信息服务: 'Information services', 租赁商务: 'Leasing and business services', 科技服务: 'Research and technical services', 公共设施: 'Public facilities',
+  居民服务: 'Household services', 卫生社工: 'Health and social work', 文体娱乐: 'Culture and entertainment', 公共管理: 'Public administration',
   增值税小规模纳税人减免增值税: 'VAT relief for small-scale taxpayers', 小型微利企业减免企业所得税: 'CIT relief for small low-profit firms',
   研发费用税前加计扣除: 'R&D super-deduction', 增值税期末留抵退税: 'VAT credit refunds',
   制造业中小微企业延缓缴纳部分税费: 'Deferral for small manufacturers', '小微企业“六税两费”减免': '"Six taxes, two fees" relief for small firms',
