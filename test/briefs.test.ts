@@ -216,6 +216,12 @@ describe('the catalogue on the demo data', () => {
     expect(pages(path.join(out, 'advisory.en.pdf'))).toBeLessThanOrEqual(2);
   });
 
+  it('keeps the English monthly brief, the longest edition, within 6 pages', async () => {
+    const en = await cli(['brief', 'monthly-revenue', '--lang', 'en', '--json']);
+    expect(en.code).toBe(0);
+    expect(pages(path.join(out, 'monthly-revenue.en.pdf'))).toBeLessThanOrEqual(6);
+  });
+
   it('merges the analyst note under its own heading, with markup printed as text', async () => {
     const notes = path.join(projectPaths().reports, 'relief', 'notes');
     const note = path.join(notes, '2026-09.md');
