@@ -122,11 +122,16 @@ function compilerFor(hb: typeof Handlebars, cache: string | undefined) {
   };
 }
 
-/** Writes a compiled template into the cache and removes that file's older ones; a cache that cannot be written is only slower. */
+/**
+ * Writes a compiled template into the cache and removes that file's older ones (and a temporary file a killed process
+ * left); a cache that cannot be written, or whose write another process's cleanup undid, is only slower.
+ */
 function keep(cache: string, stem: string, file: string, spec: string): void {
   try {
     makeDir(cache);
-    for (const old of readdirSync(cache)) if (old.startsWith(`${stem}.`) && join(cache, old) !== file) rmSync(join(cache, old), { force: true });
+    for (const old of readdirSync(cache)) {
+      if ((old.startsWith(`${stem}.`) || old.startsWith(`.${stem}.`)) && join(cache, old) !== file) rmSync(join(cache, old), { force: true });
+    }
     writeAtomic(file, spec);
   } catch {
     // the next process compiles again

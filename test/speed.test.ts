@@ -315,11 +315,15 @@ describe('templates compiled ahead (prepare)', () => {
       writeFileSync(briefFile, spec.replace('"<p>"', '"<p data-cached>"'));
       expect(render()).toBe(uncached.replace('<p>', '<p data-cached>'));
 
-      // an edited template is compiled again (the marked cache file is not used) and replaces its old compiled form
+      // an edited template is compiled again (the marked cache file is not used) and replaces its old compiled form,
+      // and a temporary file a killed process left for it
+      const leftover = path.join(cache, `.${files[0]!}.4242.0a0b0c0d.tmp`);
+      writeFileSync(leftover, 'half');
       writeFileSync(path.join(templatesDir, 'brief.hbs'), '<p>{{title}}！{{#each rows}}{{> amount value=this}}{{/each}}</p>');
       expect(render()).toBe('<p>收入&lt;增长&gt;！<b>1.00</b><b>2.50</b></p>');
       expect(readdirSync(cache).filter((f) => f.startsWith('brief.'))).toHaveLength(1);
       expect(existsSync(briefFile)).toBe(false);
+      expect(existsSync(leftover)).toBe(false);
 
       // a damaged cache file is compiled again and rewritten
       const [current] = readdirSync(cache).filter((f) => f.startsWith('brief.'));
