@@ -290,6 +290,50 @@ describe('templates compiled ahead (prepare)', () => {
       cleanup();
     }
   });
+
+  it('keeps each compiled template in the cache folder, renders the same from it, and follows an edited or damaged template', () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const templatesDir = path.join(dir, 'templates');
+      const cache = path.join(dir, 'cache');
+      mkdirSync(path.join(templatesDir, 'partials'), { recursive: true });
+      writeFileSync(path.join(templatesDir, 'partials', 'amount.hbs'), '<b>{{value}}</b>');
+      writeFileSync(path.join(templatesDir, 'brief.hbs'), '<p>{{title}}：{{#each rows}}{{> amount value=this}}{{/each}}</p>');
+      const context = { title: '收入<增长>', rows: ['1.00', '2.50'] };
+      const render = () => createTemplates({ dir: templatesDir, helpers: {}, cache }).render('brief', context);
+      const uncached = createTemplates({ dir: templatesDir, helpers: {} }).render('brief', context);
+      expect(existsSync(cache)).toBe(false);
+
+      expect(render()).toBe(uncached); // compiles and writes the cache
+      const files = readdirSync(cache).sort();
+      expect(files).toHaveLength(2);
+      expect(files[0]).toMatch(/^brief\.[0-9a-f]{32}\.js$/);
+      expect(files[1]).toMatch(/^partials~amount\.[0-9a-f]{32}\.js$/);
+      // a cached template is loaded as it was written: marking its JavaScript shows in the output
+      const briefFile = path.join(cache, files[0]!);
+      const spec = readFileSync(briefFile, 'utf8');
+      writeFileSync(briefFile, spec.replace('"<p>"', '"<p data-cached>"'));
+      expect(render()).toBe(uncached.replace('<p>', '<p data-cached>'));
+
+      // an edited template is compiled again (the marked cache file is not used) and replaces its old compiled form,
+      // and a temporary file a killed process left for it
+      const leftover = path.join(cache, `.${files[0]!}.4242.0a0b0c0d.tmp`);
+      writeFileSync(leftover, 'half');
+      writeFileSync(path.join(templatesDir, 'brief.hbs'), '<p>{{title}}！{{#each rows}}{{> amount value=this}}{{/each}}</p>');
+      expect(render()).toBe('<p>收入&lt;增长&gt;！<b>1.00</b><b>2.50</b></p>');
+      expect(readdirSync(cache).filter((f) => f.startsWith('brief.'))).toHaveLength(1);
+      expect(existsSync(briefFile)).toBe(false);
+      expect(existsSync(leftover)).toBe(false);
+
+      // a damaged cache file is compiled again and rewritten
+      const [current] = readdirSync(cache).filter((f) => f.startsWith('brief.'));
+      writeFileSync(path.join(cache, current!), '{ not javascript');
+      expect(render()).toBe('<p>收入&lt;增长&gt;！<b>1.00</b><b>2.50</b></p>');
+      expect(readFileSync(path.join(cache, current!), 'utf8')).not.toBe('{ not javascript');
+    } finally {
+      cleanup();
+    }
+  });
 });
 
 describe('the glyph preflight reads a chart\'s text, not its outlines', () => {

@@ -3,7 +3,7 @@ import type { Writable, Readable } from 'node:stream';
 import type { ConnectionTransport } from 'puppeteer-core';
 
 /**
- * Chromium started by hand, as puppeteer.launch({ pipe: true, headless: true }) starts it, but without
+ * Chromium started by hand, as puppeteer.launch({ pipe: true, headless: true }) starts it (but with no window), without
  * loading puppeteer first: the browser's start (some 0.5 s) then runs beside the loading of puppeteer,
  * DuckDB and the brief's queries instead of after them. puppeteer.connect() takes the DevTools pipe later.
  */
@@ -54,9 +54,13 @@ export const PUPPETEER_DEFAULT_ARGS = [
   '--disable-extensions',
 ] as const;
 
-/** Starts Chromium with a fresh profile and the DevTools pipe; `args` come after puppeteer's defaults (ours win). */
+/**
+ * Starts Chromium with a fresh profile and the DevTools pipe; `args` come after puppeteer's defaults (ours win). No
+ * window opens at start (puppeteer.launch opens about:blank): the printer prints in tabs of its own, and the blank one
+ * cost a renderer process and puppeteer's attaching to it, some 0.2 s of CPU on a 2-core machine.
+ */
 export function spawnChromium(executablePath: string, userDataDir: string, args: readonly string[]): SpawnedChromium {
-  const child = spawn(executablePath, [...PUPPETEER_DEFAULT_ARGS, ...args, '--remote-debugging-pipe', `--user-data-dir=${userDataDir}`, 'about:blank'], {
+  const child = spawn(executablePath, [...PUPPETEER_DEFAULT_ARGS, ...args, '--remote-debugging-pipe', `--user-data-dir=${userDataDir}`, '--no-startup-window'], {
     // stdout and stderr are not read: a pipe nobody drains would stall a talkative browser
     stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'],
   });
