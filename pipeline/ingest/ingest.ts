@@ -230,8 +230,14 @@ function headerNames(feed: Feed): string[] {
   return names;
 }
 
+// Warehouses whose connection has the macros: they are temporary (the connection's own), created once
+// per connection and outside any transaction (ingest opens its own), so no rollback takes them away.
+const withMacros = new WeakSet<Warehouse>();
+
 async function createMacros(warehouse: Warehouse): Promise<void> {
+  if (withMacros.has(warehouse)) return;
   await warehouse.run(readFileSync(path.join(projectPaths().queries, 'ingest', 'macros.sql'), 'utf8'));
+  withMacros.add(warehouse);
 }
 
 /** Creates `_raw` (the file as DuckDB reads it) and the code tables, and works out where each column comes from. */
@@ -387,8 +393,10 @@ async function checkLoaded(warehouse: Warehouse, dataset: Dataset, checks: Check
   // the one before it by exactly one rowid (an order the scan did not keep, a gap) counts as out of order:
   // the pass then proves nothing and the hash table decides.
   const ranges = keyRanges(span?.lo ?? null, span?.hi ?? null, Math.min(span?.threads ?? 1, Math.floor(rangesAtMost)));
-  const order = ranges.map((r) => `(select count(*) filter (where ${notAbove} or _r <> _pr + 1)::bigint as unordered
-     from (select ${parts.map((c) => `${c.sql} as ${c.k}, lag(${c.sql}) over () as ${c.p}`).join(', ')}, rowid as _r, lag(rowid) over () as _pr
+  // (One range needs no order: keys strictly increasing in any order are distinct.)
+  const cut = ranges.length > 1;
+  const order = ranges.map((r) => `(select count(*) filter (where ${notAbove}${cut ? ' or _r <> _pr + 1' : ''})::bigint as unordered
+     from (select ${parts.map((c) => `${c.sql} as ${c.k}, lag(${c.sql}) over () as ${c.p}`).join(', ')}${cut ? ', rowid as _r, lag(rowid) over () as _pr' : ''}
            from ${table} where file_id = ${id}${r ? ` and rowid between ${r.from} and ${r.to}` : ''}))`);
   // One statement: DuckDB runs the key passes (one thread each) beside the code lookups (parallel)
   // instead of after them.
