@@ -5,6 +5,7 @@ import iconv from 'iconv-lite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { refreshMartsFor } from '../pipeline/marts.js';
 import { readQueries, runQuery } from '../pipeline/queries.js';
+import { keyRanges } from '../pipeline/ingest/ingest.js';
 import { projectPaths } from '../pipeline/workspace.js';
 import { cityRevenueCsv, cityRevenueFeed, fingerprint, ingestBench } from './helpers/ingest.js';
 
@@ -134,6 +135,39 @@ describe('ingest reads every format and encoding', () => {
       '4: row duplicates the key (period, taxpayer_id, tax_code) of another row of the file',
     ]);
     expect(await b.warehouse.all(`select count(*)::integer as n from revenue`)).toEqual([{ n: 3 }]);
+  });
+
+  it('duplicate keys with the key pass cut into ranges: a repeat across a cut is found, a sorted file loads', async () => {
+    const b = await bench();
+    await b.warehouse.run('set threads = 4'); // four ranges of ten rows below
+    const feed = b.feed({ name: 'plain', description: 'test', dataset: 'revenue', files: '*', format: 'csv', numbers: 'plain' });
+    const header = 'period,taxpayer_id,region_code,industry_code,size_code,tax_code,amount';
+    const ids = Array.from({ length: 40 }, (_, i) => `TP${String(i).padStart(3, '0')}`);
+    const rows = (list: string[]) => `${header}\n${list.map((id, i) => `2026-07,${id},440100,C13,L,10101,${i + 1}`).join('\n')}\n`;
+    const sorted = await b.ingest(b.file('sorted.csv', rows(ids)), feed, { keyRangeRows: 10 });
+    expect(sorted).toMatchObject({ status: 'loaded', rows: 40 });
+    // rows 10 and 11 of the file (lines 11 and 12) are the last of the first range and the first of the second:
+    // each range alone strictly increases, only the row shared by both ranges sees the repeat
+    const cut = [...ids.slice(0, 10), ids[9]!, ...ids.slice(11)].map((id) => id.replace('TP', 'TQ'));
+    const repeated = await b.ingest(b.file('cut.csv', rows(cut)), feed, { keyRangeRows: 10 });
+    expect(repeated.status).toBe('refused');
+    expect(repeated.problems.map((p) => `${p.row}: ${p.message}`)).toEqual([
+      '11: row duplicates the key (period, taxpayer_id, tax_code) of another row of the file',
+      '12: row duplicates the key (period, taxpayer_id, tax_code) of another row of the file',
+    ]);
+    expect(await b.warehouse.all(`select count(*)::integer as n from revenue`)).toEqual([{ n: 40 }]);
+  });
+
+  it('keyRanges: about equal ranges over the rowids, each from the last rowid of the one before', () => {
+    expect(keyRanges('100', '139', 4)).toEqual([
+      { from: '100', to: '109' }, { from: '109', to: '119' }, { from: '119', to: '129' }, { from: '129', to: '139' },
+    ]);
+    // rowids of rows not yet committed lie beyond 2^53; a count that does not divide the rows leaves the last range short
+    expect(keyRanges('36028797018963968', '36028797018963978', 3)).toEqual([
+      { from: '36028797018963968', to: '36028797018963971' }, { from: '36028797018963971', to: '36028797018963975' }, { from: '36028797018963975', to: '36028797018963978' },
+    ]);
+    expect(keyRanges('0', '99', 1)).toEqual([null]);
+    expect(keyRanges(null, null, 4)).toEqual([null]);
   });
 
   it('a dry run validates and reports but changes nothing', async () => {

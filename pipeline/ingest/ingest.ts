@@ -36,8 +36,8 @@ export interface IngestResult {
 /** The effects ingest needs: the clock (periods may not lie in the future), a logger, a folder for temporary files. */
 export interface IngestEffects { logger: Logger; now: Date; tmpDir?: string }
 
-/** `dryRun`: validate and report, load nothing. */
-export interface IngestOptions { dryRun?: boolean }
+/** `dryRun`: validate and report, load nothing; `keyRangeRows`: rows per range of the key pass at least (KEY_RANGE_ROWS; tests set it low). */
+export interface IngestOptions { dryRun?: boolean; keyRangeRows?: number }
 
 /** Errors listed per file (all are counted). */
 export const MAX_EXAMPLES = 20;
@@ -230,8 +230,14 @@ function headerNames(feed: Feed): string[] {
   return names;
 }
 
+// Warehouses whose connection has the macros: they are temporary (the connection's own), created once
+// per connection and outside any transaction (ingest opens its own), so no rollback takes them away.
+const withMacros = new WeakSet<Warehouse>();
+
 async function createMacros(warehouse: Warehouse): Promise<void> {
+  if (withMacros.has(warehouse)) return;
   await warehouse.run(readFileSync(path.join(projectPaths().queries, 'ingest', 'macros.sql'), 'utf8'));
+  withMacros.add(warehouse);
 }
 
 /** Creates `_raw` (the file as DuckDB reads it) and the code tables, and works out where each column comes from. */
@@ -301,7 +307,7 @@ async function load(
   const identity = identify(); // the hash, at full priority now, beside the checks below
   identity.catch(() => undefined);
   const periodColumn = dataset.columns.find((c) => c.type === 'period' || c.type === 'year')?.name;
-  const periods = await checkLoaded(warehouse, dataset, checks, id, periodColumn, lean);
+  const periods = await checkLoaded(warehouse, dataset, checks, id, rows / (options.keyRangeRows ?? KEY_RANGE_ROWS), periodColumn, lean);
   const { sha256, bytes } = await identity;
   if (options.dryRun) {
     throw new Rollback('dry-run', JSON.stringify({ rows, periods, problems: warnings, warningCount }));
@@ -349,9 +355,9 @@ async function notNullColumns(warehouse: Warehouse, table: string): Promise<Set<
 
 /**
  * The checks run on the rows just inserted: codes looked up in the seeds (on the file's few distinct
- * values), and duplicate keys. Returns the file's periods.
+ * values), and duplicate keys (in at most `rangesAtMost` ranges of rows). Returns the file's periods.
  */
-async function checkLoaded(warehouse: Warehouse, dataset: Dataset, checks: Check[], id: number, periodColumn: string | undefined, lean: string[]): Promise<string[]> {
+async function checkLoaded(warehouse: Warehouse, dataset: Dataset, checks: Check[], id: number, rangesAtMost: number, periodColumn: string | undefined, lean: string[]): Promise<string[]> {
   const table = dataset.table;
   const seen = [...new Set([...(periodColumn ? [periodColumn] : []), ...dataset.columns.filter((c) => c.references).map((c) => c.name)])];
   const after = checks.filter((c) => c.after).map((c) => `count(*) filter (where ${c.after})`);
@@ -372,16 +378,30 @@ async function checkLoaded(warehouse: Warehouse, dataset: Dataset, checks: Check
   // (each key column and its predecessor side by side: comparing row() structs costs twice as much)
   // A file of one period (the usual monthly extract: min = max, a scan of one column) leaves the period out of the comparison.
   const required = new Set(dataset.columns.filter((c) => c.required).map((c) => c.name));
-  const onePeriod = periodColumn !== undefined && required.has(periodColumn) && dataset.key.includes(periodColumn) &&
-    (await warehouse.all<{ one: boolean | null }>(`select min(${periodColumn}) = max(${periodColumn}) as one from ${table} where file_id = ${id}`))[0]?.one === true;
+  const periodInKey = periodColumn !== undefined && required.has(periodColumn) && dataset.key.includes(periodColumn);
+  const [span] = await warehouse.all<{ one: boolean | null; lo: string | null; hi: string | null; threads: number }>(
+    `select ${periodInKey ? `min(${periodColumn}) = max(${periodColumn})` : 'null'} as one, min(rowid)::varchar as lo, max(rowid)::varchar as hi,
+            current_setting('threads')::integer as threads
+     from ${table} where file_id = ${id}`);
+  const onePeriod = span?.one === true;
   const varying = dataset.key.filter((k) => !(k === periodColumn && onePeriod));
   const parts = (varying.length ? varying : dataset.key).map((k, i) => ({ k: `k${i}`, p: `p${i}`, sql: required.has(k) ? k : `coalesce(${k}::varchar, '')` }));
   const notAbove = parts.reduceRight((rest, c) => (rest ? `(${c.k} < ${c.p} or (${c.k} = ${c.p} and ${rest}))` : `${c.k} <= ${c.p}`), '');
-  const order = `select count(*) filter (where ${notAbove})::bigint as unordered
-     from (select ${parts.map((c) => `${c.sql} as ${c.k}, lag(${c.sql}) over () as ${c.p}`).join(', ')} from ${table} where file_id = ${id})`;
-  // One statement: DuckDB runs the key pass (one thread: a window over the file in order) beside the code
-  // lookups (parallel) instead of after them.
-  const [found] = await warehouse.all<{ bad: string; untrimmed: string; periods: string | null; unordered: string }>(`select * from (${codes}) codes, (${order}) keys`);
+  // The window runs on one thread, so the rows are cut into one range of rowids per DuckDB thread, each
+  // its own window, all in one statement (DuckDB runs them side by side). A range starts at the last row
+  // of the one before, so that every row is compared with the row before it. A row that does not follow
+  // the one before it by exactly one rowid (an order the scan did not keep, a gap) counts as out of order:
+  // the pass then proves nothing and the hash table decides.
+  const ranges = keyRanges(span?.lo ?? null, span?.hi ?? null, Math.min(span?.threads ?? 1, Math.floor(rangesAtMost)));
+  // (One range needs no order: keys strictly increasing in any order are distinct.)
+  const cut = ranges.length > 1;
+  const order = ranges.map((r) => `(select count(*) filter (where ${notAbove}${cut ? ' or _r <> _pr + 1' : ''})::bigint as unordered
+     from (select ${parts.map((c) => `${c.sql} as ${c.k}, lag(${c.sql}) over () as ${c.p}`).join(', ')}${cut ? ', rowid as _r, lag(rowid) over () as _pr' : ''}
+           from ${table} where file_id = ${id}${r ? ` and rowid between ${r.from} and ${r.to}` : ''}))`);
+  // One statement: DuckDB runs the key passes (one thread each) beside the code lookups (parallel)
+  // instead of after them.
+  const [found] = await warehouse.all<{ bad: string; untrimmed: string; periods: string | null; unordered: string }>(
+    `select codes.*, ${order.map((_, i) => `k${i}.unordered`).join(' + ')} as unordered from (${codes}) codes, ${order.map((o, i) => `${o} k${i}`).join(', ')}`);
   if (found && Number(found.untrimmed) > 0) throw new Rollback('untrimmed');
   if (found && Number(found.bad) > 0) throw new Rollback('problems', `${found.bad} code(s) unknown to the seeds`);
   const periods = found?.periods ? found.periods.split(',').map((p) => p.slice(0, periodColumn === 'year' ? 4 : 7)) : [];
@@ -393,6 +413,28 @@ async function checkLoaded(warehouse: Warehouse, dataset: Dataset, checks: Check
   }
   if (duplicates > 0) throw new Rollback('problems', `${duplicates} key(s) (${dataset.key.join(', ')}) occur more than once`);
   return periods;
+}
+
+/** Rows per range of the key pass at least: below it, a range of its own is not worth its pipeline. */
+export const KEY_RANGE_ROWS = 250_000;
+
+/**
+ * The rowid ranges of the key pass: `count` (at least one) ranges of about equal size over lo…hi, each
+ * starting at the last rowid of the one before; one range (null: the whole file) when there is one.
+ * (rowids exceed 2^53: BigInt, the bounds as SQL literals.)
+ */
+export function keyRanges(lo: string | null, hi: string | null, count: number): ({ from: string; to: string } | null)[] {
+  if (lo === null || hi === null || count < 2) return [null];
+  const first = BigInt(lo);
+  const last = BigInt(hi);
+  const n = BigInt(count);
+  const size = (last - first + n) / n; // rounded up
+  const ranges: { from: string; to: string }[] = [];
+  for (let start = first; start <= last; start += size) {
+    const end = start + size - 1n < last ? start + size - 1n : last;
+    ranges.push({ from: String(start === first ? start : start - 1n), to: String(end) });
+  }
+  return ranges;
 }
 
 /** Reads a refused file again with line numbers and runs every check on it, to say where and why. */
