@@ -96,6 +96,62 @@ describe('mart refresh by changed period', () => {
     expect((await mart('total')).map((r) => [r['year'], r['p'], r['n']])).toEqual([[2025, '2025-11', 1], [2025, '2025-12', 1], [2026, '2026-01', 2], [2026, '2026-02', 1]]);
   });
 
+
+  it('counts taxpayers that move between regions, industries or sizes in a year exactly in every grouping set, built in full and folded month by month', async () => {
+    const wh = await open();
+    const at = (period: string, tp: string, region: string, industry: string, size: string, policy: string) =>
+      `(date '${period}', '${tp}', '${region}', '${industry}', '${size}', '${policy}', '10101', 1::decimal(18,2))`;
+    // A moves from 广州 to 韶关 in March (new to both cities, not to the province's total); B changes industry (C13 →
+    // F, two sections) and size; C stays in 深圳 (outside the jurisdiction) with two tax cuts, one of them only from
+    // March; D has a region the seeds lack (counted nowhere) and a known one; E stays put.
+    await wh.load('relief', [
+      at('2026-01-01', 'A', '440103', 'C13', 'S', 'R01'), at('2026-01-01', 'B', '440104', 'C13', 'S', 'R01'),
+      at('2026-01-01', 'C', '440304', 'F', 'M', 'R01'), at('2026-01-01', 'D', '449999', 'F', 'S', 'R01'), at('2026-01-01', 'E', '440203', 'F', 'L', 'R04'),
+    ].join(','));
+    await wh.load('relief', [
+      at('2026-02-01', 'A', '440103', 'C13', 'S', 'R01'), at('2026-02-01', 'B', '440104', 'F', 'M', 'R01'),
+      at('2026-02-01', 'D', '440203', 'F', 'S', 'R04'), at('2026-02-01', 'E', '440203', 'F', 'L', 'R04'),
+    ].join(','));
+    expect((await wh.refresh()).mode).toBe('full');
+    await wh.load('relief', [
+      at('2026-03-01', 'A', '440203', 'C13', 'S', 'R01'), at('2026-03-01', 'A', '440203', 'C13', 'S', 'R02'),
+      at('2026-03-01', 'C', '440304', 'F', 'M', 'R02'), at('2026-03-01', 'E', '440204', 'F', 'L', 'R04'),
+    ].join(','));
+    expect(await wh.refresh()).toEqual({ mode: 'periods', periods: ['2026-03'] });
+    // Independent SQL: each grouping set's first month per taxpayer, straight from the facts and the seeds.
+    const sets: Record<string, string[]> = {
+      total: [], kind: ['kind'], policy: ['policy_code'], section: ['section_code'], size: ['size_code'], city: ['city_code'], region_group: ['region_group'],
+      'city,kind': ['city_code', 'kind'], 'city,policy': ['city_code', 'policy_code'], 'city,section': ['city_code', 'section_code'], 'city,size': ['city_code', 'size_code'],
+    };
+    const columns = ['city_code', 'region_group', 'kind', 'policy_code', 'section_code', 'size_code'];
+    const independent = (await Promise.all(Object.entries(sets).map(([set, by]) => wh.warehouse.all(
+      `select year::integer as year, strftime(first, '%Y-%m') as p, '${set}' as grouping_set, in_jurisdiction,
+              ${columns.map((c) => (by.includes(c) ? c : `null::varchar as ${c}`)).join(', ')}, count(*)::integer as n
+       from (
+         select year(r.period) as year, r.taxpayer_id, g.in_jurisdiction${by.map((c) => `, ${c}`).join('')}, min(r.period) as first
+         from relief r join regions g on g.code = r.region_code join industries i on i.code = r.industry_code join relief_policies p on p.code = r.policy_code
+         group by all
+       ) group by all`,
+    )))).flat();
+    const sorted = (rows: Record<string, unknown>[]) => rows.map((r) => JSON.stringify(r)).sort();
+    const mart = () => wh.warehouse.all(
+      `select year, strftime(first_period, '%Y-%m') as p, grouping_set, in_jurisdiction, ${columns.join(', ')}, new_beneficiaries as n from mart_relief_beneficiaries`,
+    );
+    const folded = await mart();
+    expect(sorted(folded)).toEqual(sorted(independent));
+    // by hand: A is new to 韶关 in March, to R02 in March; B is in two sections and two sizes from February; D counts
+    // from February only (its January region is unknown); 深圳's C is new to R02 in March
+    const cell = (set: string, p: string, where: (r: Record<string, unknown>) => boolean) => folded.filter((r) => r['grouping_set'] === set && r['p'] === p && where(r)).map((r) => r['n']);
+    expect(cell('city', '2026-03', (r) => r['city_code'] === '440200')).toEqual([1]);
+    expect(cell('total', '2026-03', () => true)).toEqual([]);
+    expect(cell('total', '2026-02', (r) => r['in_jurisdiction'] === true)).toEqual([1]);
+    expect(cell('section', '2026-02', (r) => r['section_code'] === 'F' && r['in_jurisdiction'] === true)).toEqual([2]);
+    expect(cell('policy', '2026-03', (r) => r['policy_code'] === 'R02').sort()).toEqual([1, 1]);
+    // a rebuild from all the facts gives the same mart
+    await wh.warehouse.run(`delete from mart_refreshes`);
+    expect((await wh.refresh()).mode).toBe('full');
+    expect(sorted(await mart())).toEqual(sorted(independent));
+  });
   it('takes the months ingest reports even when the ledger has nothing new, and rebuilds all after a seed change', async () => {
     const wh = await open();
     await wh.load('revenue', row('2026-01-01', 'A', '440103', '10101', 10));
