@@ -15,7 +15,6 @@ import { findReport, readReports } from './reports.js';
 import { loadSeeds } from './seeds.js';
 import { createTemplates } from './templates.js';
 import { migrate, readMigrations } from './warehouse/migrate.js';
-import { makeDir } from './write-atomic.js';
 
 /** The parts of a brief manifest reproduce reads. */
 interface Manifest {
@@ -63,9 +62,7 @@ export async function reproduce(ctx: Context, manifestFile: string, options: { o
   const now = new Date(manifest.builtAt);
   const { warehouse } = ctx;
 
-  const scratchDir = ctx.workspace.tmp;
-  makeDir(scratchDir);
-  const scratch = path.join(scratchDir, `reproduce-${process.pid}.duckdb`);
+  const scratch = path.join(ctx.workspace.tmp, `reproduce-${process.pid}.duckdb`);
   rmSync(scratch, { force: true });
   const [{ db }] = (await warehouse.all<{ db: string }>('select current_database() as db')) as [{ db: string }];
   const main = `"${db.replaceAll('"', '""')}".main`;

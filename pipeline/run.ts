@@ -125,11 +125,6 @@ export async function runBrief(
   return renderBriefs(ctx, newPrinter, requests.map((r) => ({ ...r, unverified: failed.map((c) => c.id) })));
 }
 
-/** Where a workspace keeps its briefs' compiled templates (pipeline/templates.ts): derived, safe to delete. */
-export function templatesCache(ctx: Pick<Context, 'workspace'>): string {
-  return path.join(ctx.workspace.root, 'cache', 'templates');
-}
-
 /** Refreshes the aggregate tables every brief reads, for the months that changed (`changed`, plus what the files ledger shows). */
 export async function refreshMarts(ctx: Context, changed: string[] = []): Promise<MartRefresh> {
   const refresh = await refreshMartsFor({ warehouse: ctx.warehouse, dir: path.join(ctx.project.queries, 'marts'), now: ctx.clock() }, changed);
@@ -178,7 +173,7 @@ async function renderBriefs(ctx: Context, newPrinter: PrinterFactory, requests: 
   const queries = readQueries(ctx.project.queries);
   // One template engine per language: the helpers format numbers and dates in the edition's language.
   const engines = new Map<Lang, ReturnType<typeof createTemplates>>();
-  const templatesFor = (lang: Lang) => engines.get(lang) ?? engines.set(lang, createTemplates({ dir: ctx.project.templates, helpers: helpersFor(lang), cache: templatesCache(ctx) })).get(lang)!;
+  const templatesFor = (lang: Lang) => engines.get(lang) ?? engines.set(lang, createTemplates({ dir: ctx.project.templates, helpers: helpersFor(lang), cache: ctx.workspace.templateCache })).get(lang)!;
   const templateSha256 = hashTree(ctx.project.templates);
   // the briefs of one pass share the query results they have in common (the data is fixed meanwhile), and a brief's
   // queries run two at a time (one per core of the machine this is sized for)

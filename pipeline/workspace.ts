@@ -24,6 +24,8 @@ export interface Workspace {
   logs: string;
   /** Scratch files of a command (transcoded extracts, watermark overlays): only ever used under the workspace lock. */
   tmp: string;
+  /** The briefs' compiled templates (pipeline/templates.ts): derived, safe to delete; made on first use. */
+  templateCache: string;
 }
 
 /** The project root: two levels above this file, whether run from pipeline/ or dist/pipeline/. */
@@ -58,6 +60,7 @@ export function resolveWorkspace(flag: string | undefined, env: NodeJS.ProcessEn
     out: path.join(dir, 'out'),
     logs: path.join(dir, 'logs'),
     tmp: path.join(dir, 'tmp'),
+    templateCache: path.join(dir, 'cache', 'templates'),
   };
   try {
     for (const d of [ws.root, ws.inbox, ws.archive, ws.quarantine, ws.out, ws.logs, ws.tmp]) makeDir(d);

@@ -30,10 +30,11 @@ export function waterfallChart(steps: WaterfallStep[], total: WaterfallStep, opt
   const angled = labels.some((l) => (l.match(/[A-Za-z&]+/g) ?? []).some((w) => textWidth(w, FONT) > band - 4));
   const wrap = (s: string) => (angled ? s : (wrapped.get(s) ?? s));
   const extraLines = angled ? 0 : Math.max(0, ...[...wrapped.values()].map((w) => w.split('\n').length - 2));
-  // the angled labels' depth below the axis, and how far the first reaches left of its bar
+  // the angled labels' depth below the axis beyond the two label lines (2 × LINE) the bottom margin holds anyway,
+  // and how far the first reaches left of its bar
   const cos = Math.cos((ANGLE * Math.PI) / 180);
   const sin = Math.sin((ANGLE * Math.PI) / 180);
-  const angledDepth = angled ? Math.max(...labels.map((l) => textWidth(l, FONT))) * sin + FONT - 26 : 0;
+  const angledDepth = angled ? Math.max(...labels.map((l) => textWidth(l, FONT))) * sin + FONT - 2 * LINE : 0;
   const marginLeft = angled ? Math.max(48, textWidth(labels[0]!, FONT) * cos - band / 2 + 8) : 48;
   const ends = bars.flatMap((b) => [b.start, b.end]);
   const lo = Math.min(0, ...ends);
