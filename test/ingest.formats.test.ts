@@ -137,6 +137,25 @@ describe('ingest reads every format and encoding', () => {
     expect(await b.warehouse.all(`select count(*)::integer as n from revenue`)).toEqual([{ n: 3 }]);
   });
 
+  it('duplicate keys: the key pass compares a key part by part, the first part that differs deciding', async () => {
+    const b = await bench();
+    const feed = b.feed({ name: 'plain', description: 'test', dataset: 'revenue', files: '*', format: 'csv', numbers: 'plain' });
+    const header = 'period,taxpayer_id,region_code,industry_code,size_code,tax_code,amount';
+    const file = (name: string, keys: string[]) => b.file(name, `${header}\n${keys.map((k, i) => `2026-07,${k.split(' ')[0]},440100,C13,L,${k.split(' ')[1]},${i + 1}`).join('\n')}\n`);
+    // sorted by taxpayer, then tax: the pass alone proves the keys distinct
+    expect(await b.ingest(file('sorted.csv', ['TP1 10101', 'TP1 10104', 'TP2 10101']), feed)).toMatchObject({ status: 'loaded', rows: 3 });
+    // a repeat next to its twin: the taxpayers equal, the taxes decide
+    const twin = await b.ingest(file('twin.csv', ['TQ1 10101', 'TQ1 10104', 'TQ1 10104']), feed);
+    expect(twin.status).toBe('refused');
+    expect(twin.problems.map((p) => p.row)).toEqual([3, 4]);
+    // the taxpayer goes down while the tax goes up: out of order, and the repeat two rows apart is found
+    const apart = await b.ingest(file('apart.csv', ['TS1 10104', 'TS2 10101', 'TS1 10104']), feed);
+    expect(apart.problems.map((p) => p.row)).toEqual([2, 4]);
+    // out of order but no repeat: the hash table clears it
+    expect(await b.ingest(file('unsorted.csv', ['TR2 10104', 'TR1 10106', 'TR1 10101']), feed)).toMatchObject({ status: 'loaded', rows: 3 });
+    expect(await b.warehouse.all(`select count(*)::integer as n from revenue`)).toEqual([{ n: 6 }]);
+  });
+
   it('duplicate keys with the key pass cut into ranges: a repeat across a cut is found, a sorted file loads', async () => {
     const b = await bench();
     await b.warehouse.run('set threads = 4'); // four ranges of ten rows below
