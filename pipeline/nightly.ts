@@ -75,7 +75,11 @@ export async function nightly(ctx: Context, newPrinter: PrinterFactory, options:
   let reconciled: ReconcileMark | undefined;
   let martsState: NightlyResult['marts'] = 'rebuilt';
   const details: Record<string, (result: unknown) => Record<string, unknown>> = {
-    ingest: (r) => count((r as RunSummary['ingested']).map((x) => x.status)),
+    ingest: (r) => {
+      const ingested = r as RunSummary['ingested'];
+      // each file with its wall time: `taxbrief history <run>` shows which file was slow
+      return { ...count(ingested.map((x) => x.status)), files: ingested.map((x) => ({ file: path.basename(x.file), status: x.status, rows: x.rows, ms: x.ms })) };
+    },
     marts: () => ({ key: martsKey }),
     checks: (r) => {
       const checks = r as RunSummary['checks'];
@@ -240,6 +244,7 @@ export function accountOf(r: NightlyResult): Record<string, unknown> {
     seconds: Math.round(r.ms / 100) / 10,
     files,
     rows: r.summary.ingested.filter((x) => x.status === 'loaded').reduce((n, x) => n + x.rows, 0),
+    slowestFiles: slowestFiles(r.summary.ingested),
     marts: r.marts,
     checksFailed: r.summary.checks.filter((c) => !c.holds).map((c) => c.id),
     briefs,
@@ -353,6 +358,11 @@ function writeLastRun(ctx: Context, account: object): void {
   } catch {
     // the ledger in the warehouse is the record; this copy only serves status while a run holds the warehouse
   }
+}
+
+/** The files that took longest to ingest (at most `n`, slowest first), with their rows and wall milliseconds. */
+export function slowestFiles(ingested: RunSummary['ingested'], n = 3): { file: string; status: string; rows: number; ms: number }[] {
+  return [...ingested].sort((a, b) => b.ms - a.ms).slice(0, n).map((x) => ({ file: path.basename(x.file), status: x.status, rows: x.rows, ms: x.ms }));
 }
 
 function count(statuses: string[]): Record<string, number> {

@@ -12,6 +12,7 @@ import { openLockedContext } from '../pipeline/locked-context.js';
 import { memoryLogger } from '../pipeline/log.js';
 import { previewHtml, startPreview } from '../pipeline/preview.js';
 import { projectPaths } from '../pipeline/workspace.js';
+import { openWarehouse } from '../pipeline/warehouse/warehouse.js';
 import { runCli, type CliRun } from './helpers/cli.js';
 import { tempDir } from './helpers/workspace.js';
 
@@ -149,6 +150,18 @@ describe('taxbrief run: the nightly job', () => {
     expect(progress.filter((l) => l.stage === 'ingest').map((l) => [l.done, l.total])).toContainEqual([29, 29]);
     expect(progress.filter((l) => l.stage === 'deliver').map((l) => [l.done, l.total])).toContainEqual([3, 3]);
     for (const l of progress) expect(typeof l.elapsed_ms).toBe('number');
+    // the account names the slowest files, with the rows the files ledger holds for each and their wall time
+    const account = JSON.parse(readFileSync(path.join(ws.dir, 'logs', 'last-run.json'), 'utf8')) as { slowestFiles: { file: string; status: string; rows: number; ms: number }[] };
+    const w = await openWarehouse(path.join(ws.dir, 'warehouse.duckdb'), { readOnly: true });
+    const ledger = new Map((await w.all<{ name: string; rows: number }>('select name, rows from files')).map((f) => [f.name, Number(f.rows)]));
+    w.close();
+    expect(account.slowestFiles).toHaveLength(3);
+    for (const f of account.slowestFiles) {
+      expect(f.status).toBe('loaded');
+      expect(f.rows).toBe(ledger.get(f.file));
+      expect(Number.isInteger(f.ms) && f.ms >= 0).toBe(true);
+    }
+    expect(account.slowestFiles.map((f) => f.ms)).toEqual(account.slowestFiles.map((f) => f.ms).sort((a, b) => b - a));
 
     expect(mails.map((m) => m.to).sort()).toEqual(['lisi@example.gov.cn', 'zhangsan@example.gov.cn', 'zhangsan@example.gov.cn']);
     for (const mail of mails) {
@@ -300,7 +313,11 @@ describe('taxbrief run: the nightly job', () => {
     expect(rows.filter((r) => /^\s+2026\S+\s+\S+ \S+\s+\S+\s+held\s/.test(r))).toHaveLength(1);
     const id = /^\s+(\S+)/.exec(rows.at(-1)!)![1]!; // the first run
     const one = await cli(['history', id]);
-    expect(one.out).toMatch(/stages\n\s+stage\s+ms\s+status\s+detail\n\s+ingest\s+\d+\s+ok\s+\{"loaded":29\}/);
+    expect(one.out).toMatch(/stages\n\s+stage\s+ms\s+status\s+detail\n\s+ingest\s+\d+\s+ok\s+\{"loaded":29,"files":\[\{"file":"/);
+    // each file of the ingest stage, with its rows and wall time
+    const files = [...one.out.matchAll(/\{"file":"([^"]+)","status":"loaded","rows":(\d+),"ms":(\d+)\}/g)];
+    expect(files).toHaveLength(29);
+    expect(new Set(files.map((f) => f[1])).size).toBe(29);
     expect(one.out).toMatch(/marts\s+\d+\s+ok/);
     expect(one.out).toMatch(/monthly-revenue\s+2026-10\s+zh\s+rendered/);
     expect(one.out).toMatch(/R002\s+monthly-revenue\s+2026-10\s+zh\s+smtp\s+sent\s+1/);

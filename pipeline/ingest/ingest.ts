@@ -31,6 +31,8 @@ export interface IngestResult {
   warningCount: number;
   /** Files of the same feed this one restated (their rows are kept, marked superseded). */
   restated: number[];
+  /** Wall milliseconds the file took, from its hash to its commit or refusal (the run's ledger names the slow ones). */
+  ms: number;
 }
 
 /** The effects ingest needs: the clock (periods may not lie in the future), a logger, a folder for temporary files. */
@@ -67,11 +69,12 @@ export async function ingestInbox(warehouse: Warehouse, workspace: Workspace, fe
       results.push({ ...emptyResult(file, ''), status: 'refused', problems: [problem], problemCount: 1 });
       continue;
     }
+    const started = performance.now();
     const result = await ingestFile(warehouse, file, feed, effects);
     await faultPoint('ingest:committed', name);
     if (result.status === 'refused') quarantine(workspace, file, result.problems, result.problemCount);
     else archive(workspace, file, result.status === 'duplicate');
-    results.push(result);
+    results.push({ ...result, ms: elapsed(started) });
   }
   effects.logger.progress('ingest', names.length, names.length);
   return results;
@@ -84,15 +87,29 @@ function byDatasetOrder(feeds: Feed[]) {
 }
 
 function emptyResult(file: string, feed: string): IngestResult {
-  return { file, feed, status: 'loaded', rows: 0, periods: [], problems: [], problemCount: 0, warningCount: 0, restated: [] };
+  return { file, feed, status: 'loaded', rows: 0, periods: [], problems: [], problemCount: 0, warningCount: 0, restated: [], ms: 0 };
+}
+
+// Whole milliseconds since `started` (performance.now(), as the run ledger times its stages).
+function elapsed(started: number): number {
+  return Math.round(performance.now() - started);
 }
 
 /**
  * Loads one file through its feed in one transaction; a problem anywhere leaves the warehouse as it was.
- * The fast path inserts straight from DuckDB's reader with every row check folded into the insert
- * (a failing row aborts it); only a refused file is read again, slowly, to locate each problem.
+ * The result carries the file's wall time (`ms`).
  */
 export async function ingestFile(warehouse: Warehouse, file: string, feed: Feed, effects: IngestEffects, options: IngestOptions = {}): Promise<IngestResult> {
+  const started = performance.now();
+  const result = await ingestOne(warehouse, file, feed, effects, options);
+  return { ...result, ms: elapsed(started) };
+}
+
+/**
+ * ingestFile's work. The fast path inserts straight from DuckDB's reader with every row check folded into the insert
+ * (a failing row aborts it); only a refused file is read again, slowly, to locate each problem.
+ */
+async function ingestOne(warehouse: Warehouse, file: string, feed: Feed, effects: IngestEffects, options: IngestOptions): Promise<IngestResult> {
   const base = emptyResult(file, feed.name);
   const refuse = (problems: Problem[], count = problems.filter((p) => p.severity === 'error').length): IngestResult => ({
     ...base, status: 'refused', problems, problemCount: count, warningCount: problems.filter((p) => p.severity === 'warning').length,
