@@ -34,8 +34,7 @@ select (select coalesce(max(cell), 0) from relief_cells) + row_number() over (or
   h.home, n.region_code, n.industry_code, n.size_code, n.policy_code
 from new n join homes h using (region_code, industry_code, size_code);
 
--- Rebuilt years: the first month of each taxpayer and cell, from the year's facts (numbered first, then grouped by
--- the number: cheaper than grouping by four code strings).
+-- Rebuilt years: the first month of each taxpayer and cell, from the year's facts.
 delete from relief_first_seen where year in (select year from _beneficiary_years where not extend);
 delete from relief_first_seen_periods where year(period) in (select year from _beneficiary_years where not extend);
 -- A year whose current facts are one file of one month (a January night) holds a taxpayer once per policy (ingest
@@ -54,12 +53,15 @@ join relief_cells c using (region_code, industry_code, size_code, policy_code)
 where r.period in (select period from _rebuilt_months semi join _rebuilt_single using (year))
   and r.superseded_by is null
 union all
-select year(r.period) as year, r.taxpayer_id, c.cell, min(r.period) as first_period
-from relief r
-join relief_cells c using (region_code, industry_code, size_code, policy_code)
-where r.period in (select period from _rebuilt_months anti join _rebuilt_single using (year))
-  and r.superseded_by is null  -- current rows only: restated ones are kept for reproducing earlier briefs
-group by year(r.period), r.taxpayer_id, c.cell;
+select f.year, f.taxpayer_id, c.cell, f.first_period
+from (
+  select year(r.period) as year, r.taxpayer_id, r.region_code, r.industry_code, r.size_code, r.policy_code, min(r.period) as first_period
+  from relief r
+  where r.period in (select period from _rebuilt_months anti join _rebuilt_single using (year))
+    and r.superseded_by is null  -- current rows only: restated ones are kept for reproducing earlier briefs
+  group by all
+) f
+join relief_cells c using (region_code, industry_code, size_code, policy_code);
 
 -- Extended years: the combinations the new months bring that the year has not seen before. (An outer join whose
 -- unmatched rows are kept: three times faster here than `not exists` on 12 M rows a side at province scale.)
