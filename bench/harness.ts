@@ -78,6 +78,19 @@ export interface Prepared {
   extracts: string[];
 }
 
+/**
+ * A snapshot whose data ends in the December before a January (the scale's extracts up to then, and the taxpayer
+ * register), and that January's extracts: the costliest new month for the marts (a new year starts).
+ */
+export interface JanuarySnapshot {
+  /** Copy it (copyWorkspace) before running anything in it. */
+  held: string;
+  /** The January, as YYYY-MM. */
+  month: string;
+  /** The January's extracts (in the prepared workspace's demo cache), to drop into a copy of `held`'s inbox. */
+  newMonth: string[];
+}
+
 /** What a suite receives: the scale, how many runs, the project's CLI, and a log line writer. */
 export interface BenchContext {
   scale: Scale;
@@ -91,6 +104,8 @@ export interface BenchContext {
   prepared(): Promise<Prepared>;
   /** A workspace holding this scale's data (`prepared().workspace`). */
   workspace(): Promise<string>;
+  /** The January snapshot of this scale (`held-january`), built from `prepared()`'s extracts once, then reused. */
+  january(): Promise<JanuarySnapshot>;
   log(message: string): void;
 }
 

@@ -2,7 +2,8 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameS
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { copyWorkspace, runArgs, sampleCommand, scales, type BenchContext, type Figure, type Prepared, type Scale, type Suite } from './harness.js';
+import { copyWorkspace, runArgs, sampleCommand, scales, type BenchContext, type Figure, type JanuarySnapshot, type Prepared, type Scale, type Suite } from './harness.js';
+import { linkOrCopy } from '../pipeline/write-atomic.js';
 import { readReports } from '../pipeline/reports.js';
 import { projectPaths } from '../pipeline/workspace.js';
 
@@ -14,6 +15,7 @@ const suites: Record<string, () => Promise<{ default: Suite }>> = {
   fanout: () => import('./suites/fanout.js'),
   'nightly-incremental': () => import('./suites/nightly-incremental.js'),
   'nightly-full': () => import('./suites/nightly-full.js'),
+  'nightly-january': () => import('./suites/nightly-january.js'),
 };
 
 const usage = `Usage: npm run bench -- [SUITE ...] [--scale smoke|demo|tenth|province] [--runs N] [--threads N] [--memory-limit SIZE] [--dir DIR] [--no-write] [--json]
@@ -63,7 +65,9 @@ async function main(argv: string[]): Promise<number> {
   const log = (m: string) => process.stderr.write(`bench: ${m}\n`);
   let ready: Promise<Prepared> | undefined;
   const prepared = () => (ready ??= prepare(dir, cli, scale, log));
-  const ctx: BenchContext = { scale, runs, root, dir, cli, log, prepared, workspace: async () => (await prepared()).workspace };
+  let januaryReady: Promise<JanuarySnapshot> | undefined;
+  const january = () => (januaryReady ??= prepared().then((p) => prepareJanuary(dir, cli, scale, p, log)));
+  const ctx: BenchContext = { scale, runs, root, dir, cli, log, prepared, workspace: async () => (await prepared()).workspace, january };
   const startLoad = os.loadavg()[0]!;
   log(`scale ${scale}, ${runs} run(s) per figure, DuckDB threads ${process.env['TAXBRIEF_THREADS'] ?? 'default'}, memory_limit ${process.env['TAXBRIEF_MEMORY_LIMIT'] ?? 'default'}, load average ${os.loadavg()[0]!.toFixed(1)}`);
 
@@ -138,6 +142,38 @@ async function prepare(dir: string, cli: string[], scale: Scale, log: (m: string
   return result();
 }
 
+/**
+ * Builds a scale's January snapshot once (`<dir>/held-january`; later calls and bench runs reuse it): a new workspace
+ * whose inbox gets the prepared extracts of every month before the last January of the data (and the taxpayer
+ * register), with the prepared workspace's recipients, then one `taxbrief run`. No data is generated, and the
+ * prepared caches (`workspace`, `held`, `new-month`, `.bench-ready`) are only read. The snapshot is built under
+ * another name and renamed when complete, so an interrupted build is started again, never reused.
+ */
+async function prepareJanuary(dir: string, cli: string[], scale: Scale, prepared: Prepared, log: (m: string) => void): Promise<JanuarySnapshot> {
+  const periodOf = (file: string) => /\d{4}-\d{2}/.exec(path.basename(file))?.[0];
+  const months = [...new Set(prepared.extracts.map(periodOf).filter((m): m is string => m !== undefined))].sort();
+  // the last January with a month of data before it (a January with nothing before it is a first load, not a night)
+  const month = months.filter((m, i) => i > 0 && m.endsWith('-01')).at(-1);
+  if (!month) throw new Error(`the ${scale} data (${months[0]} … ${months.at(-1)}) has no January after its first month: it has no January night to measure.`);
+  const held = path.join(dir, 'held-january');
+  const newMonth = prepared.extracts.filter((f) => periodOf(f) === month);
+  if (existsSync(held)) return { held, month, newMonth };
+
+  const building = `${held}.partial`;
+  rmSync(building, { recursive: true, force: true });
+  const inbox = path.join(building, 'inbox');
+  mkdirSync(inbox, { recursive: true });
+  const before = prepared.extracts.filter((f) => (periodOf(f) ?? '') < month);
+  for (const f of before) linkOrCopy(f, path.join(inbox, path.basename(f)));
+  const recipients = path.join(prepared.workspace, 'recipients.json');
+  if (existsSync(recipients)) copyFileSync(recipients, path.join(building, 'recipients.json'));
+  log(`preparing the ${scale} January snapshot in ${held}: ${before.length} extracts up to the month before ${month}, one run`);
+  // Exit 3 is expected: the months after the snapshot's are late by the calendar.
+  const run = await sampleCommand([...cli, '--workspace', building, ...runArgs(scale)], 1, { okCodes: [0, 3] });
+  renameSync(building, held);
+  log(`prepared the January snapshot: ${(run.ms[0]! / 1000).toFixed(1)} s, peak RSS ${run.peakRssMb?.toFixed(0) ?? '?'} MiB`);
+  return { held, month, newMonth };
+}
 
 function line(f: Figure): string {
   const s = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(0)} ms`);

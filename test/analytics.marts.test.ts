@@ -14,6 +14,27 @@ async function open(): Promise<AnalyticsWarehouse> {
   cleanups.push(wh.cleanup);
   return wh;
 }
+// Independent SQL: each grouping set's first month per taxpayer in its year, straight from the facts and the seeds.
+const beneficiarySets: Record<string, string[]> = {
+  total: [], kind: ['kind'], policy: ['policy_code'], section: ['section_code'], size: ['size_code'], city: ['city_code'], region_group: ['region_group'],
+  'city,kind': ['city_code', 'kind'], 'city,policy': ['city_code', 'policy_code'], 'city,section': ['city_code', 'section_code'], 'city,size': ['city_code', 'size_code'],
+};
+const beneficiaryColumns = ['city_code', 'region_group', 'kind', 'policy_code', 'section_code', 'size_code'];
+const independentBeneficiaries = async (wh: AnalyticsWarehouse) => (await Promise.all(Object.entries(beneficiarySets).map(([set, by]) => wh.warehouse.all(
+  `select year::integer as year, strftime(first, '%Y-%m') as p, '${set}' as grouping_set, in_jurisdiction,
+          ${beneficiaryColumns.map((c) => (by.includes(c) ? c : `null::varchar as ${c}`)).join(', ')}, count(*)::integer as n
+   from (
+     select year(r.period) as year, r.taxpayer_id, g.in_jurisdiction${by.map((c) => `, ${c}`).join('')}, min(r.period) as first
+     from relief r join regions g on g.code = r.region_code join industries i on i.code = r.industry_code join relief_policies p on p.code = r.policy_code
+     where r.superseded_by is null
+     group by all
+   ) group by all`,
+)))).flat();
+const martBeneficiaries = (wh: AnalyticsWarehouse) => wh.warehouse.all(
+  `select year, strftime(first_period, '%Y-%m') as p, grouping_set, in_jurisdiction, ${beneficiaryColumns.join(', ')}, new_beneficiaries as n from mart_relief_beneficiaries`,
+);
+const sorted = (rows: Record<string, unknown>[]) => rows.map((r) => JSON.stringify(r)).sort();
+
 const martSnapshot = async (wh: AnalyticsWarehouse) => ({
   revenue: await wh.warehouse.all(`select strftime(period, '%Y-%m') as p, region_code, tax_code, amount, taxpayers, largest_amount from mart_revenue order by all`),
   relief: await wh.warehouse.all(`select strftime(period, '%Y-%m') as p, policy_code, amount, beneficiaries, largest_amount from mart_relief order by all`),
@@ -118,25 +139,8 @@ describe('mart refresh by changed period', () => {
       at('2026-03-01', 'C', '440304', 'F', 'M', 'R02'), at('2026-03-01', 'E', '440204', 'F', 'L', 'R04'),
     ].join(','));
     expect(await wh.refresh()).toEqual({ mode: 'periods', periods: ['2026-03'] });
-    // Independent SQL: each grouping set's first month per taxpayer, straight from the facts and the seeds.
-    const sets: Record<string, string[]> = {
-      total: [], kind: ['kind'], policy: ['policy_code'], section: ['section_code'], size: ['size_code'], city: ['city_code'], region_group: ['region_group'],
-      'city,kind': ['city_code', 'kind'], 'city,policy': ['city_code', 'policy_code'], 'city,section': ['city_code', 'section_code'], 'city,size': ['city_code', 'size_code'],
-    };
-    const columns = ['city_code', 'region_group', 'kind', 'policy_code', 'section_code', 'size_code'];
-    const independent = (await Promise.all(Object.entries(sets).map(([set, by]) => wh.warehouse.all(
-      `select year::integer as year, strftime(first, '%Y-%m') as p, '${set}' as grouping_set, in_jurisdiction,
-              ${columns.map((c) => (by.includes(c) ? c : `null::varchar as ${c}`)).join(', ')}, count(*)::integer as n
-       from (
-         select year(r.period) as year, r.taxpayer_id, g.in_jurisdiction${by.map((c) => `, ${c}`).join('')}, min(r.period) as first
-         from relief r join regions g on g.code = r.region_code join industries i on i.code = r.industry_code join relief_policies p on p.code = r.policy_code
-         group by all
-       ) group by all`,
-    )))).flat();
-    const sorted = (rows: Record<string, unknown>[]) => rows.map((r) => JSON.stringify(r)).sort();
-    const mart = () => wh.warehouse.all(
-      `select year, strftime(first_period, '%Y-%m') as p, grouping_set, in_jurisdiction, ${columns.join(', ')}, new_beneficiaries as n from mart_relief_beneficiaries`,
-    );
+    const independent = await independentBeneficiaries(wh);
+    const mart = () => martBeneficiaries(wh);
     const folded = await mart();
     expect(sorted(folded)).toEqual(sorted(independent));
     // by hand: A is new to 韶关 in March, to R02 in March; B is in two sections and two sizes from February; D counts
@@ -151,6 +155,52 @@ describe('mart refresh by changed period', () => {
     await wh.warehouse.run(`delete from mart_refreshes`);
     expect((await wh.refresh()).mode).toBe('full');
     expect(sorted(await mart())).toEqual(sorted(independent));
+  });
+  it('folds a January on its own (a new year begins) and the February after it: every grouping set equals independent SQL', async () => {
+    const wh = await open();
+    const at = (period: string, tp: string, region: string, industry: string, size: string, policy: string) =>
+      `(date '${period}', '${tp}', '${region}', '${industry}', '${size}', '${policy}', '10101', 1::decimal(18,2))`;
+    await wh.load('relief', [at('2025-11-01', 'A', '440103', 'C13', 'S', 'R01'), at('2025-12-01', 'B', '440104', 'F', 'M', 'R01'), at('2025-12-01', 'E', '440203', 'F', 'L', 'R04')].join(','));
+    expect((await wh.refresh()).mode).toBe('full');
+    const before = sorted((await martBeneficiaries(wh)).filter((r) => r['year'] === 2025));
+    // January, in two files of overlapping feeds: A in two regions under two policies (two homes), B twice on R01 (in
+    // both files), C outside the jurisdiction, D in a region the seeds lack, F in a region, industry and size never
+    // seen before (a new cell and home); E's row is restated (superseded) and must count nowhere.
+    await wh.load('relief', [
+      at('2026-01-01', 'A', '440103', 'C13', 'S', 'R01'), at('2026-01-01', 'A', '440203', 'C13', 'S', 'R02'), at('2026-01-01', 'B', '440104', 'F', 'M', 'R01'),
+      at('2026-01-01', 'C', '440304', 'F', 'M', 'R01'), at('2026-01-01', 'D', '449999', 'F', 'S', 'R01'), at('2026-01-01', 'E', '440203', 'F', 'L', 'R04'),
+    ].join(','));
+    const second = await wh.load('relief', [at('2026-01-01', 'B', '440104', 'F', 'M', 'R01'), at('2026-01-01', 'F', '440204', 'K', 'XS', 'R04')].join(','));
+    await wh.warehouse.run(`update relief set superseded_by = ${second} where taxpayer_id = 'E' and period = date '2026-01-01'`);
+    expect(await wh.refresh()).toEqual({ mode: 'periods', periods: ['2026-01'] });
+    expect(sorted(await martBeneficiaries(wh))).toEqual(sorted(await independentBeneficiaries(wh)));
+    // by hand: A, B, F are new in the province in January 2026 (C is outside, D's region unknown, E restated away)
+    const total = (await martBeneficiaries(wh)).filter((r) => r['grouping_set'] === 'total' && r['in_jurisdiction'] === true).map((r) => [r['year'], r['p'], r['n']]);
+    expect(total.sort()).toEqual([[2025, '2025-11', 1], [2025, '2025-12', 2], [2026, '2026-01', 3]]);
+    // the year before is left as it was
+    expect(sorted((await martBeneficiaries(wh)).filter((r) => r['year'] === 2025))).toEqual(before);
+    // February extends the year: D moves to a known region, A takes R01 again (nothing new), E arrives
+    await wh.load('relief', [at('2026-02-01', 'D', '440203', 'F', 'S', 'R01'), at('2026-02-01', 'A', '440103', 'C13', 'S', 'R01'), at('2026-02-01', 'E', '440203', 'F', 'L', 'R04')].join(','));
+    expect(await wh.refresh()).toEqual({ mode: 'periods', periods: ['2026-02'] });
+    const folded = sorted(await martBeneficiaries(wh));
+    expect(folded).toEqual(sorted(await independentBeneficiaries(wh)));
+    await wh.warehouse.run(`delete from mart_refreshes`);
+    expect((await wh.refresh()).mode).toBe('full');
+    expect(sorted(await martBeneficiaries(wh))).toEqual(folded);
+    // The next January from one file (its rows are taken as first-seen rows without grouping), restated before it is
+    // folded: the first file's rows are superseded and count nowhere. A is in two homes, B on two policies of one kind.
+    const first = await wh.load('relief', [at('2027-01-01', 'A', '440103', 'C13', 'S', 'R01'), at('2027-01-01', 'G', '440104', 'F', 'M', 'R01')].join(','));
+    const restated = await wh.load('relief', [
+      at('2027-01-01', 'A', '440103', 'C13', 'S', 'R01'), at('2027-01-01', 'A', '440203', 'F', 'M', 'R04'),
+      at('2027-01-01', 'B', '440104', 'F', 'M', 'R01'), at('2027-01-01', 'B', '440104', 'F', 'M', 'R02'),
+    ].join(','));
+    await wh.warehouse.run(`update relief set superseded_by = ${restated} where file_id = ${first}`);
+    expect(await wh.refresh()).toEqual({ mode: 'periods', periods: ['2027-01'] });
+    expect(sorted(await martBeneficiaries(wh))).toEqual(sorted(await independentBeneficiaries(wh)));
+    expect((await martBeneficiaries(wh)).filter((r) => r['year'] === 2027 && r['grouping_set'] === 'total').map((r) => r['n'])).toEqual([2]);
+    expect(await wh.warehouse.all(`select taxpayer_id, count(*)::integer as n from relief_first_seen where year = 2027 group by all order by all`)).toEqual([
+      { taxpayer_id: 'A', n: 2 }, { taxpayer_id: 'B', n: 2 },
+    ]);
   });
   it('takes the months ingest reports even when the ledger has nothing new, and rebuilds all after a seed change', async () => {
     const wh = await open();

@@ -22,11 +22,13 @@ it('runs every suite once at the smoke scale and reports each figure beside its 
   expect([0, 3], r.stderr.slice(-3000)).toContain(r.status);
   const { scale, figures } = JSON.parse(r.stdout) as { scale: string; figures: Figure[] };
   expect(scale).toBe('smoke');
-  const suites = ['ingest', 'queries', 'brief', 'fanout', 'nightly-incremental', 'nightly-full'];
+  const suites = ['ingest', 'queries', 'brief', 'fanout', 'nightly-incremental', 'nightly-full', 'nightly-january'];
   expect([...new Set(figures.map((f) => f.suite))].sort()).toEqual([...suites].sort());
   const count = (suite: string) => figures.filter((f) => f.suite === suite).length;
   // queries: one brief's queries, the mart refresh for a new month and for a restated one
-  expect(suites.map(count)).toEqual([3, 3, 1, 1, 2, 1]);
+  expect(suites.map(count)).toEqual([3, 3, 1, 1, 2, 1, 2]);
+  // the January night is measured from the snapshot that ends in the December before
+  expect(figures.filter((f) => f.suite === 'nightly-january').map((f) => f.name)).toContainEqual(expect.stringContaining('one new month, a January (2026-01)'));
   for (const f of figures) {
     expect(f.runs, f.name).toBe(1);
     expect(f.medianMs, f.name).toBeGreaterThan(0);

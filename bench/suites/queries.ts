@@ -52,6 +52,8 @@ function liveViews(marts: string): string[] {
     // The beneficiary mart is grouped from relief_first_seen, which the refresh keeps: here every year is "rebuilt", so
     // the script's own rebuild statement gives relief_first_seen from the facts, and its grouping the mart.
     `create or replace temp table _beneficiary_years as select year(period) as year, min(period) as first_changed, false as extend from relief group by all`,
+    // the rebuilt years' months, and which of them are one file of one month, as the script derives them
+    ...['_rebuilt_months', '_rebuilt_single'].map((t) => `create or replace temp table ${t} as ${statement('030_mart_relief_beneficiaries.sql', `create or replace temp table ${t} as`)}`),
     `create or replace temp view live_relief_first_seen as ${insertInto('030_mart_relief_beneficiaries.sql', 'relief_first_seen')}`,
     `create or replace temp view live_relief_beneficiaries as ${insertInto('030_mart_relief_beneficiaries.sql', 'mart_relief_beneficiaries').replace(/\brelief_first_seen\b/g, 'live_relief_first_seen')}`,
   ];
