@@ -263,7 +263,8 @@ describe('--open', () => {
     const bin = path.join(tmp.dir, 'bin');
     mkdirSync(bin, { recursive: true });
     const seen = path.join(tmp.dir, 'opened.txt');
-    writeFileSync(path.join(bin, 'xdg-open'), `#!/bin/sh\necho "$1" > ${seen}\n`, { mode: 0o755 });
+    // written then renamed, so that the file appears whole (the test reads it as soon as it exists)
+    writeFileSync(path.join(bin, 'xdg-open'), `#!/bin/sh\necho "$1" > ${seen}.part && mv ${seen}.part ${seen}\n`, { mode: 0o755 });
     expect(openInViewer('/tmp/x.pdf', memoryLogger(), { PATH: bin })).toBe(true);
     for (let i = 0; i < 200 && !existsSync(seen); i++) await new Promise((r) => setTimeout(r, 10));
     expect(readFileSync(seen, 'utf8').trim()).toBe('/tmp/x.pdf');
