@@ -78,7 +78,7 @@ export async function nightly(ctx: Context, newPrinter: PrinterFactory, options:
     ingest: (r) => {
       const ingested = r as RunSummary['ingested'];
       // each file with its wall time: `taxbrief history <run>` shows which file was slow
-      return { ...count(ingested.map((x) => x.status)), files: ingested.map((x) => ({ file: path.basename(x.file), status: x.status, rows: x.rows, ms: x.ms })) };
+      return { ...count(ingested.map((x) => x.status)), files: ingested.map(fileTiming) };
     },
     marts: () => ({ key: martsKey }),
     checks: (r) => {
@@ -361,8 +361,15 @@ function writeLastRun(ctx: Context, account: object): void {
 }
 
 /** The files that took longest to ingest (at most `n`, slowest first), with their rows and wall milliseconds. */
-export function slowestFiles(ingested: RunSummary['ingested'], n = 3): { file: string; status: string; rows: number; ms: number }[] {
-  return [...ingested].sort((a, b) => b.ms - a.ms).slice(0, n).map((x) => ({ file: path.basename(x.file), status: x.status, rows: x.rows, ms: x.ms }));
+export function slowestFiles(ingested: RunSummary['ingested'], n = 3): FileTiming[] {
+  return [...ingested].sort((a, b) => b.ms - a.ms).slice(0, n).map(fileTiming);
+}
+
+/** One ingested file as the run ledger and last-run.json show it. */
+interface FileTiming { file: string; status: string; rows: number; ms: number }
+
+function fileTiming(x: RunSummary['ingested'][number]): FileTiming {
+  return { file: path.basename(x.file), status: x.status, rows: x.rows, ms: x.ms };
 }
 
 function count(statuses: string[]): Record<string, number> {
