@@ -156,6 +156,30 @@ describe('ingest reads every format and encoding', () => {
     expect(await b.warehouse.all(`select count(*)::integer as n from revenue`)).toEqual([{ n: 6 }]);
   });
 
+  it("a period read from text: the first row's text is worked out once, every other text on its own row", async () => {
+    const b = await bench();
+    const feed = b.feed({ name: 'text-periods', description: 'test', dataset: 'revenue', files: '*', format: 'csv' });
+    const header = 'period,taxpayer_id,region_code,industry_code,size_code,tax_code,amount';
+    const file = (name: string, periods: string[]) => b.file(name, `${header}\n${periods.map((p, i) => `${p},TP${i + 1},440100,C13,L,10101,${i + 1}`).join('\n')}\n`);
+    // the same month in other spellings after the first row's: every row the same month
+    const spellings = await b.ingest(file('spellings.csv', ['2026-07', '2026-07', '2026年7月', '202607', ' 2026-7']), feed);
+    expect(spellings.problems).toEqual([]);
+    expect(spellings).toMatchObject({ status: 'loaded', rows: 5, periods: ['2026-07'] });
+    expect(await b.warehouse.all(`select strftime(period, '%Y-%m') as p, count(*)::integer as n from revenue group by all`)).toEqual([{ p: '2026-07', n: 5 }]);
+    // a year to date, the current month and a month that does not exist after a good first row: refused at their rows
+    const later = await b.ingest(file('later.csv', ['2026-08', '2026年1—8月', '2026-08', '2026-11', '2026-13']), feed);
+    expect(later.status).toBe('refused');
+    expect(later.problems.map((p) => `${p.row}: ${p.message}`).sort()).toEqual([
+      '3: period "2026年1—8月" is not a single month; dataset revenue holds month figures',
+      '5: period "2026-11" lies in the future (or in the current, unfinished period)',
+      '6: period "2026-13" is not a period (write 2026-10, 202610, 2026年10月, 2026年1—10月 or 2026)',
+    ]);
+    // the first row's own text refused: every row that repeats it is
+    const first = await b.ingest(file('first.csv', ['2026年1—8月', '2026-08', '2026年1—8月']), feed);
+    expect(first.problems.map((p) => p.row)).toEqual([2, 4]);
+    expect(await b.warehouse.all(`select count(*)::integer as n from revenue`)).toEqual([{ n: 5 }]);
+  });
+
   it('duplicate keys with the key pass cut into ranges: a repeat across a cut is found, a sorted file loads', async () => {
     const b = await bench();
     await b.warehouse.run('set threads = 4'); // four ranges of ten rows below

@@ -258,6 +258,15 @@ async function setup(warehouse: Warehouse, file: string, feed: Feed, dataset: Da
   await warehouse.run(`create or replace temp view _raw as select ${line}${prepared.lineColumn ? '* exclude (_line)' : '*'} from ${prepared.reader}`);
   const described = await warehouse.all<{ column_name: string; column_type: string }>('select column_name, column_type from (describe select * from _raw)');
   const sources = resolveSources(file, feed, dataset, described.map((d) => ({ name: d.column_name, type: d.column_type })).filter((c) => c.name !== '_line'));
+  // A period read from text: the first row's text, worked out once for every row that repeats it (see Sources.periodText).
+  const period = sources.text['period'];
+  const typedPeriod = sources.raw['period'] && /^(DATE|TIMESTAMP)/.test(sources.raw['period'].type);
+  if (period && !typedPeriod && !('period' in feed.constants)) {
+    // (a file the reader fails on is left to the insert and its diagnosis to report)
+    const [first] = await warehouse.all<{ p: string | null }>(`select ${period} as p from ${sources.from} limit 1`).catch(() => []);
+    // (a short text without control characters: it goes into the SQL as a literal)
+    if (first?.p && first.p.length <= 32 && !/[\u0000-\u001f]/.test(first.p)) sources.periodText = first.p;
+  }
   await warehouse.run('create or replace temp table _codes (col varchar, src varchar, code varchar, ord integer)');
   for (const [column, maps] of Object.entries(feed.codes)) {
     for (const [ord, map] of maps.entries()) {

@@ -22,6 +22,11 @@ export interface Sources {
   level: string;
   itemLabel: string;
   valueColumn: string;
+  /**
+   * The period text of the file's first row, where the period is read from text (set by ingest): the rows that
+   * repeat it, as every row of a monthly extract does, take its value and basis worked out once.
+   */
+  periodText?: string;
 }
 
 /** One check on a staged row: SQL over t_/v_/f_ columns that is true for a bad row. */
@@ -131,13 +136,13 @@ function valueSql(feed: Feed, dataset: Dataset, s: Sources, c: DatasetColumn, le
     // (trim with a set of multi-byte characters is slow on millions of rows: ASCII whitespace only)
     case 'varchar': return lean.includes(c.name) ? t : `nullif(tb_trim(${t}), '')`;
     // (date_trunc goes through a timestamp: a first-of-month date is taken as it is)
-    case 'period': return raw && temporal.test(raw.type) ? `case when day("r_${c.name}") = 1 then "r_${c.name}"::date else date_trunc('month', "r_${c.name}")::date end` : `tb_period(${t})`;
-    case 'year': return raw && numeric.test(raw.type) ? `try_cast("r_${c.name}" as integer)` : `year(tb_period(${t}))::integer`;
+    case 'period': return raw && temporal.test(raw.type) ? `case when day("r_${c.name}") = 1 then "r_${c.name}"::date else date_trunc('month', "r_${c.name}")::date end` : periodText(s, 'tb_period', t);
+    case 'year': return raw && numeric.test(raw.type) ? `try_cast("r_${c.name}" as integer)` : `year(${periodText(s, 'tb_period', t)})::integer`;
     case 'date': return raw && temporal.test(raw.type) ? `"r_${c.name}"::date` : `try_cast(nullif(tb_trim(${t}), '') as date)`;
     case 'basis': {
       if (feed.basis !== 'auto') return lit(feed.basis);
       const p = s.raw['period'];
-      return p && temporal.test(p.type) ? `'month'` : `tb_period_basis("t_period")`;
+      return p && temporal.test(p.type) ? `'month'` : periodText(s, 'tb_period_basis', '"t_period"');
     }
     case 'money': {
       const form = moneyForm(feed, dataset, s, c);
@@ -149,6 +154,16 @@ function valueSql(feed: Feed, dataset: Dataset, s: Sources, c: DatasetColumn, le
       return `(try_cast(${text} as decimal(38,8)) * ${s.scale})`;
     }
   }
+}
+
+/**
+ * A macro of the period text `t` (tb_period, tb_period_basis): for the file's own period text (Sources.periodText)
+ * a constant, for any other text the macro on the row. (Reading 2026-10 on every row cost a relief extract a
+ * twentieth of its insert.)
+ */
+function periodText(s: Sources, macro: 'tb_period' | 'tb_period_basis', t: string): string {
+  if (s.periodText === undefined) return `${macro}(${t})`;
+  return `case when ${t} = ${lit(s.periodText)} then ${macro}(${lit(s.periodText)}) else ${macro}(${t}) end`;
 }
 
 /**
@@ -252,7 +267,7 @@ export function checksFor(feed: Feed, dataset: Dataset, s: Sources, now: Date): 
     switch (c.type) {
       case 'period': {
         checks.push({ where: notRead, ...at, ...unread, message: 'is not a period (write 2026-10, 202610, 2026年10月, 2026年1—10月 or 2026)' });
-        const written = s.raw['period'] && temporal.test(s.raw['period'].type) ? `'month'` : `tb_period_basis(${t})`;
+        const written = s.raw['period'] && temporal.test(s.raw['period'].type) ? `'month'` : periodText(s, 'tb_period_basis', t);
         if (feed.basis === 'auto' && !dataset.columns.some((d) => d.type === 'basis')) {
           checks.push({ where: `${v} is not null and ${written} not in (${dataset.bases.map(lit).join(', ')})`, ...at, message: `is not a single month; dataset ${feed.dataset} holds ${dataset.bases.join('/')} figures` });
         }
