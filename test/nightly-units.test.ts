@@ -7,6 +7,7 @@ import { watermarkPages, watermarkText } from '../pipeline/deliver/watermark.js'
 import { readRecipients, recipientsOf } from '../pipeline/deliver/recipients.js';
 import { openSmtp, smtpConfig } from '../pipeline/deliver/smtp.js';
 import { CliError } from '../pipeline/errors.js';
+import { detailLine } from '../pipeline/commands/history.js';
 import { feedFreshness, parseExpectation } from '../pipeline/freshness.js';
 import { acquireLock, lockFile, readLock } from '../pipeline/lock.js';
 import { createLogger, memoryLogger } from '../pipeline/log.js';
@@ -296,5 +297,18 @@ describe('folder modes', () => {
     const bare = sources(path.join(projectPaths().root, 'pipeline'))
       .filter((f) => !f.endsWith('write-atomic.ts') && /\bmkdir(Sync)?\((?![^)]*mode)/.test(readFileSync(f, 'utf8')));
     expect(bare.map((f) => path.relative(projectPaths().root, f))).toEqual([]);
+  });
+});
+
+describe('taxbrief history: a stage detail as one line', () => {
+  it('cuts hashes, counts files and checks, names the failing checks, keeps what is not JSON', () => {
+    const key = 'a'.repeat(64);
+    expect(detailLine(JSON.stringify({ loaded: 2, files: [{ file: 'a.csv' }, { file: 'b.csv' }] }))).toBe('loaded 2 · 2 files (below)');
+    expect(detailLine(JSON.stringify({
+      key, reconciled: { file: 7, period: '2026-10' }, failed: ['b'],
+      results: [{ id: 'a', holds: true }, { id: 'b', holds: false }, { id: 'c', holds: false }],
+    }))).toBe('key aaaaaaaaaaaa · reconciled (file 7, period 2026-10) · 3 checks, failing: b, c');
+    expect(detailLine(JSON.stringify({ sent: 0, held: ['city 440100', 'relief'] }))).toBe('sent 0 · held: city 440100, relief');
+    expect(detailLine('disk full')).toBe('disk full');
   });
 });

@@ -313,9 +313,11 @@ describe('taxbrief run: the nightly job', () => {
     expect(rows.filter((r) => /^\s+2026\S+\s+\S+ \S+\s+\S+\s+held\s/.test(r))).toHaveLength(1);
     const id = /^\s+(\S+)/.exec(rows.at(-1)!)![1]!; // the first run
     const one = await cli(['history', id]);
-    expect(one.out).toMatch(/stages\n\s+stage\s+ms\s+status\s+detail\n\s+ingest\s+\d+\s+ok\s+\{"loaded":29,"files":\[\{"file":"/);
-    // each file of the ingest stage, with its rows and wall time
-    const files = [...one.out.matchAll(/\{"file":"([^"]+)","status":"loaded","rows":(\d+),"ms":(\d+)\}/g)];
+    expect(one.out).toMatch(/stages\n\s+stage\s+ms\s+status\s+detail\n\s+ingest\s+\d+\s+ok\s+loaded 29 · 29 files \(below\)\n/);
+    expect(one.out).toMatch(/\n\s+checks\s+\d+\s+ok\s+key [0-9a-f]{12} · .*\d+ checks, all hold\n/);
+    // each file of the ingest stage, with its rows and wall time, in a table of its own
+    expect(one.out).toMatch(/\nfiles\n\s+file\s+status\s+rows\s+ms\n/);
+    const files = [...one.out.matchAll(/^\s+(\S+)\s+loaded\s+(\d+)\s+(\d+)$/gm)];
     expect(files).toHaveLength(29);
     expect(new Set(files.map((f) => f[1])).size).toBe(29);
     expect(one.out).toMatch(/marts\s+\d+\s+ok/);

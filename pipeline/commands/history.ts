@@ -38,7 +38,12 @@ export default async function history(env: CommandEnv, runId: string | undefined
     for (const h of s.holds ?? []) out(`  held: ${h}`);
     if (s.error) out(`  failed: ${s.error}`);
     out('\nstages');
-    table(out, detail.stages.map((x) => ({ stage: str(x['stage']), ms: str(x['ms']), status: str(x['status']), detail: str(x['detail']) })));
+    table(out, detail.stages.map((x) => ({ stage: str(x['stage']), ms: str(x['ms']), status: str(x['status']), detail: detailLine(str(x['detail'])) })));
+    const files = detail.stages.flatMap((x) => filesOf(str(x['detail'])));
+    if (files.length > 0) {
+      out('\nfiles');
+      table(out, files.map((f) => ({ file: str(f.file), status: str(f.status), rows: str(f.rows), ms: str(f.ms) })));
+    }
     out('\nbriefs');
     table(out, detail.outputs.map((x) => ({ brief: str(x['brief']), region: str(x['region']), period: str(x['period']), lang: str(x['lang']), status: str(x['status']), version: str(x['version']), reason: str(x['reason']) })));
     if (detail.deliveries.length > 0) {
@@ -54,6 +59,44 @@ export default async function history(env: CommandEnv, runId: string | undefined
 interface Summary { files?: Record<string, number>; briefs?: Record<string, number>; deliveries?: Record<string, number>; holds?: string[]; error?: string }
 
 const str = (v: Row[string] | undefined) => (v === null || v === undefined ? '' : String(v));
+
+type Detail = Record<string, unknown>;
+const parse = (raw: string): Detail | undefined => {
+  try {
+    const d = JSON.parse(raw) as unknown;
+    return d && typeof d === 'object' && !Array.isArray(d) ? (d as Detail) : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/** A stage's files (the ingest stage lists each with its status, rows and wall ms). */
+function filesOf(raw: string): { file?: string; status?: string; rows?: number; ms?: number }[] {
+  const files = parse(raw)?.['files'];
+  return Array.isArray(files) ? (files as { file?: string }[]) : [];
+}
+
+/**
+ * A stage's detail as one short line: a hash cut to 12 characters, the files counted (listed in their own table),
+ * the checks counted with those that fail named. (The raw JSON of a night of 49 files ran to thousands of characters.)
+ */
+export function detailLine(raw: string, separator = ' · '): string {
+  const d = parse(raw);
+  if (!d) return raw;
+  const parts = Object.entries(d).map(([k, v]) => {
+    if (k === 'files' && Array.isArray(v)) return `${v.length} files (below)`;
+    if (k === 'results' && Array.isArray(v)) {
+      const failing = (v as { id?: string; holds?: boolean }[]).filter((c) => c.holds === false).map((c) => c.id);
+      return `${v.length} checks, ${failing.length ? `failing: ${failing.join(', ')}` : 'all hold'}`;
+    }
+    if (k === 'failed' && Array.isArray(v) && d['results']) return '';
+    if (typeof v === 'string') return `${k} ${/^[0-9a-f]{64}$/.test(v) ? v.slice(0, 12) : v}`;
+    if (typeof v === 'number' || typeof v === 'boolean') return `${k} ${v}`;
+    if (Array.isArray(v)) return `${k}: ${v.map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x))).join(', ') || '(none)'}`;
+    return `${k} (${detailLine(JSON.stringify(v), ', ')})`;
+  });
+  return parts.filter(Boolean).join(separator);
+}
 
 /** Prints rows as aligned columns (CJK characters count double). */
 export function table(out: (s: string) => void, rows: Record<string, string>[]): void {
