@@ -419,19 +419,19 @@ async function checkLoaded(warehouse: Warehouse, dataset: Dataset, checks: Check
   const ranges = keyRanges(span?.lo ?? null, span?.hi ?? null, Math.min(span?.threads ?? 1, Math.floor(rangesAtMost)));
   // (One range needs no order: keys strictly increasing in any order are distinct.)
   const cut = ranges.length > 1;
-  const order = ranges.map((r) => `select null, null, null, count(*) filter (where ${notAbove}${cut ? ' or _r <> _pr + 1' : ''})::bigint
+  const order = ranges.map((r) => `select count(*) filter (where ${notAbove}${cut ? ' or _r <> _pr + 1' : ''})::bigint as unordered
      from (select ${parts.map((c) => `${c.sql} as ${c.k}, lag(${c.sql}) over () as ${c.p}`).join(', ')}${cut ? ', rowid as _r, lag(rowid) over () as _pr' : ''}
            from ${table} where file_id = ${id}${r ? ` and rowid between ${r.from} and ${r.to}` : ''})`);
-  // One statement, its parts joined by union all: DuckDB runs the key passes (one thread each) beside each
-  // other and beside the code lookups. (Joined as scalar subqueries instead, they ran one after the other.)
-  const [found] = await warehouse.all<{ bad: string; untrimmed: string; periods: string | null; unordered: string }>(
-    `select max(bad) as bad, max(untrimmed) as untrimmed, max(periods) as periods, sum(unordered)::bigint as unordered
-     from (select *, null::bigint as unordered from (${codes}) union all ${order.join(' union all ')})`);
+  // The code lookups first (a file they refuse needs no key pass), then the ranges in one statement, joined by
+  // union all: DuckDB runs them (one thread each) side by side (joined as scalar subqueries they ran one after
+  // another). In one union with the code lookups they cost four fifths more CPU (0.71 s against 0.39 s on 5 M rows).
+  const [found] = await warehouse.all<{ bad: string; untrimmed: string; periods: string | null }>(codes);
   if (found && Number(found.untrimmed) > 0) throw new Rollback('untrimmed');
   if (found && Number(found.bad) > 0) throw new Rollback('problems', `${found.bad} code(s) unknown to the seeds`);
+  const [keys] = await warehouse.all<{ unordered: string | null }>(`select sum(unordered)::bigint as unordered from (${order.join(' union all ')})`);
   const periods = found?.periods ? found.periods.split(',').map((p) => p.slice(0, periodColumn === 'year' ? 4 : 7)) : [];
   let duplicates = 0;
-  if (Number(found?.unordered ?? 0) > 0) {
+  if (Number(keys?.unordered ?? 0) > 0) {
     const key = `row(${parts.map((c) => c.sql).join(', ')})`;
     const [dup] = await warehouse.all<{ n: string }>(`select count(*)::bigint as n from (select ${key} as k from ${table} where file_id = ${id} group by k having count(*) > 1)`);
     duplicates = Number(dup?.n ?? 0);
