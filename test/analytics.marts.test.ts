@@ -202,6 +202,54 @@ describe('mart refresh by changed period', () => {
       { taxpayer_id: 'A', n: 2 }, { taxpayer_id: 'B', n: 2 },
     ]);
   });
+  it('rebuilds in full year by year: every month of every year equals independent SQL, and a restated earlier year rebuilds alone', async () => {
+    const wh = await open();
+    // three years; a year with revenue only (2024), a month with relief only (2025-03), a taxpayer seen in every year,
+    // one cell fed by two overlapping files (2025-06: A twice, so counted distinct), a superseded row (B's 2026-02 revenue)
+    await wh.load('revenue', [row('2024-12-01', 'A', '440103', '10101', 5), row('2025-06-01', 'A', '440103', '10101', 7), row('2025-06-01', 'B', '440103', '10101', 9)].join(','));
+    await wh.load('revenue', [row('2025-06-01', 'A', '440103', '10101', 8), row('2026-02-01', 'B', '440104', '10101', 4), row('2026-02-01', 'C', '440104', '10102', 6)].join(','));
+    const restated = await wh.load('revenue', row('2026-02-01', 'B', '440104', '10101', 40));
+    await wh.warehouse.run(`update revenue set superseded_by = ${restated} where taxpayer_id = 'B' and period = date '2026-02-01' and file_id <> ${restated}`);
+    await wh.load('relief', [relief('2025-03-01', 'A', 'R01', 1), relief('2025-06-01', 'A', 'R04', 2), relief('2025-06-01', 'B', 'R01', 3), relief('2026-02-01', 'A', 'R01', 4), relief('2026-05-01', 'C', 'R02', 5)].join(','));
+    expect(await wh.refresh()).toEqual({ mode: 'full', periods: ['2024-12', '2025-03', '2025-06', '2026-02', '2026-05'] });
+    const revenue = () => wh.warehouse.all(`select strftime(period, '%Y-%m') as p, region_code, tax_code, amount::varchar as amount, taxpayers from mart_revenue order by all`);
+    const independentRevenue = () => wh.warehouse.all(
+      `select strftime(period, '%Y-%m') as p, region_code, tax_code, sum(amount)::decimal(18,2)::varchar as amount, count(distinct taxpayer_id)::integer as taxpayers
+       from revenue where superseded_by is null group by all order by all`,
+    );
+    const reliefMart = () => wh.warehouse.all(`select strftime(period, '%Y-%m') as p, policy_code, amount::varchar as amount, beneficiaries from mart_relief order by all`);
+    const independentRelief = () => wh.warehouse.all(
+      `select strftime(period, '%Y-%m') as p, policy_code, sum(amount)::decimal(18,2)::varchar as amount, count(distinct taxpayer_id)::integer as beneficiaries
+       from relief where superseded_by is null group by all order by all`,
+    );
+    const firstSeen = () => wh.warehouse.all(
+      `select f.year, f.taxpayer_id, c.policy_code, strftime(f.first_period, '%Y-%m') as p from relief_first_seen f join relief_cells c using (cell) order by all`,
+    );
+    const independentFirstSeen = () => wh.warehouse.all(
+      `select year(period)::integer as year, taxpayer_id, policy_code, strftime(min(period), '%Y-%m') as p from relief where superseded_by is null group by all order by all`,
+    );
+    const check = async () => {
+      expect(await revenue()).toEqual(await independentRevenue());
+      expect(await reliefMart()).toEqual(await independentRelief());
+      expect(await firstSeen()).toEqual(await independentFirstSeen());
+      expect(sorted(await martBeneficiaries(wh))).toEqual(sorted(await independentBeneficiaries(wh)));
+      expect(await wh.warehouse.all(`select strftime(period, '%Y-%m') as p from relief_first_seen_periods order by all`)).toEqual(
+        await wh.warehouse.all(`select strftime(period, '%Y-%m') as p from (select period from revenue union select period from relief) order by all`),
+      );
+    };
+    await check();
+    // by hand: every month of every year is there; 2025-06's cell holds A (twice) and B; B's restated 40 replaces his 4
+    expect((await revenue()).map((r) => [r['p'], r['amount'], r['taxpayers']])).toEqual([
+      ['2024-12', '5.00', 1], ['2025-06', '24.00', 2], ['2026-02', '40.00', 1], ['2026-02', '6.00', 1],
+    ]);
+    expect((await martBeneficiaries(wh)).filter((r) => r['grouping_set'] === 'total').map((r) => [r['year'], r['p'], r['n']]).sort()).toEqual([
+      [2025, '2025-03', 1], [2025, '2025-06', 1], [2026, '2026-02', 1], [2026, '2026-05', 1],
+    ]);
+    // a late file for 2025 after the full rebuild: only its year's beneficiaries are rebuilt, and all still hold
+    await wh.load('relief', [relief('2025-01-01', 'C', 'R01', 1), relief('2025-01-01', 'B', 'R01', 1)].join(','));
+    expect(await wh.refresh()).toEqual({ mode: 'periods', periods: ['2025-01'] });
+    await check();
+  });
   it('takes the months ingest reports even when the ledger has nothing new, and rebuilds all after a seed change', async () => {
     const wh = await open();
     await wh.load('revenue', row('2026-01-01', 'A', '440103', '10101', 10));
