@@ -424,7 +424,7 @@ async function checkLoaded(warehouse: Warehouse, dataset: Dataset, checks: Check
            from ${table} where file_id = ${id}${r ? ` and rowid between ${r.from} and ${r.to}` : ''})`);
   // The code lookups first (a file they refuse needs no key pass), then the ranges in one statement, joined by
   // union all: DuckDB runs them (one thread each) side by side (joined as scalar subqueries they ran one after
-  // another). In one union with the code lookups they cost four fifths more CPU (0.71 s against 0.39 s on 5 M rows).
+  // another). In one union with the code lookups the pass took 0.41 s on 5 M rows, against 0.25 s apart (same CPU).
   const [found] = await warehouse.all<{ bad: string; untrimmed: string; periods: string | null }>(codes);
   if (found && Number(found.untrimmed) > 0) throw new Rollback('untrimmed');
   if (found && Number(found.bad) > 0) throw new Rollback('problems', `${found.bad} code(s) unknown to the seeds`);
