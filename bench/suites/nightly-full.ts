@@ -1,8 +1,7 @@
-import { copyFileSync, createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import iconv from 'iconv-lite';
 import { briefsLabel, figure, joinSamples, lastRunStages, median, runArgs, scales, sampleCommand, settleCache, stagesNote, timeFn, warehouseOptions, type Sample, type Suite } from '../harness.js';
+import { transcodeFile } from '../../pipeline/ingest/transcode.js';
 import { openWarehouse } from '../../pipeline/warehouse/warehouse.js';
 import { linkOrCopy } from '../../pipeline/write-atomic.js';
 
@@ -75,10 +74,13 @@ const suite: Suite = {
 };
 export default suite;
 
-/** The register's UTF-8 twin (transcoded once, kept beside the scale's other caches, made again when the register changes). */
+/**
+ * The register's UTF-8 twin (transcoded once by ingest's own transcodeFile, kept beside the scale's other caches, made
+ * again when the register changes).
+ */
 async function utf8Twin(gbk: string, twin: string): Promise<string> {
   if (existsSync(twin) && statSync(twin).mtimeMs >= statSync(gbk).mtimeMs) return twin;
-  await pipeline(createReadStream(gbk), iconv.decodeStream('gbk'), iconv.encodeStream('utf8'), createWriteStream(`${twin}.part`));
+  await transcodeFile(gbk, `${twin}.part`, 'gbk');
   renameSync(`${twin}.part`, twin);
   return twin;
 }

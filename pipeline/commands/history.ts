@@ -38,8 +38,9 @@ export default async function history(env: CommandEnv, runId: string | undefined
     for (const h of s.holds ?? []) out(`  held: ${h}`);
     if (s.error) out(`  failed: ${s.error}`);
     out('\nstages');
-    table(out, detail.stages.map((x) => ({ stage: str(x['stage']), ms: str(x['ms']), status: str(x['status']), detail: detailLine(str(x['detail'])) })));
-    const files = detail.stages.flatMap((x) => filesOf(str(x['detail'])));
+    const stages = detail.stages.map((x) => ({ x, detail: str(x['detail']), parsed: parse(str(x['detail'])) }));
+    table(out, stages.map(({ x, detail, parsed }) => ({ stage: str(x['stage']), ms: str(x['ms']), status: str(x['status']), detail: parsed ? detailOf(parsed) : detail })));
+    const files = stages.flatMap(({ parsed }) => (Array.isArray(parsed?.['files']) ? (parsed['files'] as FileDetail[]) : []));
     if (files.length > 0) {
       out('\nfiles');
       table(out, files.map((f) => ({ file: str(f.file), status: str(f.status), rows: str(f.rows), ms: str(f.ms) })));
@@ -70,30 +71,30 @@ const parse = (raw: string): Detail | undefined => {
   }
 };
 
-/** A stage's files (the ingest stage lists each with its status, rows and wall ms). */
-function filesOf(raw: string): { file?: string; status?: string; rows?: number; ms?: number }[] {
-  const files = parse(raw)?.['files'];
-  return Array.isArray(files) ? (files as { file?: string }[]) : [];
-}
+/** A file of the ingest stage's detail: its status, rows and wall ms. */
+interface FileDetail { file?: string; status?: string; rows?: number; ms?: number }
 
 /**
- * A stage's detail as one short line: a hash cut to 12 characters, the files counted (listed in their own table),
+ * A stage's detail (JSON) as one short line: a hash cut to 12 characters, the files counted (listed in their own table),
  * the checks counted with those that fail named. (The raw JSON of a night of 49 files ran to thousands of characters.)
  */
-export function detailLine(raw: string, separator = ' · '): string {
+export function detailLine(raw: string): string {
   const d = parse(raw);
-  if (!d) return raw;
+  return d ? detailOf(d) : raw;
+}
+
+function detailOf(d: Detail, separator = ' · '): string {
   const parts = Object.entries(d).map(([k, v]) => {
-    if (k === 'files' && Array.isArray(v)) return `${v.length} files (below)`;
+    if (k === 'files' && Array.isArray(v)) return v.length ? `${v.length} files (below)` : 'no files';
     if (k === 'results' && Array.isArray(v)) {
       const failing = (v as { id?: string; holds?: boolean }[]).filter((c) => c.holds === false).map((c) => c.id);
       return `${v.length} checks, ${failing.length ? `failing: ${failing.join(', ')}` : 'all hold'}`;
     }
-    if (k === 'failed' && Array.isArray(v) && d['results']) return '';
+    if (k === 'failed' && Array.isArray(v) && d['results']) return ''; // named with the results
     if (typeof v === 'string') return `${k} ${/^[0-9a-f]{64}$/.test(v) ? v.slice(0, 12) : v}`;
     if (typeof v === 'number' || typeof v === 'boolean') return `${k} ${v}`;
     if (Array.isArray(v)) return `${k}: ${v.map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x))).join(', ') || '(none)'}`;
-    return `${k} (${detailLine(JSON.stringify(v), ', ')})`;
+    return v && typeof v === 'object' ? `${k} (${detailOf(v as Detail, ', ')})` : `${k} ${String(v)}`;
   });
   return parts.filter(Boolean).join(separator);
 }

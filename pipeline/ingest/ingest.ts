@@ -89,7 +89,6 @@ function emptyResult(file: string, feed: string): IngestResult {
   return { file, feed, status: 'loaded', rows: 0, periods: [], problems: [], problemCount: 0, warningCount: 0, restated: [], ms: 0 };
 }
 
-
 /**
  * Loads one file through its feed in one transaction; a problem anywhere leaves the warehouse as it was.
  * The result carries the file's wall time (`ms`).
