@@ -187,13 +187,22 @@ describe('ingest reads every format and encoding', () => {
     const header = 'period,taxpayer_id,region_code,industry_code,size_code,tax_code,amount';
     const ids = Array.from({ length: 40 }, (_, i) => `TP${String(i).padStart(3, '0')}`);
     const rows = (list: string[]) => `${header}\n${list.map((id, i) => `2026-07,${id},440100,C13,L,10101,${i + 1}`).join('\n')}\n`;
+    // (the statements ingest sends, to see which way the key pass went)
+    const statements: string[] = [];
+    const all = b.warehouse.all.bind(b.warehouse);
+    b.warehouse.all = ((sql, params) => (statements.push(sql), all(sql, params))) as typeof b.warehouse.all;
+    const hashTable = () => statements.filter((sql) => /group by k having count\(\*\) > 1/.test(sql)).length;
     const sorted = await b.ingest(b.file('sorted.csv', rows(ids)), feed, { keyRangeRows: 10 });
     expect(sorted).toMatchObject({ status: 'loaded', rows: 40 });
+    // the four ranges, worked out from the first rowid and the count of rows, covered the file: proven without the hash table
+    expect(statements.filter((sql) => /lag\(rowid\) over \(\)/.test(sql)).map((sql) => sql.split(' union all ').length)).toEqual([4]);
+    expect(hashTable()).toBe(0);
     // rows 10 and 11 of the file (lines 11 and 12) are the last of the first range and the first of the second:
     // each range alone strictly increases, only the row shared by both ranges sees the repeat
     const cut = [...ids.slice(0, 10), ids[9]!, ...ids.slice(11)].map((id) => id.replace('TP', 'TQ'));
     const repeated = await b.ingest(b.file('cut.csv', rows(cut)), feed, { keyRangeRows: 10 });
     expect(repeated.status).toBe('refused');
+    expect(hashTable()).toBe(1);
     expect(repeated.problems.map((p) => `${p.row}: ${p.message}`)).toEqual([
       '11: row duplicates the key (period, taxpayer_id, tax_code) of another row of the file',
       '12: row duplicates the key (period, taxpayer_id, tax_code) of another row of the file',
