@@ -195,7 +195,7 @@ describe('ingest reads every format and encoding', () => {
     const sorted = await b.ingest(b.file('sorted.csv', rows(ids)), feed, { keyRangeRows: 10 });
     expect(sorted).toMatchObject({ status: 'loaded', rows: 40 });
     // the four ranges, worked out from the first rowid and the count of rows, covered the file: proven without the hash table
-    expect(statements.filter((sql) => /lag\(rowid\) over \(\)/.test(sql)).map((sql) => sql.split(' union all ').length)).toEqual([4]);
+    expect(statements.filter((sql) => /lag\(rowid\) over \(\)/.test(sql)).map((sql) => sql.split('lag(rowid) over ()').length - 1)).toEqual([4]);
     expect(hashTable()).toBe(0);
     // rows 10 and 11 of the file (lines 11 and 12) are the last of the first range and the first of the second:
     // each range alone strictly increases, only the row shared by both ranges sees the repeat
