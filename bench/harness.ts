@@ -169,7 +169,8 @@ export async function bringUpToDate(ctx: BenchContext, workspace: string): Promi
 }
 
 /** A benchmark suite: a name and the figures it measures. */
-export interface Suite { name: string; description: string; run(ctx: BenchContext): Promise<Figure[]> }
+/** A suite of figures; `runs`: how many runs each figure takes when `--runs` is not given (5 otherwise). */
+export interface Suite { name: string; description: string; runs?: number; run(ctx: BenchContext): Promise<Figure[]> }
 
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
