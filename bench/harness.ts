@@ -168,8 +168,7 @@ export async function bringUpToDate(ctx: BenchContext, workspace: string): Promi
   await sampleCommand([...ctx.cli, '--workspace', workspace, ...runArgs(ctx.scale)], 1, { okCodes: [0, 3] });
 }
 
-/** A benchmark suite: a name and the figures it measures. */
-/** A suite of figures; `runs`: how many runs each figure takes when `--runs` is not given (5 otherwise). */
+/** A benchmark suite: a name and the figures it measures; `runs`: how many runs each figure takes when `--runs` is not given (5 otherwise). */
 export interface Suite { name: string; description: string; runs?: number; run(ctx: BenchContext): Promise<Figure[]> }
 
 export function median(values: number[]): number {

@@ -70,7 +70,7 @@ async function main(argv: string[]): Promise<number> {
   const january = () => (januaryReady ??= prepared().then((p) => prepareJanuary(dir, cli, scale, p, log)));
   const ctx: BenchContext = { scale, runs: runs ?? 5, root, dir, cli, log, prepared, workspace: async () => (await prepared()).workspace, january };
   const startLoad = os.loadavg()[0]!;
-  log(`scale ${scale}, ${runs ?? 'each suite\'s default number of'} run(s) per figure, DuckDB threads ${process.env['TAXBRIEF_THREADS'] ?? 'default'}, memory_limit ${process.env['TAXBRIEF_MEMORY_LIMIT'] ?? 'default'}, load average ${os.loadavg()[0]!.toFixed(1)}`);
+  log(`scale ${scale}, ${runs === undefined ? 'each suite\'s own number of runs' : `${runs} run(s)`} per figure, DuckDB threads ${process.env['TAXBRIEF_THREADS'] ?? 'default'}, memory_limit ${process.env['TAXBRIEF_MEMORY_LIMIT'] ?? 'default'}, load average ${os.loadavg()[0]!.toFixed(1)}`);
 
   const figures: Figure[] = [];
   let failed = false;

@@ -327,7 +327,7 @@ async function load(
   const identity = identify(); // the hash, at full priority now, beside the checks below
   identity.catch(() => undefined);
   const periodColumn = dataset.columns.find((c) => c.type === 'period' || c.type === 'year')?.name;
-  const periods = await checkLoaded(warehouse, dataset, checks, id, rows, rows / (options.keyRangeRows ?? KEY_RANGE_ROWS), periodColumn, lean);
+  const periods = await checkLoaded(warehouse, dataset, checks, id, rows, options.keyRangeRows ?? KEY_RANGE_ROWS, periodColumn, lean);
   const { sha256, bytes } = await identity;
   if (options.dryRun) {
     throw new Rollback('dry-run', JSON.stringify({ rows, periods, problems: warnings, warningCount }));
@@ -375,9 +375,9 @@ async function notNullColumns(warehouse: Warehouse, table: string): Promise<Set<
 
 /**
  * The checks run on the rows just inserted (`rows` of them): codes looked up in the seeds (on the file's few
- * distinct values), and duplicate keys (in at most `rangesAtMost` ranges of rows). Returns the file's periods.
+ * distinct values), and duplicate keys (in ranges of at least `rangeRows` rows). Returns the file's periods.
  */
-async function checkLoaded(warehouse: Warehouse, dataset: Dataset, checks: Check[], id: number, rows: number, rangesAtMost: number, periodColumn: string | undefined, lean: string[]): Promise<string[]> {
+async function checkLoaded(warehouse: Warehouse, dataset: Dataset, checks: Check[], id: number, rows: number, rangeRows: number, periodColumn: string | undefined, lean: string[]): Promise<string[]> {
   const table = dataset.table;
   const seen = [...new Set([...(periodColumn ? [periodColumn] : []), ...dataset.columns.filter((c) => c.references).map((c) => c.name)])];
   const after = checks.filter((c) => c.after).map((c) => `count(*) filter (where ${c.after})`);
@@ -387,8 +387,7 @@ async function checkLoaded(warehouse: Warehouse, dataset: Dataset, checks: Check
   // which DuckDB fills from the storage's dictionaries; the distinct combinations of all of them cost twice as much).
   // In a column's own set the other columns are null, and every check below passes nulls.
   const distinct = seen.length > 1 ? `group by grouping sets (${seen.map((c) => `(${c})`).join(', ')})` : 'group by all';
-  const codes = `select null::bigint as unordered, null::bigint as n, (${after.join(' + ') || '0'})::bigint as bad,
-            (${untrimmed.join(' + ') || '0'})::bigint as untrimmed,
+  const codes = `select (${after.join(' + ') || '0'})::bigint as bad, (${untrimmed.join(' + ') || '0'})::bigint as untrimmed,
             ${periodColumn ? `string_agg(distinct ${periodColumn}::varchar, ',' order by ${periodColumn}::varchar)` : 'null::varchar'} as periods
      from (select ${seen.join(', ') || '1'} from ${table} where file_id = ${id} ${distinct})`;
 
@@ -408,7 +407,7 @@ async function checkLoaded(warehouse: Warehouse, dataset: Dataset, checks: Check
   const [first] = await warehouse.all<{ lo: string | null; threads: number }>(
     `select (select rowid::varchar from ${table} where file_id = ${id} limit 1) as lo, current_setting('threads')::integer as threads`);
   const lo = first?.lo ?? null;
-  const ranges = keyRanges(lo, lo === null ? null : String(BigInt(lo) + BigInt(rows - 1)), Math.min(first?.threads ?? 1, Math.floor(rangesAtMost)));
+  const ranges = keyRanges(lo, lo === null ? null : String(BigInt(lo) + BigInt(rows - 1)), Math.min(first?.threads ?? 1, Math.floor(rows / rangeRows)));
   // (One range needs no order: keys strictly increasing in any order are distinct.)
   const cut = ranges.length > 1;
   const keyPass = (parts: ReturnType<typeof partsOf>) => {
@@ -416,14 +415,11 @@ async function checkLoaded(warehouse: Warehouse, dataset: Dataset, checks: Check
     // the equivalent or/and chain, which compares each part twice); the first row (no key before) is null, not counted.
     const last = `${parts.at(-1)!.k} <= ${parts.at(-1)!.p}`;
     const notAbove = parts.length > 1 ? `case ${parts.slice(0, -1).map((c) => `when ${c.k} <> ${c.p} then ${c.k} < ${c.p} `).join('')}else ${last} end` : last;
-    return ranges.map((r) => `select count(*) filter (where ${notAbove}${cut ? ' or _r <> _pr + 1' : ''})::bigint as unordered, count(*)::bigint as n,
-              null::bigint as bad, null::bigint as untrimmed, null::varchar as periods
+    return ranges.map((r) => `select count(*) filter (where ${notAbove}${cut ? ' or _r <> _pr + 1' : ''})::bigint as unordered, count(*)::bigint as n
        from (select ${parts.map((c) => `${c.sql} as ${c.k}, lag(${c.sql}) over () as ${c.p}`).join(', ')}${cut ? ', rowid as _r, lag(rowid) over () as _pr' : ''}
              from ${table} where file_id = ${id}${r ? ` and rowid between ${r.from} and ${r.to}` : ''})`);
   };
-  const passes = (branches: string[]) => warehouse.all<{ unordered: string | null; counted: string | null; bad: string | null; untrimmed: string | null; periods: string | null }>(
-    `select sum(unordered)::bigint as unordered, sum(n)::bigint as counted, max(bad) as bad, max(untrimmed) as untrimmed, max(periods) as periods
-     from (${branches.join(' union all ')})`);
+  const totals = 'sum(unordered)::bigint as unordered, sum(n)::bigint as counted';
   const proven = (r: { unordered: string | null; counted: string | null } | undefined) =>
     Number(r?.unordered ?? 1) === 0 && Number(r?.counted ?? 0) === rows + ranges.length - 1;
   // The usual monthly extract has one period: the pass leaves it out of the comparison, and checks that
@@ -432,12 +428,17 @@ async function checkLoaded(warehouse: Warehouse, dataset: Dataset, checks: Check
   // as scalar subqueries they ran one after another): 0.26 s on 5 M rows, against 0.32 s one after the other.
   const periodInKey = periodColumn !== undefined && required.has(periodColumn) && dataset.key.includes(periodColumn);
   const varying = dataset.key.filter((k) => !(periodInKey && k === periodColumn));
-  const [found] = await passes([...keyPass(partsOf(varying.length ? varying : dataset.key)), codes]);
+  // (union all by name: the seed lookups' branch names only its own columns, the ranges' come as nulls)
+  const [found] = await warehouse.all<{ unordered: string | null; counted: string | null; bad: string; untrimmed: string; periods: string | null }>(
+    `select ${totals}, max(bad) as bad, max(untrimmed) as untrimmed, max(periods) as periods
+     from (${[...keyPass(partsOf(varying.length ? varying : dataset.key)), codes].join(' union all by name ')})`);
   if (found && Number(found.untrimmed) > 0) throw new Rollback('untrimmed');
   if (found && Number(found.bad) > 0) throw new Rollback('problems', `${found.bad} code(s) unknown to the seeds`);
   const periods = found?.periods ? found.periods.split(',').map((p) => p.slice(0, periodColumn === 'year' ? 4 : 7)) : [];
   // A file of several periods: its keys compared with the period, in a pass of their own.
-  const keys = periodInKey && varying.length > 0 && periods.length > 1 ? (await passes(keyPass(partsOf(dataset.key))))[0] : found;
+  const keys = periodInKey && varying.length > 0 && periods.length > 1
+    ? (await warehouse.all<{ unordered: string | null; counted: string | null }>(`select ${totals} from (${keyPass(partsOf(dataset.key)).join(' union all ')})`))[0]
+    : found;
   if (!proven(keys)) {
     const key = `row(${partsOf(dataset.key).map((c) => c.sql).join(', ')})`;
     const [dup] = await warehouse.all<{ n: string }>(`select count(*)::bigint as n from (select ${key} as k from ${table} where file_id = ${id} group by k having count(*) > 1)`);
