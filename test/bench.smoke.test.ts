@@ -25,8 +25,9 @@ it('runs every suite once at the smoke scale and reports each figure beside its 
   const suites = ['ingest', 'queries', 'brief', 'fanout', 'nightly-incremental', 'nightly-full', 'nightly-january'];
   expect([...new Set(figures.map((f) => f.suite))].sort()).toEqual([...suites].sort());
   const count = (suite: string) => figures.filter((f) => f.suite === suite).length;
+  // ingest: CSV (against plain read_csv, and against it with the project's buffer size), Parquet, GBK;
   // queries: one brief's queries, the mart refresh for a new month and for a restated one
-  expect(suites.map(count)).toEqual([3, 3, 1, 1, 2, 1, 2]);
+  expect(suites.map(count)).toEqual([4, 3, 1, 1, 2, 1, 2]);
   // the January night is measured from the snapshot that ends in the December before
   expect(figures.filter((f) => f.suite === 'nightly-january').map((f) => f.name)).toContainEqual(expect.stringContaining('one new month, a January (2026-01)'));
   for (const f of figures) {

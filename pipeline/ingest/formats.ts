@@ -380,12 +380,20 @@ function mendedText(name: string, encoding: string): Transform {
   });
 }
 
+/**
+ * The CSV reader's buffer, given explicitly: 32 MiB is DuckDB's documented default, yet the same load with it
+ * passed cost a sixth less (DuckDB 1.5.6, 5 M rows, 482 MB, two threads: 11.2 against 13.4 s of CPU, 5.8 against
+ * 7.2 s of wall time, medians of 8 interleaved runs; the file then took 44 row groups against 47). The read
+ * alone costs the same either way: the saving is in how the insert stores the rows.
+ */
+export const CSV_BUFFER_BYTES = 32 << 20;
+
 // The dialect is fixed and the header read here: DuckDB's sniffer is skipped (faster, and a broken row
 // then fails with its line number instead of "cannot sniff").
 function csvReader(file: string, skip: number, names: string[], options: { rejects?: boolean; serial?: boolean; types?: Record<string, string>; dateformat?: string } = {}): string {
   const columns = names.map((n) => `${lit(n)}: '${options.types?.[n] ?? 'VARCHAR'}'`).join(', ');
   return `read_csv(${lit(file)}, auto_detect = false, header = true, columns = {${columns}}, delim = ',', quote = '"', escape = '"', ` +
-    `skip = ${skip}, null_padding = true${options.serial ? ', parallel = false' : ''}${options.rejects ? ', store_rejects = true' : ''}${options.dateformat ? `, dateformat = ${lit(options.dateformat)}` : ''})`;
+    `skip = ${skip}, null_padding = true, buffer_size = ${CSV_BUFFER_BYTES}${options.serial ? ', parallel = false' : ''}${options.rejects ? ', store_rejects = true' : ''}${options.dateformat ? `, dateformat = ${lit(options.dateformat)}` : ''})`;
 }
 
 // A plain feed whose first row has its period as 2026-10 (or 2026-10-31) and amounts as plain decimals
