@@ -32,7 +32,7 @@ const now = new Date('2026-11-26T08:00:00Z');
  * constraints and file id), with the file's columns and types given (no sniffing; period read with
  * dateformat '%Y-%m', amount as DECIMAL(18,2)), or `read_parquet(…)`; DuckDB's default settings.
  * The project passes the CSV reader a buffer size (CSV_BUFFER_BYTES), which alone makes DuckDB's load
- * cheaper: a third figure sets the project against plain read_csv given that same buffer size, so
+ * cheaper: a second CSV figure sets the project against plain read_csv given that same buffer size, so
  * that the project's own cost (checks, hash, ledger) shows apart from the saving.
  * Variants alternate within each run, in reverse order every other run, so that a change in the
  * machine's load falls on both sides; before each one the page cache is settled alike (`sync`, its
