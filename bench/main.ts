@@ -7,6 +7,9 @@ import { linkOrCopy } from '../pipeline/write-atomic.js';
 import { readReports } from '../pipeline/reports.js';
 import { projectPaths } from '../pipeline/workspace.js';
 
+/** Runs per figure when neither --runs nor the suite says. */
+const DEFAULT_RUNS = 5;
+
 /** The suites, loaded only when asked for. */
 const suites: Record<string, () => Promise<{ default: Suite }>> = {
   ingest: () => import('./suites/ingest.js'),
@@ -68,7 +71,7 @@ async function main(argv: string[]): Promise<number> {
   const prepared = () => (ready ??= prepare(dir, cli, scale, log));
   let januaryReady: Promise<JanuarySnapshot> | undefined;
   const january = () => (januaryReady ??= prepared().then((p) => prepareJanuary(dir, cli, scale, p, log)));
-  const ctx: BenchContext = { scale, runs: runs ?? 5, root, dir, cli, log, prepared, workspace: async () => (await prepared()).workspace, january };
+  const ctx: BenchContext = { scale, runs: runs ?? DEFAULT_RUNS, root, dir, cli, log, prepared, workspace: async () => (await prepared()).workspace, january };
   const startLoad = os.loadavg()[0]!;
   log(`scale ${scale}, ${runs === undefined ? 'each suite\'s own number of runs' : `${runs} run(s)`} per figure, DuckDB threads ${process.env['TAXBRIEF_THREADS'] ?? 'default'}, memory_limit ${process.env['TAXBRIEF_MEMORY_LIMIT'] ?? 'default'}, load average ${os.loadavg()[0]!.toFixed(1)}`);
 
@@ -77,7 +80,7 @@ async function main(argv: string[]): Promise<number> {
   for (const name of chosen) {
     try {
       const suite = (await suites[name]!()).default;
-      const suiteRuns = runs ?? suite.runs ?? 5;
+      const suiteRuns = runs ?? suite.runs ?? DEFAULT_RUNS;
       log(`${name} at ${scale} scale, ${suiteRuns} run(s) each`);
       const got = await suite.run({ ...ctx, runs: suiteRuns });
       for (const f of got) log(line(f));
