@@ -61,6 +61,9 @@ export const PUPPETEER_DEFAULT_ARGS = [
  */
 export function spawnChromium(executablePath: string, userDataDir: string, args: readonly string[]): SpawnedChromium {
   const child = spawn(executablePath, [...PUPPETEER_DEFAULT_ARGS, ...args, '--remote-debugging-pipe', `--user-data-dir=${userDataDir}`, '--no-startup-window'], {
+    // Chromium makes its singleton socket's folder in TMPDIR and removes it only on an orderly exit; the printer
+    // kills it, so every run left an org.chromium.Chromium.* folder in /tmp. In the profile, it goes with the profile.
+    env: { ...process.env, TMPDIR: userDataDir },
     // stdout and stderr are not read: a pipe nobody drains would stall a talkative browser
     stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'],
   });

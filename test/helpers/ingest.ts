@@ -1,5 +1,6 @@
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { afterAll } from 'vitest';
 import { parseFeed, type Feed } from '../../pipeline/ingest/feeds.js';
 import { ingestFile, type IngestOptions } from '../../pipeline/ingest/ingest.js';
 import { memoryLogger } from '../../pipeline/log.js';
@@ -12,17 +13,22 @@ import { freshWarehouse, tempDir } from './workspace.js';
 /** The clock every ingest test runs at: November 2026, so 2026-10 is the latest complete month. */
 export const now = new Date('2026-11-26T08:00:00Z');
 
-let template: string | undefined;
+let template: { file: string; cleanup(): void } | undefined;
+// Registered while the importing test file is collected: its template goes when the file's tests are done.
+afterAll(() => {
+  template?.cleanup();
+  template = undefined;
+});
 
 /** A migrated and seeded warehouse file, built once per test file and copied for each bench (seeding takes a second). */
 export async function seededTemplate(): Promise<string> {
-  if (template) return template;
+  if (template) return template.file;
   const wh = await freshWarehouse(now);
   await loadSeeds(wh.warehouse, projectPaths().seeds, { logger: memoryLogger(), now });
   await wh.warehouse.run('checkpoint');
   wh.warehouse.close();
-  template = path.join(wh.dir, 'warehouse.duckdb');
-  return template;
+  template = { file: path.join(wh.dir, 'warehouse.duckdb'), cleanup: () => rmSync(wh.dir, { recursive: true, force: true }) };
+  return template.file;
 }
 
 /** A migrated, seeded warehouse in a temp folder, with helpers to write feeds and files and ingest them. */
