@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll } from 'vitest';
 import { parseFeed, type Feed } from '../../pipeline/ingest/feeds.js';
@@ -27,7 +27,7 @@ export async function seededTemplate(): Promise<string> {
   await loadSeeds(wh.warehouse, projectPaths().seeds, { logger: memoryLogger(), now });
   await wh.warehouse.run('checkpoint');
   wh.warehouse.close();
-  template = { file: path.join(wh.dir, 'warehouse.duckdb'), cleanup: () => rmSync(wh.dir, { recursive: true, force: true }) };
+  template = { file: path.join(wh.dir, 'warehouse.duckdb'), cleanup: wh.cleanup };
   return template.file;
 }
 
