@@ -265,6 +265,37 @@ describe('printer (real Chromium)', () => {
     }
   });
 
+  it('starts no renderer for Chromium\'s own toolbar (the omnibox popup it preloads costs a second of CPU)', async () => {
+    // A private TMPDIR: the profile (named on every process's command line) tells this Chromium's processes from others.
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = mkdtempSync(join(tmpdir(), 'taxbrief-render-tmp-'));
+    const profile = tmpdir();
+    const processes = () =>
+      readdirSync('/proc')
+        .filter((pid) => /^\d+$/.test(pid))
+        .map((pid) => {
+          try {
+            // a process forked from the zygote sets its title: its arguments in one string, separated by spaces
+            return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0 ]/);
+          } catch {
+            return []; // gone meanwhile
+          }
+        })
+        .filter((argv) => argv.some((a) => a.startsWith(`--user-data-dir=${profile}`)));
+    const p = await launchPrinter({ executablePath: resolveChromium(process.env), logger: memoryLogger() });
+    try {
+      await p.print({ html, outFile: join(out, 'toolbar.pdf'), classification: 'x' });
+      const running = processes();
+      expect(running.filter((argv) => argv.includes('--type=renderer')).length).toBeGreaterThan(0);
+      expect(running.filter((argv) => argv.includes('--top-chrome-webui')).map((argv) => argv.find((a) => a.startsWith('--type')))).toEqual([]);
+    } finally {
+      await p.close();
+      rmSync(profile, { recursive: true, force: true });
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+  });
+
   it('refuses to print after close, and leaves nothing in the temporary folder (profile, singleton socket)', async () => {
     // A private TMPDIR: other test files and other processes launch Chromium into the shared /tmp meanwhile.
     const saved = process.env.TMPDIR;

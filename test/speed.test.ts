@@ -8,9 +8,9 @@ import { ExitCode } from '../pipeline/errors.js';
 import { memoQueries, runQuery } from '../pipeline/queries.js';
 import { fontCoverage, missingGlyphs, parsedText, preflightFonts, visibleText } from '../pipeline/render/fonts.js';
 import { createPool } from '../pipeline/render/pool.js';
-import { PUPPETEER_DEFAULT_ARGS } from '../pipeline/render/chromium.js';
+import { chromiumCommandLine, PUPPETEER_DEFAULT_ARGS } from '../pipeline/render/chromium.js';
 import { createTemplates } from '../pipeline/templates.js';
-import { launchPrinter, resolveChromium, startPrinter } from '../pipeline/render/printer.js';
+import { CHROMIUM_ARGS, launchPrinter, resolveChromium, startPrinter } from '../pipeline/render/printer.js';
 import { openWarehouse, type Warehouse } from '../pipeline/warehouse/warehouse.js';
 import { analyticsWarehouse, type AnalyticsWarehouse } from './helpers/analytics.js';
 import { tempDir } from './helpers/workspace.js';
@@ -374,5 +374,8 @@ describe('Chromium started before puppeteer loads', () => {
   it('gets the arguments puppeteer.launch would give it (headless, ours after its defaults)', async () => {
     const puppeteer = (await import('puppeteer-core')).default;
     expect([...PUPPETEER_DEFAULT_ARGS, 'about:blank']).toEqual(puppeteer.defaultArgs({ headless: true }));
+    // the features we disable join puppeteer's list (a second --disable-features would replace it)
+    expect(chromiumCommandLine(CHROMIUM_ARGS)).toEqual(puppeteer.defaultArgs({ headless: true, args: [...CHROMIUM_ARGS] }).filter((a) => a !== 'about:blank'));
+    expect(chromiumCommandLine(CHROMIUM_ARGS).filter((a) => a.startsWith('--disable-features='))).toHaveLength(1);
   });
 });

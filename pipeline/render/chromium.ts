@@ -54,13 +54,30 @@ export const PUPPETEER_DEFAULT_ARGS = [
   '--disable-extensions',
 ] as const;
 
+/** Switches whose value is a list that Chromium reads from its last occurrence only: puppeteer merges ours into its own. */
+const FEATURE_LISTS = ['--disable-features', '--enable-features'];
+
+/**
+ * The command line puppeteer.launch({ headless: true, args }) gives Chromium (without its about:blank): its defaults,
+ * then `args`; features `args` disable or enable are added to puppeteer's lists rather than given a second switch,
+ * which would replace puppeteer's list.
+ */
+export function chromiumCommandLine(args: readonly string[]): string[] {
+  const listed = (flag: string) => args.filter((a) => a.startsWith(`${flag}=`)).flatMap((a) => a.slice(flag.length + 1).split(','));
+  const merged = PUPPETEER_DEFAULT_ARGS.map((arg) => {
+    const flag = FEATURE_LISTS.find((f) => arg.startsWith(`${f}=`));
+    return flag ? [arg, ...listed(flag)].filter(Boolean).join(',') : arg;
+  });
+  return [...merged, ...args.filter((a) => !FEATURE_LISTS.some((f) => a.startsWith(`${f}=`)))];
+}
+
 /**
  * Starts Chromium with a fresh profile and the DevTools pipe; `args` come after puppeteer's defaults (ours win). No
  * window opens at start (puppeteer.launch opens about:blank): the printer prints in tabs of its own, and the blank one
  * cost a renderer process and puppeteer's attaching to it, some 0.2 s of CPU on a 2-core machine.
  */
 export function spawnChromium(executablePath: string, userDataDir: string, args: readonly string[]): SpawnedChromium {
-  const child = spawn(executablePath, [...PUPPETEER_DEFAULT_ARGS, ...args, '--remote-debugging-pipe', `--user-data-dir=${userDataDir}`, '--no-startup-window'], {
+  const child = spawn(executablePath, [...chromiumCommandLine(args), '--remote-debugging-pipe', `--user-data-dir=${userDataDir}`, '--no-startup-window'], {
     // Chromium makes its singleton socket's folder in TMPDIR and removes it only on an orderly exit; the printer
     // kills it, so every run left an org.chromium.Chromium.* folder in /tmp. In the profile, it goes with the profile.
     env: { ...process.env, TMPDIR: userDataDir },
