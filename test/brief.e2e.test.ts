@@ -107,6 +107,8 @@ describe('monthly-revenue end to end', () => {
     for (const line of fonts) expect(line.trim().split(/\s+/).at(-5)).toBe('yes');
     expect(fonts.join('\n')).toMatch(/\+TaxbriefSong-Regular\s+CID TrueType/);
     expect(fonts.join('\n')).toMatch(/\+TaxbriefHei-Regular\s+CID TrueType/);
+    // no text traced glyph by glyph (the map's city names once were: stroked text prints as Type 3, 500 KB a brief)
+    expect(fonts.filter((line) => /Type 3/.test(line))).toEqual([]);
   });
 
   it('loads nothing twice when the demo runs again, and rebuilds one brief on its own', async () => {
