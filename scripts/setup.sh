@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # npm run setup: installs what taxbrief needs on a fresh Debian machine, and nothing twice.
-#   Debian packages: chromium (unless CHROMIUM_PATH names a browser), fonts-noto-cjk,
+#   Debian packages: chromium and chromium-headless-shell (unless CHROMIUM_PATH names a browser), fonts-noto-cjk,
 #   fonts-arphic-ukai, poppler-utils, time (GNU time: peak RSS in npm run bench), python3-fonttools (the print faces);
 #   then the npm dependencies (npm ci), the build, and the print faces (scripts/print-fonts.py, once per version).
 set -euo pipefail
@@ -10,7 +10,8 @@ packages=(fonts-noto-cjk fonts-arphic-ukai poppler-utils time python3-fonttools)
 if [[ -n "${CHROMIUM_PATH:-}" ]]; then
   [[ -x "$CHROMIUM_PATH" ]] || { echo "setup: CHROMIUM_PATH=$CHROMIUM_PATH is not an executable; unset it or point it at a Chromium binary." >&2; exit 4; }
 else
-  packages+=(chromium)
+  # the headless shell prints (a third of the full browser's start-up); the full browser is the fallback
+  packages+=(chromium chromium-headless-shell)
 fi
 
 missing=()

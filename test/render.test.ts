@@ -7,7 +7,7 @@ import { revenueTrendChart, type TrendPoint } from '../pipeline/charts/revenue-t
 import { ExitCode } from '../pipeline/errors.js';
 import { memoryLogger } from '../pipeline/log.js';
 import { countPdfPages } from '../pipeline/render/pdf-file.js';
-import { launchPrinter, resolveChromium, type Printer } from '../pipeline/render/printer.js';
+import { HEADLESS_SHELL, launchPrinter, resolveChromium, type Printer } from '../pipeline/render/printer.js';
 import { createTemplates } from '../pipeline/templates.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -75,9 +75,10 @@ describe('createTemplates', () => {
 });
 
 describe('resolveChromium', () => {
-  it('uses CHROMIUM_PATH when it is executable, else /usr/bin/chromium, else chromium-browser on PATH', () => {
+  it('uses CHROMIUM_PATH when it is executable, else the headless shell, else /usr/bin/chromium, else chromium-browser on PATH', () => {
     const exists = (set: string[]) => (p: string) => set.includes(p);
-    expect(resolveChromium({ CHROMIUM_PATH: '/opt/c/chrome' }, exists(['/opt/c/chrome']))).toBe('/opt/c/chrome');
+    expect(resolveChromium({ CHROMIUM_PATH: '/opt/c/chrome' }, exists(['/opt/c/chrome', HEADLESS_SHELL]))).toBe('/opt/c/chrome');
+    expect(resolveChromium({}, exists([HEADLESS_SHELL, '/usr/bin/chromium']))).toBe(HEADLESS_SHELL);
     expect(resolveChromium({}, exists(['/usr/bin/chromium']))).toBe('/usr/bin/chromium');
     expect(resolveChromium({ PATH: '/a:/b' }, exists(['/b/chromium-browser']))).toBe('/b/chromium-browser');
   });
@@ -96,8 +97,8 @@ describe('resolveChromium', () => {
     }
   });
 
-  it('finds the Chromium of this machine', () => {
-    expect(resolveChromium(process.env)).toMatch(/chrom/);
+  it('finds the Chromium of this machine: the headless shell npm run setup installs', () => {
+    expect(resolveChromium(process.env)).toBe(process.env.CHROMIUM_PATH?.trim() || HEADLESS_SHELL);
   });
 });
 
@@ -282,7 +283,8 @@ describe('printer (real Chromium)', () => {
           }
         })
         .filter((argv) => argv.some((a) => a.startsWith(`--user-data-dir=${profile}`)));
-    const p = await launchPrinter({ executablePath: resolveChromium(process.env), logger: memoryLogger() });
+    // the full browser (the headless shell has no toolbar): what a machine without the shell prints with
+    const p = await launchPrinter({ executablePath: resolveChromium({ ...process.env, CHROMIUM_PATH: '/usr/bin/chromium' }), logger: memoryLogger() });
     try {
       await p.print({ html, outFile: join(out, 'toolbar.pdf'), classification: 'x' });
       const running = processes();

@@ -80,7 +80,14 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 const LAUNCH_TIMEOUT_MS = 30_000;
 const PROTOCOL_TIMEOUT_MS = 60_000;
 
-/** Finds the Chromium binary: CHROMIUM_PATH, else /usr/bin/chromium, else chromium-browser on PATH. */
+/**
+ * Debian's chromium-headless-shell (the same Chromium build without the browser's windows, tabs and toolbars): it starts
+ * in a third of the time and prints the same PDF (same Skia, fonts and tags; pages rasterised identical). Its
+ * /usr/bin wrapper keeps a shell as Chromium's parent, so the binary itself is started: the printer kills what it spawned.
+ */
+export const HEADLESS_SHELL = '/usr/lib/chromium/chromium-headless-shell';
+
+/** Finds the Chromium binary: CHROMIUM_PATH, else Debian's headless shell, else /usr/bin/chromium, else chromium-browser on PATH. */
 export function resolveChromium(env: NodeJS.ProcessEnv, isExecutable: (path: string) => boolean = executable): string {
   const fix = 'run npm run setup or set CHROMIUM_PATH';
   const configured = env.CHROMIUM_PATH?.trim();
@@ -88,12 +95,13 @@ export function resolveChromium(env: NodeJS.ProcessEnv, isExecutable: (path: str
     if (isExecutable(configured)) return configured;
     throw new CliError(`Chromium was not found at ${configured} (from CHROMIUM_PATH); ${fix} to an executable Chromium.`, ExitCode.environment);
   }
+  if (isExecutable(HEADLESS_SHELL)) return HEADLESS_SHELL;
   if (isExecutable('/usr/bin/chromium')) return '/usr/bin/chromium';
   for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
     const candidate = join(dir, 'chromium-browser');
     if (isExecutable(candidate)) return candidate;
   }
-  throw new CliError(`Chromium was not found at /usr/bin/chromium nor as chromium-browser on PATH; ${fix}.`, ExitCode.environment);
+  throw new CliError(`Chromium was not found at ${HEADLESS_SHELL} nor /usr/bin/chromium nor as chromium-browser on PATH; ${fix}.`, ExitCode.environment);
 }
 
 function executable(path: string): boolean {
