@@ -1,7 +1,7 @@
 /**
  * The rendering baseline (a child process of the brief and fanout suites, not a command of its own):
  * `node dist/bench/bare-print.js OUT_DIR FILE.html ...` launches Chromium as the printer does (the
- * same flags), prints each HTML file to A4 PDF with two tabs and the printer's options (margins, classification
+ * same binary, resolveChromium's: the headless shell where installed; the same flags), prints each HTML file to A4 PDF with two tabs and the printer's options (margins, classification
  * mark, page numbers, tagged or not as $TAXBRIEF_TAGGED_PDF says), and nothing else: no warehouse, no queries, no
  * charts, no template, no preflight. A brief's time over this is what the pipeline adds to printing.
  */

@@ -209,6 +209,8 @@ export async function chromiumTrial(fx: Fixture, what: 'renderer' | 'browser', s
     else held.push('browser killed once, briefs printed on a new one');
     const broken = brokenOutputs(t.workspace);
     problems.push(...broken);
+    // what the run said when it went wrong: its errors in the report, its whole log beside the kept workspace
+    if (problems.length > 0) problems.push(keptLog(t.workspace, ended));
     if (options.rerun !== false) {
       const rerun = await runTaxbrief(['run'], envFor(fx, t.workspace));
       if (rerun.code !== 0) problems.push(`the rerun exited ${rerun.code}: ${lastError(rerun)}`);
@@ -337,6 +339,14 @@ function message(line: string): string {
 }
 
 /** The last error logged by a process, for a failure message. */
+/** Writes a failed trial's run log into its (kept) workspace; returns a problem line naming it with the run's errors. */
+function keptLog(workspace: string, e: Ended): string {
+  const file = path.join(workspace, 'trial-run.log');
+  writeFileSync(file, e.stderr);
+  const errors = e.stderr.split('\n').filter((l) => l.includes('"level":"error"')).map((l) => message(l));
+  return `the run's errors: ${errors.join(' | ').slice(0, 800) || '(none)'}; its log: ${file}`;
+}
+
 function lastError(e: Ended): string {
   const errors = e.stderr.split('\n').filter((l) => l.includes('"level":"error"'));
   return message(errors.at(-1) ?? e.stderr.split('\n').filter(Boolean).at(-1) ?? '').slice(0, 400);

@@ -146,8 +146,9 @@ async function copyFor(e: Edition, r: Recipient, effects: DeliveryEffects, stamp
     );
     if (last?.sha256 && last.sha256 === sha256Of(file)) return file;
   }
-  // A resend of a version already sent (the atomic writers below make the folder): the archived copy is the very same document.
-  const [sent] = await effects.warehouse.all<{ file: string | null; sha256: string | null }>(
+  // A resend of a version already sent (the atomic writers below make the folder): the archived copy is the very same
+  // document. Without --resend a copy gets here only when sentTo found no such delivery: no query per copy.
+  const [sent] = !effects.resend ? [] : await effects.warehouse.all<{ file: string | null; sha256: string | null }>(
     `select file, sha256 from deliveries where recipient_id = $recipient and brief = $brief and region = $region and period = $period and lang = $lang and version = $version
      and status = 'sent' order by attempted_at desc, run_id desc limit 1`,
     { recipient: r.id, brief: e.brief, region: e.region ?? '', period: e.period, lang: e.lang, version: e.version },

@@ -70,9 +70,10 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
   '--disable-dev-shm-usage',
-  // Chromium 156 preloads its omnibox popup (chrome://omnibox-popup.top-chrome) in a renderer of its own at every start,
-  // headless too: 1.1 s of CPU, and 0.3 s more in the browser, on a 2-core machine where DuckDB answers the brief's
-  // queries meanwhile. Merged into puppeteer's own list of disabled features (`chromiumCommandLine`).
+  // The full browser (where the headless shell is not installed): Chromium 156 preloads its omnibox popup
+  // (chrome://omnibox-popup.top-chrome) in a renderer of its own at every start, headless too: 1.1 s of CPU, and 0.3 s
+  // more in the browser, on a 2-core machine where DuckDB answers the brief's queries meanwhile. Merged into
+  // puppeteer's own list of disabled features (`chromiumCommandLine`); the headless shell has no toolbar to disable.
   '--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup',
 ] as const;
 
