@@ -338,7 +338,6 @@ function message(line: string): string {
   }
 }
 
-/** The last error logged by a process, for a failure message. */
 /** Writes a failed trial's run log into its (kept) workspace; returns a problem line naming it with the run's errors. */
 function keptLog(workspace: string, e: Ended): string {
   const file = path.join(workspace, 'trial-run.log');
@@ -347,6 +346,7 @@ function keptLog(workspace: string, e: Ended): string {
   return `the run's errors: ${errors.join(' | ').slice(0, 800) || '(none)'}; its log: ${file}`;
 }
 
+/** The last error logged by a process, for a failure message. */
 function lastError(e: Ended): string {
   const errors = e.stderr.split('\n').filter((l) => l.includes('"level":"error"'));
   return message(errors.at(-1) ?? e.stderr.split('\n').filter(Boolean).at(-1) ?? '').slice(0, 400);

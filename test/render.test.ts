@@ -283,8 +283,10 @@ describe('printer (real Chromium)', () => {
           }
         })
         .filter((argv) => argv.some((a) => a.startsWith(`--user-data-dir=${profile}`)));
-    // the full browser (the headless shell has no toolbar): what a machine without the shell prints with
-    const p = await launchPrinter({ executablePath: resolveChromium({ ...process.env, CHROMIUM_PATH: '/usr/bin/chromium' }), logger: memoryLogger() });
+    // the full browser (the headless shell has no toolbar): what a machine without the shell prints with (or the
+    // browser CHROMIUM_PATH names)
+    const browser = resolveChromium({ ...process.env, CHROMIUM_PATH: process.env.CHROMIUM_PATH?.trim() || '/usr/bin/chromium' });
+    const p = await launchPrinter({ executablePath: browser, logger: memoryLogger() });
     try {
       await p.print({ html, outFile: join(out, 'toolbar.pdf'), classification: 'x' });
       const running = processes();

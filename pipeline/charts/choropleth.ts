@@ -11,7 +11,7 @@ export interface MapValue { code: string; label: string; value: number | null }
 type CityFeature = GeoJSON.Feature<GeoJSON.MultiPolygon, { code: string; name: string }>;
 
 const FONT = 10;
-/** The white around a city's name on its tag (placeLabels keeps 2 between tags). */
+/** The white around a city's name on its tag (placeLabels keeps 2 around each name, so two tags never touch). */
 const LABEL_PAD = 1.5;
 /** Five grey classes, light to dark, that survive photocopying. */
 const GREYS = ['#f2f2f2', '#c8c8c8', '#969696', '#636363', '#2b2b2b'];
