@@ -342,13 +342,16 @@ function message(line: string): string {
 function keptLog(workspace: string, e: Ended): string {
   const file = path.join(workspace, 'trial-run.log');
   writeFileSync(file, e.stderr);
-  const errors = e.stderr.split('\n').filter((l) => l.includes('"level":"error"')).map((l) => message(l));
-  return `the run's errors: ${errors.join(' | ').slice(0, 800) || '(none)'}; its log: ${file}`;
+  return `the run's errors: ${errorLines(e).map(message).join(' | ').slice(0, 800) || '(none)'}; its log: ${file}`;
 }
 
 /** The last error logged by a process, for a failure message. */
 function lastError(e: Ended): string {
-  const errors = e.stderr.split('\n').filter((l) => l.includes('"level":"error"'));
-  return message(errors.at(-1) ?? e.stderr.split('\n').filter(Boolean).at(-1) ?? '').slice(0, 400);
+  return message(errorLines(e).at(-1) ?? e.stderr.split('\n').filter(Boolean).at(-1) ?? '').slice(0, 400);
+}
+
+/** A process's error-level log lines (JSON). */
+function errorLines(e: Ended): string[] {
+  return e.stderr.split('\n').filter((l) => l.includes('"level":"error"'));
 }
 

@@ -25,6 +25,23 @@ function fixtureTemplates(dir: string): string {
 
 const poppler = (tool: string, ...args: string[]) => execFileSync(tool, args, { encoding: 'utf8' });
 
+/**
+ * Runs `work` with a TMPDIR of its own, removed after: other test files and other processes launch Chromium into the
+ * shared /tmp meanwhile, and the printer puts each Chromium's profile (and Chromium its temporary files) in TMPDIR.
+ */
+async function inPrivateTmpdir<T>(work: (dir: string) => Promise<T>): Promise<T> {
+  const saved = process.env.TMPDIR;
+  const dir = mkdtempSync(join(tmpdir(), 'taxbrief-render-tmp-'));
+  process.env.TMPDIR = dir;
+  try {
+    return await work(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
+  }
+}
+
 describe('createTemplates', () => {
   let dir: string;
   beforeAll(() => {
@@ -267,57 +284,46 @@ describe('printer (real Chromium)', () => {
   });
 
   it('starts no renderer for Chromium\'s own toolbar (the omnibox popup it preloads costs a second of CPU)', async () => {
-    // A private TMPDIR: the profile (named on every process's command line) tells this Chromium's processes from others.
-    const saved = process.env.TMPDIR;
-    process.env.TMPDIR = mkdtempSync(join(tmpdir(), 'taxbrief-render-tmp-'));
-    const profile = tmpdir();
-    const processes = () =>
-      readdirSync('/proc')
-        .filter((pid) => /^\d+$/.test(pid))
-        .map((pid) => {
-          try {
-            // a process forked from the zygote sets its title: its arguments in one string, separated by spaces
-            return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0 ]/);
-          } catch {
-            return []; // gone meanwhile
-          }
-        })
-        .filter((argv) => argv.some((a) => a.startsWith(`--user-data-dir=${profile}`)));
-    // the full browser (the headless shell has no toolbar): what a machine without the shell prints with (or the
-    // browser CHROMIUM_PATH names)
-    const browser = resolveChromium({ ...process.env, CHROMIUM_PATH: process.env.CHROMIUM_PATH?.trim() || '/usr/bin/chromium' });
-    const p = await launchPrinter({ executablePath: browser, logger: memoryLogger() });
-    try {
-      await p.print({ html, outFile: join(out, 'toolbar.pdf'), classification: 'x' });
-      const running = processes();
-      expect(running.filter((argv) => argv.includes('--type=renderer')).length).toBeGreaterThan(0);
-      expect(running.filter((argv) => argv.includes('--top-chrome-webui')).map((argv) => argv.find((a) => a.startsWith('--type')))).toEqual([]);
-    } finally {
-      await p.close();
-      rmSync(profile, { recursive: true, force: true });
-      if (saved === undefined) delete process.env.TMPDIR;
-      else process.env.TMPDIR = saved;
-    }
+    // the profile (in the private TMPDIR, named on every process's command line) tells this Chromium's processes from others
+    await inPrivateTmpdir(async (profile) => {
+      const processes = () =>
+        readdirSync('/proc')
+          .filter((pid) => /^\d+$/.test(pid))
+          .map((pid) => {
+            try {
+              // a process forked from the zygote sets its title: its arguments in one string, separated by spaces
+              return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0 ]/);
+            } catch {
+              return []; // gone meanwhile
+            }
+          })
+          .filter((argv) => argv.some((a) => a.startsWith(`--user-data-dir=${profile}`)));
+      // the full browser (the headless shell has no toolbar): what a machine without the shell prints with (or the
+      // browser CHROMIUM_PATH names)
+      const browser = resolveChromium({ ...process.env, CHROMIUM_PATH: process.env.CHROMIUM_PATH?.trim() || '/usr/bin/chromium' });
+      const p = await launchPrinter({ executablePath: browser, logger: memoryLogger() });
+      try {
+        await p.print({ html, outFile: join(out, 'toolbar.pdf'), classification: 'x' });
+        const running = processes();
+        expect(running.filter((argv) => argv.includes('--type=renderer')).length).toBeGreaterThan(0);
+        expect(running.filter((argv) => argv.includes('--top-chrome-webui')).map((argv) => argv.find((a) => a.startsWith('--type')))).toEqual([]);
+      } finally {
+        await p.close();
+      }
+    });
   });
 
   it('refuses to print after close, and leaves nothing in the temporary folder (profile, singleton socket)', async () => {
-    // A private TMPDIR: other test files and other processes launch Chromium into the shared /tmp meanwhile.
-    const saved = process.env.TMPDIR;
-    process.env.TMPDIR = mkdtempSync(join(tmpdir(), 'taxbrief-render-tmp-'));
-    const profiles = () => readdirSync(tmpdir()).filter((f) => f.startsWith('taxbrief-chromium-')).sort();
-    let p: Awaited<ReturnType<typeof launchPrinter>>;
-    try {
+    const p = await inPrivateTmpdir(async (dir) => {
+      const profiles = () => readdirSync(dir).filter((f) => f.startsWith('taxbrief-chromium-')).sort();
       expect(profiles()).toEqual([]);
-      p = await launchPrinter({ executablePath: resolveChromium(process.env), logger: memoryLogger() });
+      const printer = await launchPrinter({ executablePath: resolveChromium(process.env), logger: memoryLogger() });
       expect(profiles()).toHaveLength(1);
-      await p.close();
+      await printer.close();
       // Chromium's singleton socket folder too (org.chromium.Chromium.*): the browser is killed, not shut down.
-      expect(readdirSync(tmpdir())).toEqual([]);
-    } finally {
-      rmSync(tmpdir(), { recursive: true, force: true });
-      if (saved === undefined) delete process.env.TMPDIR;
-      else process.env.TMPDIR = saved;
-    }
+      expect(readdirSync(dir)).toEqual([]);
+      return printer;
+    });
     await expect(p.print({ html, outFile: join(out, 'closed.pdf'), classification: 'x' })).rejects.toThrow(/closed\.pdf: the printer is closed/);
   });
 });
