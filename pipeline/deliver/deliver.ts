@@ -77,7 +77,7 @@ export async function deliverEditions(editions: Edition[], recipients: Recipient
   for (const [i, { e, r }] of jobs.entries()) {
     effects.logger.progress('deliver', i, jobs.length);
     const base = { recipient: r.id, name: r.name, brief: e.brief, region: e.region, period: e.period, lang: e.lang, version: e.version, channel } as const;
-    const key = { recipient: r.id, brief: e.brief, region: e.region ?? '', period: e.period, lang: e.lang, version: e.version };
+    const key = deliveryKey(e, r);
     if (!sent.has(e)) sent.set(e, sentTo(effects.warehouse, e));
     if (!effects.resend && (await sent.get(e)!).has(r.id)) {
       outcomes.push({ ...base, status: 'already-sent', attempts: 0 });
@@ -126,6 +126,11 @@ export async function deliverEditions(editions: Edition[], recipients: Recipient
   return outcomes;
 }
 
+/** The key of one recipient's copy of an edition version in the deliveries table (a province brief's region is ''). */
+function deliveryKey(e: Edition, r: Recipient) {
+  return { recipient: r.id, brief: e.brief, region: e.region ?? '', period: e.period, lang: e.lang, version: e.version };
+}
+
 // Who already received this version of the edition (one query per edition, not per copy).
 async function sentTo(warehouse: Warehouse, e: Edition): Promise<Set<string>> {
   const rows = await warehouse.all<{ recipient_id: string }>(
@@ -142,7 +147,7 @@ async function copyFor(e: Edition, r: Recipient, effects: DeliveryEffects, stamp
     const [last] = await effects.warehouse.all<{ sha256: string | null }>(
       `select sha256 from deliveries where recipient_id = $recipient and brief = $brief and region = $region and period = $period and lang = $lang and version = $version
        and file = $file order by attempted_at desc, run_id desc limit 1`,
-      { recipient: r.id, brief: e.brief, region: e.region ?? '', period: e.period, lang: e.lang, version: e.version, file },
+      { ...deliveryKey(e, r), file },
     );
     if (last?.sha256 && last.sha256 === sha256Of(file)) return file;
   }
@@ -151,7 +156,7 @@ async function copyFor(e: Edition, r: Recipient, effects: DeliveryEffects, stamp
   const [sent] = !effects.resend ? [] : await effects.warehouse.all<{ file: string | null; sha256: string | null }>(
     `select file, sha256 from deliveries where recipient_id = $recipient and brief = $brief and region = $region and period = $period and lang = $lang and version = $version
      and status = 'sent' order by attempted_at desc, run_id desc limit 1`,
-    { recipient: r.id, brief: e.brief, region: e.region ?? '', period: e.period, lang: e.lang, version: e.version },
+    deliveryKey(e, r),
   );
   if (sent?.file && sent.sha256 && existsSync(sent.file) && sha256Of(sent.file) === sent.sha256) {
     copyAtomic(sent.file, file);
