@@ -16,16 +16,19 @@ export function readMigrations(dir: string): Migration[] {
 /**
  * Brings the warehouse schema up to the newest migration. Each migration runs in its own
  * transaction together with its ledger row, so a crash leaves either the old or the new schema.
+ * `upgrading` hears which migrations a warehouse that has some already is about to run (one that copies the
+ * facts takes minutes at province scale); a new warehouse runs them all without it.
  */
-export async function migrate(warehouse: Warehouse, migrations: Migration[], now: Date): Promise<number[]> {
+export async function migrate(warehouse: Warehouse, migrations: Migration[], now: Date, upgrading?: (pending: Migration[]) => void): Promise<number[]> {
   await warehouse.run(`create table if not exists schema_migrations (
     version integer primary key, name varchar not null, applied_at timestamp not null)`);
   const applied = new Set(
     (await warehouse.all<{ version: number }>('select version from schema_migrations')).map((r) => r.version),
   );
+  const pending = migrations.filter((m) => !applied.has(m.version));
+  if (applied.size > 0 && pending.length > 0) upgrading?.(pending);
   const done: number[] = [];
-  for (const m of migrations) {
-    if (applied.has(m.version)) continue;
+  for (const m of pending) {
     await warehouse.transaction(async () => {
       await warehouse.run(m.sql);
       await warehouse.run('insert into schema_migrations values ($version, $name, $at::timestamp)', {
