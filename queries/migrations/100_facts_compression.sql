@@ -1,7 +1,7 @@
 -- The fact tables declare how DuckDB compresses each text column, so that a load no longer tries every method on
 -- every 122,880-row segment to keep one: codes (a few hundred values at most) are always stored as dictionaries, and
 -- taxpayer ids and names (nearly all distinct) always with FSST, which is what DuckDB chose for them anyway.
--- Trying the others was a third of a load's CPU: one province revenue file (16.3 M rows) took 29.5 s of CPU to insert
+-- Trying the others cost a sixth to a third of a load's CPU: one province revenue file (16.3 M rows) took 29.5 s of CPU to insert
 -- against 25.2 s declared, a relief file (5.9 M rows) 12.3 s against 8.6 s; the tables' size is the same.
 -- DuckDB cannot alter a column's compression, so each table is copied into one that declares it (columns in the
 -- same order, rows in the same order) and takes its name. At province scale this copies 600 M rows, once.
