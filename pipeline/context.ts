@@ -43,7 +43,7 @@ export async function openContext(options: ContextOptions): Promise<Context> {
     // The warehouse holds taxpayer-level rows: no more open than TAXBRIEF_FILE_MODE (new ones get it from the umask).
     restrict(workspace.warehouse);
     const applied = await migrate(warehouse, readMigrations(path.join(project.queries, 'migrations')), options.clock(), (pending) =>
-      options.logger.info(`upgrading the warehouse schema (${pending.map((m) => `${m.version} ${m.name}`).join(', ')}); copying the facts takes minutes on a large warehouse`, { file: workspace.warehouse }));
+      options.logger.info(`upgrading the warehouse schema (${pending.map((m) => `${m.version} ${m.name}`).join(', ')}); one that copies the facts takes minutes on a large warehouse`, { file: workspace.warehouse }));
     if (applied.length > 0) options.logger.info(`warehouse schema migrated to version ${applied.at(-1)}`, { file: workspace.warehouse });
     await loadSeeds(warehouse, project.seeds, { logger: options.logger, now: options.clock() });
   } catch (error) {

@@ -27,7 +27,6 @@ export async function migrate(warehouse: Warehouse, migrations: Migration[], now
   );
   const pending = migrations.filter((m) => !applied.has(m.version));
   if (applied.size > 0 && pending.length > 0) upgrading?.(pending);
-  const done: number[] = [];
   for (const m of pending) {
     await warehouse.transaction(async () => {
       await warehouse.run(m.sql);
@@ -37,7 +36,6 @@ export async function migrate(warehouse: Warehouse, migrations: Migration[], now
         at: now.toISOString(),
       });
     });
-    done.push(m.version);
   }
-  return done;
+  return pending.map((m) => m.version);
 }
